@@ -1,0 +1,47 @@
+// The contract every built-in function implements. One registry (registry.ts) maps names to these
+// definitions; the type checker, the IR interpreter and the WASM host all read from it.
+import type { Value } from "../values/value.ts";
+import type { Signature } from "./types.ts";
+
+/**
+ * What a built-in may need from the evaluation that calls it. Non-deterministic inputs (the clock,
+ * randomness) come from here so that an auditor's replay can feed back the recorded values.
+ */
+export interface BuiltinContext {
+  /** Evaluation start time in nanoseconds since the epoch (`time.now_ns` returns it). */
+  nowNs: bigint;
+  /** A source of randomness for `rand.intn`, `uuid.rfc4122`... (seeded in tests and replay). */
+  random(): number;
+  /** Per-evaluation memo for built-ins that must return the same result for the same arguments. */
+  cache: Map<string, Value>;
+}
+
+/**
+ * A built-in failure. `eval_type_error` for operands of the wrong type, `eval_builtin_error` for
+ * everything else. Messages follow OPA's wording (`operand 1 must be string but got number`);
+ * the engine prefixes `name: ` and the location.
+ */
+export class BuiltinError extends Error {
+  constructor(
+    readonly code: "eval_type_error" | "eval_builtin_error",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Returns the result, or `undefined` when the call is undefined (e.g. `object.get` never is, but
+ * `regex.find_all_string_submatch_n` style lookups or `json.unmarshal` on bad input may be).
+ */
+export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | undefined;
+
+export interface BuiltinDef {
+  name: string;
+  signature: Signature;
+  impl: BuiltinImpl;
+  /** True for built-ins whose result is not a function of their arguments (time, random, uuid, http). */
+  nondeterministic?: boolean;
+  /** Infix spelling, for messages (`plus` is `+`). */
+  infix?: string;
+}
