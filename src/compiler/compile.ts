@@ -1,0 +1,299 @@
+// The compiler: parsed modules in, a rule tree of resolved, ordered, checked rules out.
+// Stages run in this order; each reports all the errors it finds before compilation stops.
+//   1. globals   – which bare names are rules of the package or imports
+//   2. resolve   – names to locals or refs (scope.ts); rules to RuleDefs with their kind and path
+//   3. tree      – rules placed in the rule tree; kind and arity conflicts checked
+//   4. calls     – every call names a known function or built-in, with a fitting arity
+//   5. safety    – bodies ordered so each expression's inputs are bound (safety.ts)
+import type { Body, Module, RefTerm, Rule, Term } from "../syntax/ast.ts";
+import { RegoError, RegoErrors } from "../errors.ts";
+import { lookupBuiltin } from "../builtins/registry.ts";
+import { LocalNames, Resolver, type Globals } from "./scope.ts";
+import { Safety } from "./safety.ts";
+import { addRule, newNode, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
+import { dataRef, forEachChild, refName, refTerm, termVars } from "./terms.ts";
+
+export interface CompiledPolicy {
+  root: RuleNode;
+  names: LocalNames;
+  modules: Module[];
+}
+
+export interface CompiledQuery {
+  body: Body;
+  /** Query locals to report, with the user's names. */
+  outputs: { local: string; name: string }[];
+}
+
+export function compileModules(modules: Module[]): CompiledPolicy {
+  const errors: RegoError[] = [];
+  const names = new LocalNames();
+  const root = newNode([]);
+  const rulesByPackage = packageRuleNames(modules);
+
+  for (const m of modules) {
+    const globals = moduleGlobals(m, rulesByPackage, errors);
+    const resolver = new Resolver(globals, names, errors);
+    for (const rule of m.rules) {
+      const def = resolveRule(rule, m.package.path, resolver, errors);
+      if (def) addRule(root, def);
+    }
+  }
+  checkTree(root, errors);
+  throwIfAny(errors);
+
+  const calls = new CallChecker(root, errors);
+  walkNodes(root, (n) => forEachDef(n, (d) => calls.rule(d)));
+  throwIfAny(errors);
+
+  const safety = new Safety(calls.arityOf, (v) => names.original.get(v) ?? v, errors);
+  walkNodes(root, (n) => forEachDef(n, (d) => orderRule(d, safety)));
+  throwIfAny(errors);
+  return { root, names, modules };
+}
+
+export function compileQuery(policy: CompiledPolicy, body: Body): CompiledQuery {
+  const errors: RegoError[] = [];
+  const resolver = new Resolver(new Map(), policy.names, errors);
+  resolver.beginRule();
+  const resolved = resolver.body(body);
+  throwIfAny(errors);
+  const calls = new CallChecker(policy.root, errors);
+  resolved.forEach((e) => calls.expr(e));
+  throwIfAny(errors);
+  const safety = new Safety(calls.arityOf, (v) => policy.names.original.get(v) ?? v, errors);
+  const ordered = safety.orderBody(resolved, new Set()).body;
+  throwIfAny(errors);
+  const outputs: CompiledQuery["outputs"] = [];
+  for (const local of resolver.topLocals().values()) {
+    const name = policy.names.userName(local);
+    if (name !== undefined) outputs.push({ local, name });
+  }
+  return { body: ordered, outputs };
+}
+
+function throwIfAny(errors: RegoError[]): void {
+  if (errors.length > 0) throw new RegoErrors(errors);
+}
+
+// --- 1. globals ---------------------------------------------------------------------------------
+
+function packageRuleNames(modules: Module[]): Map<string, Set<string>> {
+  const byPkg = new Map<string, Set<string>>();
+  for (const m of modules) {
+    const key = m.package.path.join(".");
+    const names = byPkg.get(key) ?? new Set<string>();
+    for (const r of m.rules) {
+      const head = r.head.ref[0];
+      if (head?.type === "var") names.add(head.name);
+    }
+    byPkg.set(key, names);
+  }
+  return byPkg;
+}
+
+function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, errors: RegoError[]): Globals {
+  const globals = new Map<string, RefTerm>();
+  for (const name of rulesByPackage.get(m.package.path.join(".")) ?? []) {
+    globals.set(name, dataRef([...m.package.path, name], m.package.loc));
+  }
+  for (const imp of m.imports) {
+    const head = imp.path.terms[0];
+    if (head?.type !== "var") continue;
+    if (head.name !== "data" && head.name !== "input") continue; // rego.v1, future.keywords: no-ops
+    const last = imp.path.terms[imp.path.terms.length - 1]!;
+    const alias = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
+    if (!alias || imp.path.terms.length === 1) continue;
+    if (globals.has(alias) && !imp.alias) {
+      errors.push(new RegoError("rego_compile_error", `import ${refName(imp.path)} shadows rule ${alias}`, imp.loc));
+    }
+    globals.set(alias, imp.path);
+  }
+  return globals;
+}
+
+// --- 2. resolve ---------------------------------------------------------------------------------
+
+const TRUE = (loc: Term["loc"]): Term => ({ type: "boolean", value: true, loc });
+
+function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[]): RuleDef | undefined {
+  const head = rule.head;
+  const name = head.ref[0];
+  if (name?.type !== "var") {
+    errors.push(new RegoError("rego_parse_error", "rule name must be a variable", rule.loc));
+    return undefined;
+  }
+  const path = [...pkg, name.name];
+  let i = 1;
+  for (; i < head.ref.length; i++) {
+    const t = head.ref[i]!;
+    if (t.type !== "string") break;
+    path.push(t.value);
+  }
+  const rest = head.ref.slice(i);
+  const kind: RuleDef["kind"] = head.args ? "function" : head.contains ? "multi" : rest.length > 0 ? "object" : "complete";
+  if (kind === "multi" && rest.length > 0) {
+    errors.push(new RegoError("rego_compile_error", "multi-value rules need a ground reference in the head", head.loc));
+    return undefined;
+  }
+  const branch = (b: Rule, args: Term[] | undefined): RuleDef => {
+    const resolvedArgs = r.beginRule(args ?? []);
+    const headTerms = [...rest, ...(b.head.key ? [b.head.key] : []), ...(b.head.value ? [b.head.value] : [])];
+    const body = r.body(b.body, headTerms);
+    return {
+      kind,
+      path,
+      keys: rest.map((t) => r.headTerm(t)),
+      args: resolvedArgs,
+      key: b.head.key && r.headTerm(b.head.key),
+      value: r.headTerm(b.head.value ?? TRUE(b.head.loc)),
+      body,
+      elses: [],
+      isDefault: b.default,
+      loc: b.loc,
+      source: b,
+    };
+  };
+  const def = branch(rule, head.args);
+  for (let e = rule.else; e; e = e.else) def.elses.push(branch(e, head.args));
+  return def;
+}
+
+// --- 3. tree ------------------------------------------------------------------------------------
+
+function checkTree(root: RuleNode, errors: RegoError[]): void {
+  walkNodes(root, (n) => {
+    const kinds = new Set<string>();
+    if (n.complete.length || n.defaultRule) kinds.add("complete");
+    if (n.multi.length) kinds.add("multi");
+    if (n.functions.length || n.defaultFunction) kinds.add("function");
+    const first = n.complete[0] ?? n.multi[0] ?? n.functions[0] ?? n.defaultRule ?? n.defaultFunction;
+    const where = "data." + n.path.join(".");
+    if (kinds.size > 1 && first) {
+      errors.push(new RegoError("rego_type_error", `conflicting rules ${where} found`, first.loc));
+    }
+    if ((kinds.has("complete") || kinds.has("multi") || kinds.has("function")) && first) {
+      for (const c of n.children.values()) {
+        let inner: RuleDef | undefined;
+        walkNodes(c, (d) => (inner ??= d.complete[0] ?? d.multi[0] ?? d.functions[0] ?? d.object[0]));
+        if (inner) errors.push(new RegoError("rego_type_error", `rule ${where} conflicts with rule data.${inner.path.join(".")}`, inner.loc));
+      }
+    }
+    const arities = new Set([...n.functions, ...(n.defaultFunction ? [n.defaultFunction] : [])].map((f) => f.args.length));
+    if (arities.size > 1) {
+      errors.push(new RegoError("rego_type_error", `conflicting rules ${where} found`, (n.functions[0] ?? n.defaultFunction)!.loc));
+    }
+    if (n.defaultRule && n.complete.length === 0 && n.object.length > 0) {
+      errors.push(new RegoError("rego_type_error", `conflicting rules ${where} found`, n.defaultRule.loc));
+    }
+  });
+}
+
+export function forEachDef(n: RuleNode, f: (d: RuleDef) => void): void {
+  const all = [...n.complete, ...n.multi, ...n.object, ...n.functions];
+  if (n.defaultRule) all.push(n.defaultRule);
+  if (n.defaultFunction) all.push(n.defaultFunction);
+  for (const d of all) {
+    f(d);
+    d.elses.forEach(f);
+  }
+}
+
+// --- 4. calls -----------------------------------------------------------------------------------
+
+class CallChecker {
+  constructor(
+    private readonly root: RuleNode,
+    private readonly errors: RegoError[],
+  ) {}
+
+  readonly arityOf = (op: RefTerm): number | undefined => {
+    const name = refName(op);
+    if (name === null) return undefined;
+    if (name.startsWith("data.")) {
+      const n = nodeAt(this.root, name.split(".").slice(1), false);
+      const f = n?.functions[0] ?? n?.defaultFunction;
+      return f?.args.length;
+    }
+    return lookupBuiltin(name)?.signature.args.length;
+  };
+
+  rule(d: RuleDef): void {
+    d.body.forEach((e) => this.expr(e));
+    [...d.keys, d.value, ...(d.key ? [d.key] : []), ...d.args].forEach((t) => this.term(t));
+  }
+
+  expr(e: Body[number]): void {
+    switch (e.kind) {
+      case "term":
+        this.term(e.term);
+        break;
+      case "unify":
+      case "assign":
+        this.term(e.left);
+        this.term(e.right);
+        break;
+      case "somein":
+        if (e.key) this.term(e.key);
+        this.term(e.value);
+        this.term(e.collection);
+        break;
+      case "every":
+        this.term(e.domain);
+        e.body.forEach((x) => this.expr(x));
+        break;
+      case "some":
+        break;
+    }
+    for (const w of e.with) this.term(w.value);
+  }
+
+  private term(t: Term): void {
+    if (t.type === "call") this.call(t);
+    if (t.type === "arraycomp" || t.type === "setcomp") {
+      this.term(t.term);
+      t.body.forEach((e) => this.expr(e));
+    } else if (t.type === "objectcomp") {
+      this.term(t.key);
+      this.term(t.value);
+      t.body.forEach((e) => this.expr(e));
+    } else forEachChild(t, (c) => this.term(c));
+  }
+
+  private call(t: Extract<Term, { type: "call" }>): void {
+    const name = refName(t.operator) ?? "<call>";
+    const arity = this.arityOf(t.operator);
+    if (arity === undefined) {
+      if (name === "print") return; // print takes any number of arguments
+      const known = name.startsWith("data.") && nodeAt(this.root, name.split(".").slice(1), false);
+      const what = known ? `${name} is not a function` : `undefined function ${name}`;
+      this.errors.push(new RegoError("rego_type_error", what, t.loc));
+      return;
+    }
+    if (t.args.length !== arity && t.args.length !== arity + 1) {
+      const plural = arity === 1 ? "" : "s";
+      this.errors.push(
+        new RegoError(
+          "rego_type_error",
+          `${name}: ${t.args.length < arity ? "too few" : "too many"} arguments; function ${name} takes ${arity} argument${plural}`,
+          t.loc,
+        ),
+      );
+    }
+  }
+}
+
+// --- 5. safety ----------------------------------------------------------------------------------
+
+function orderRule(d: RuleDef, safety: Safety): void {
+  const bound = new Set<string>();
+  for (const a of d.args) termVars(a, bound);
+  const r = safety.orderBody(d.body, bound);
+  d.body = r.body;
+  safety.checkHead([...d.keys, d.value, ...(d.key ? [d.key] : [])], r.bound);
+}
+
+/** For tests and tools: the data ref a rule defines (`data.a.b.p`). */
+export function ruleRef(d: RuleDef): RefTerm {
+  return refTerm(dataRef(d.path, d.loc).terms, d.loc);
+}

@@ -1,0 +1,387 @@
+// Stage: safety. Guarantees for the planner: in every body (rules, queries, comprehensions, every),
+// expressions are ordered so that each one's inputs are bound by earlier ones, and every var of a
+// rule head is bound by its body. Unsafe vars are reported as rego_unsafe_var_error.
+import type { Body, Expr, RefTerm, Term } from "../syntax/ast.ts";
+import { RegoError } from "../errors.ts";
+import { forEachChild } from "./terms.ts";
+
+/** Arity of a function or built-in named by a call operator; undefined if unknown. */
+export type ArityOf = (operator: RefTerm) => number | undefined;
+
+/** Vars introduced by `_` are local wherever they appear (even inside `not`). */
+export const isWildcard = (name: string) => name.startsWith("_$");
+
+export class Safety {
+  constructor(
+    private readonly arityOf: ArityOf,
+    private readonly userName: (local: string) => string,
+    private readonly errors: RegoError[],
+  ) {}
+
+  /**
+   * Orders `body` given the vars bound before it; returns the ordered body (closures inside
+   * are ordered too) and the set of vars bound after it.
+   */
+  orderBody(body: Body, bound: ReadonlySet<string>): { body: Body; bound: Set<string> } {
+    const now = new Set(bound);
+    const remaining = [...body];
+    const ordered: Expr[] = [];
+    while (remaining.length > 0) {
+      const i = remaining.findIndex((e) => this.ready(e, now));
+      if (i < 0) {
+        this.reportUnsafe(remaining, now);
+        break;
+      }
+      const [e] = remaining.splice(i, 1);
+      ordered.push(this.orderClosures(e!, now));
+      for (const v of this.binds(e!)) now.add(v);
+    }
+    return { body: ordered, bound: now };
+  }
+
+  /** Reports head vars (of keys/values) that the body does not bind. */
+  checkHead(terms: Term[], bound: ReadonlySet<string>): void {
+    for (const t of terms) {
+      const missing = [...this.evalNeeds(t)].filter((v) => !bound.has(v));
+      for (const v of missing) this.unsafe(v, t);
+    }
+  }
+
+  // --- readiness --------------------------------------------------------------------------
+
+  private ready(e: Expr, bound: ReadonlySet<string>): boolean {
+    for (const w of e.with) if (!subset(this.evalNeeds(w.value), bound)) return false;
+    if (e.negated) return subset(this.negationNeeds(e), bound);
+    switch (e.kind) {
+      case "term":
+        return this.termExprReady(e.term, bound);
+      case "unify":
+        return this.canUnify(e.left, e.right, new Set(bound));
+      case "assign":
+        return this.canUnify(e.left, e.right, new Set(bound));
+      case "some":
+        return true;
+      case "somein":
+        return subset(this.evalNeeds(e.collection), bound) && this.patternReady(e.key, bound) && this.patternReady(e.value, bound);
+      case "every":
+        return subset(this.closureNeeds(e.domain, e.body, [e.key, e.value]), bound);
+    }
+  }
+
+  private termExprReady(t: Term, bound: ReadonlySet<string>): boolean {
+    const out = this.callOutput(t);
+    if (t.type === "call" && out) {
+      const inputs = t.args.slice(0, -1);
+      return inputs.every((a) => subset(this.evalNeeds(a), bound)) && this.patternReady(out, bound);
+    }
+    return subset(this.evalNeeds(t), bound);
+  }
+
+  /** A pattern's non-var parts must be evaluable; its vars get bound by destructuring. */
+  private patternReady(t: Term | undefined, bound: ReadonlySet<string>): boolean {
+    if (!t) return true;
+    if (t.type === "var") return true;
+    if (t.type === "array") return t.items.every((i) => this.patternReady(i, bound));
+    if (t.type === "object") return t.entries.every(([k, v]) => subset(this.evalNeeds(k), bound) && this.patternReady(v, bound));
+    return subset(this.evalNeeds(t), bound);
+  }
+
+  /** Whether `a = b` can be solved with `bound` vars bound (binding into `bound` as it goes). */
+  private canUnify(a: Term, b: Term, bound: Set<string>): boolean {
+    if (a.type === "var" && !bound.has(a.name)) return this.solveFor(a.name, b, bound);
+    if (b.type === "var" && !bound.has(b.name)) return this.solveFor(b.name, a, bound);
+    if (a.type === "array" && b.type === "array") {
+      if (a.items.length !== b.items.length) return true; // fails at run time, harmlessly
+      return this.unifyPairs(a.items.map((x, i) => [x, b.items[i]!]), bound);
+    }
+    if (a.type === "object" && b.type === "object") {
+      const pairs: [Term, Term][] = [];
+      for (const [k, v] of a.entries) {
+        const other = b.entries.find(([k2]) => sameTerm(k, k2));
+        if (other) pairs.push([v, other[1]]);
+      }
+      return this.unifyPairs(pairs, bound);
+    }
+    if (subset(this.evalNeeds(a), bound) && this.patternReady(b, bound)) {
+      termVarsShallow(b).forEach((v) => bound.add(v));
+      return true;
+    }
+    if (subset(this.evalNeeds(b), bound) && this.patternReady(a, bound)) {
+      termVarsShallow(a).forEach((v) => bound.add(v));
+      return true;
+    }
+    return false;
+  }
+
+  private solveFor(name: string, other: Term, bound: Set<string>): boolean {
+    if (!subset(this.evalNeeds(other), bound)) return false;
+    bound.add(name);
+    termVarsShallow(other).forEach((v) => bound.add(v));
+    return true;
+  }
+
+  /** Solves element pairs in whatever order makes each solvable. */
+  private unifyPairs(pairs: [Term, Term][], bound: Set<string>): boolean {
+    const left = [...pairs];
+    while (left.length > 0) {
+      const i = left.findIndex(([x, y]) => this.canUnify(x, y, new Set(bound)));
+      if (i < 0) return false;
+      const [[x, y]] = left.splice(i, 1) as [[Term, Term]];
+      this.canUnify(x, y, bound);
+    }
+    return true;
+  }
+
+  // --- what a term needs and binds ----------------------------------------------------------
+
+  /**
+   * Vars that must be bound before `t` can be evaluated as a value. Vars used as ref keys are not
+   * needed (evaluation iterates over them); the call output argument is not an input.
+   */
+  evalNeeds(t: Term, out: Set<string> = new Set()): Set<string> {
+    switch (t.type) {
+      case "var":
+        out.add(t.name);
+        break;
+      case "ref": {
+        const head = t.terms[0]!;
+        if (head.type !== "var") this.evalNeeds(head, out);
+        else if (head.name !== "data" && head.name !== "input") out.add(head.name);
+        for (const k of t.terms.slice(1)) if (k.type !== "var") this.keyNeeds(k, out);
+        break;
+      }
+      case "call": {
+        const args = this.callOutput(t) ? t.args.slice(0, -1) : t.args;
+        for (const a of args) this.evalNeeds(a, out);
+        break;
+      }
+      case "arraycomp":
+      case "setcomp":
+        this.closureNeeds(t.term, t.body, []).forEach((v) => out.add(v));
+        break;
+      case "objectcomp":
+        this.closureNeeds(t.key, t.body, [], t.value).forEach((v) => out.add(v));
+        break;
+      default:
+        forEachChild(t, (c) => this.evalNeeds(c, out));
+    }
+    return out;
+  }
+
+  /** A composite ref key like `x[[a, b]]` is matched by iteration, so its vars are outputs. */
+  private keyNeeds(k: Term, out: Set<string>): void {
+    if (k.type === "array" || k.type === "object" || k.type === "set") {
+      forEachChild(k, (c) => {
+        if (c.type !== "var") this.keyNeeds(c, out);
+      });
+    } else this.evalNeeds(k, out);
+  }
+
+  /**
+   * The outer vars a closure (comprehension or `every`) reads: its vars that its own body does
+   * not bind. Names are unique after resolution, so a var the body cannot bind is an outer one.
+   */
+  private closureNeeds(head: Term, body: Body, declared: (Term | undefined)[], head2?: Term): Set<string> {
+    const inner = new Set<string>();
+    for (const d of declared) if (d) termVarsShallow(d).forEach((v) => inner.add(v));
+    const uses = new Set<string>();
+    const collect = (b: Body) => {
+      for (const e of b) {
+        for (const v of this.binds(e)) inner.add(v);
+        if (e.kind === "some") e.vars.forEach((v) => inner.add(v.name));
+        for (const t of exprTermsDeep(e)) this.evalNeeds(t, uses);
+      }
+    };
+    collect(body);
+    this.evalNeeds(head, uses);
+    if (head2) this.evalNeeds(head2, uses);
+    return new Set([...uses].filter((v) => !inner.has(v)));
+  }
+
+  private negationNeeds(e: Expr): Set<string> {
+    const needs = new Set<string>();
+    for (const t of exprTermsDeep({ ...e, negated: false })) {
+      termVarsShallow(t).forEach((v) => needs.add(v));
+      this.evalNeeds(t, needs);
+    }
+    return new Set([...needs].filter((v) => !isWildcard(v)));
+  }
+
+  /** Vars an expression binds once it has run. */
+  binds(e: Expr): Set<string> {
+    const out = new Set<string>();
+    if (e.negated) return out;
+    switch (e.kind) {
+      case "term":
+        refKeyVars(e.term, out);
+        {
+          const o = this.callOutput(e.term);
+          if (o) termVarsShallow(o).forEach((v) => out.add(v));
+        }
+        break;
+      case "unify":
+      case "assign":
+        termVarsShallow(e.left).forEach((v) => out.add(v));
+        termVarsShallow(e.right).forEach((v) => out.add(v));
+        break;
+      case "somein":
+        if (e.key) termVarsShallow(e.key).forEach((v) => out.add(v));
+        termVarsShallow(e.value).forEach((v) => out.add(v));
+        refKeyVars(e.collection, out);
+        break;
+      default:
+        break;
+    }
+    return out;
+  }
+
+  /** The output argument of a call written with one argument more than its arity. */
+  callOutput(t: Term): Term | undefined {
+    if (t.type !== "call") return undefined;
+    const arity = this.arityOf(t.operator);
+    return arity !== undefined && t.args.length === arity + 1 ? t.args[arity] : undefined;
+  }
+
+  // --- closures -----------------------------------------------------------------------------
+
+  private orderClosures(e: Expr, bound: ReadonlySet<string>): Expr {
+    const visit = (t: Term): Term => {
+      switch (t.type) {
+        case "arraycomp":
+        case "setcomp": {
+          const r = this.orderBody(t.body, bound);
+          this.checkHead([t.term], r.bound);
+          return { ...t, body: r.body };
+        }
+        case "objectcomp": {
+          const r = this.orderBody(t.body, bound);
+          this.checkHead([t.key, t.value], r.bound);
+          return { ...t, body: r.body };
+        }
+        case "ref":
+          return { ...t, terms: t.terms.map(visit) };
+        case "call":
+          return { ...t, args: t.args.map(visit) };
+        case "array":
+        case "set":
+          return { ...t, items: t.items.map(visit) };
+        case "object":
+          return { ...t, entries: t.entries.map(([k, v]) => [visit(k), visit(v)] as [Term, Term]) };
+        default:
+          return t;
+      }
+    };
+    const withs = e.with.map((w) => ({ ...w, value: visit(w.value) }));
+    switch (e.kind) {
+      case "term":
+        return { ...e, term: visit(e.term), with: withs };
+      case "unify":
+      case "assign":
+        return { ...e, left: visit(e.left), right: visit(e.right), with: withs };
+      case "somein":
+        return { ...e, collection: visit(e.collection), with: withs };
+      case "every": {
+        const inner = new Set(bound);
+        if (e.key) inner.add(e.key.name);
+        inner.add(e.value.name);
+        return { ...e, domain: visit(e.domain), body: this.orderBody(e.body, inner).body, with: withs };
+      }
+      default:
+        return e;
+    }
+  }
+
+  // --- errors -------------------------------------------------------------------------------
+
+  private reportUnsafe(remaining: Expr[], bound: ReadonlySet<string>): void {
+    const reported = new Set<string>();
+    for (const e of remaining) {
+      for (const t of exprTermsDeep(e)) {
+        const vars = termVarsShallow(t);
+        this.evalNeeds(t, vars);
+        for (const v of vars) {
+          if (bound.has(v) || reported.has(v)) continue;
+          if (remaining.some((r) => !r.negated && this.binds(r).has(v) && r !== e && this.ready(r, bound))) continue;
+          reported.add(v);
+          this.unsafe(v, t);
+        }
+      }
+    }
+    if (reported.size === 0) {
+      const e = remaining[0]!;
+      this.errors.push(new RegoError("rego_unsafe_var_error", "expression is unsafe", e.loc));
+    }
+  }
+
+  private unsafe(v: string, at: Term): void {
+    const loc = findVar(at, v) ?? at.loc;
+    this.errors.push(new RegoError("rego_unsafe_var_error", `var ${this.userName(v)} is unsafe`, loc));
+  }
+}
+
+function subset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/** Vars in a term outside closures, refs' keys included. */
+function termVarsShallow(t: Term, out: Set<string> = new Set()): Set<string> {
+  if (t.type === "var") {
+    if (t.name !== "data" && t.name !== "input") out.add(t.name);
+  } else forEachChild(t, (c) => termVarsShallow(c, out));
+  return out;
+}
+
+/** Vars used as keys of refs (bound by iteration), inside the term's refs and call arguments. */
+function refKeyVars(t: Term, out: Set<string>): void {
+  if (t.type === "ref") {
+    for (const k of t.terms.slice(1)) {
+      if (k.type === "var") out.add(k.name);
+      else if (k.type === "array" || k.type === "object") termVarsShallow(k, out);
+      else refKeyVars(k, out);
+    }
+    refKeyVars(t.terms[0]!, out);
+  } else if (t.type !== "arraycomp" && t.type !== "setcomp" && t.type !== "objectcomp") {
+    forEachChild(t, (c) => refKeyVars(c, out));
+  }
+}
+
+/** The terms of an expression including an `every`'s key/value (its body is a closure). */
+function exprTermsDeep(e: Expr): Term[] {
+  const ts: Term[] = [];
+  switch (e.kind) {
+    case "term":
+      ts.push(e.term);
+      break;
+    case "unify":
+    case "assign":
+      ts.push(e.left, e.right);
+      break;
+    case "somein":
+      if (e.key) ts.push(e.key);
+      ts.push(e.value, e.collection);
+      break;
+    case "every":
+      ts.push(e.domain, { type: "arraycomp", term: { type: "null", loc: e.loc }, body: e.body, loc: e.loc });
+      break;
+    default:
+      break;
+  }
+  for (const w of e.with) ts.push(w.value);
+  return ts;
+}
+
+function findVar(t: Term, name: string): Term["loc"] | undefined {
+  if (t.type === "var" && t.name === name) return t.loc;
+  let found: Term["loc"] | undefined;
+  forEachChild(t, (c) => {
+    found ??= findVar(c, name);
+  });
+  return found;
+}
+
+function sameTerm(a: Term, b: Term): boolean {
+  if (a.type !== b.type) return false;
+  if ((a.type === "string" || a.type === "number" || a.type === "boolean") && "value" in b) return a.value === b.value;
+  return a.type === "null";
+}

@@ -1,0 +1,268 @@
+// Stage: resolve names. Guarantees for the next stages: every var term names exactly one local of
+// one body (renamed `name$N`, unique across the compilation, `_` wildcards each their own), and
+// every reference to a rule or import is a `data...`/`input...` ref (or a call operator ref).
+import type { Body, Expr, RefTerm, Term, VarTerm, With } from "../syntax/ast.ts";
+import { RegoError } from "../errors.ts";
+import { exprTerms, forEachChild, refTerm, varTerm } from "./terms.ts";
+
+/** What a bare name means in a module: a rule of its package or an import. */
+export type Globals = ReadonlyMap<string, RefTerm>;
+
+const ROOTS = new Set(["input", "data"]);
+
+/** Allocates unique local names and remembers which user name each one stands for. */
+export class LocalNames {
+  private n = 0;
+  readonly original = new Map<string, string>();
+  fresh(name: string): string {
+    const unique = `${name}$${++this.n}`;
+    this.original.set(unique, name);
+    return unique;
+  }
+  /** The user's name for a local, or undefined for generated and wildcard locals. */
+  userName(local: string): string | undefined {
+    const name = this.original.get(local);
+    return name === undefined || name.startsWith("_") || name.startsWith("$") ? undefined : name;
+  }
+}
+
+class Scope {
+  readonly declared = new Map<string, string>();
+  /** Undeclared names used in this body, mapped to their locals. */
+  readonly implicit = new Map<string, string>();
+  /** Names of the undeclared vars at this body's top level (closures may refer to them). */
+  topLevel = new Set<string>();
+  constructor(readonly parent: Scope | null) {}
+
+  lookup(name: string): string | undefined {
+    for (let s: Scope | null = this; s; s = s.parent) {
+      const d = s.declared.get(name) ?? s.implicit.get(name);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  /** True if an enclosing body uses `name` undeclared, so a closure's `name` is that one. */
+  enclosingUses(name: string): Scope | null {
+    for (let s = this.parent; s; s = s.parent) if (s.topLevel.has(name)) return s;
+    return null;
+  }
+}
+
+export class Resolver {
+  constructor(
+    private readonly globals: Globals,
+    readonly names: LocalNames,
+    private readonly errors: RegoError[],
+  ) {}
+
+  private scope = new Scope(null);
+
+  /** Declares the vars of function arguments (patterns bound at entry) in a fresh rule scope. */
+  beginRule(args: Term[] = []): Term[] {
+    this.scope = new Scope(null);
+    const declare = (t: Term): Term => {
+      if (t.type === "var") return this.declare(t);
+      return this.mapChildren(t, declare);
+    };
+    return args.map(declare);
+  }
+
+  /** Resolves a rule or query body in the current scope (the head is resolved separately). */
+  body(body: Body, extraTopLevel: Term[] = []): Body {
+    this.scope.topLevel = topLevelNames(body, extraTopLevel);
+    return body.map((e) => this.expr(e));
+  }
+
+  /** Resolves a term of the head (key, value, ref keys) after the body, in the body's scope. */
+  headTerm(t: Term): Term {
+    return this.term(t);
+  }
+
+  /** Names of this scope's top-level locals (for query results). */
+  topLocals(): Map<string, string> {
+    return new Map([...this.scope.implicit, ...this.scope.declared]);
+  }
+
+  private expr(e: Expr): Expr {
+    const withs = e.with.map((w) => this.with(w));
+    switch (e.kind) {
+      case "term":
+        return { ...e, term: this.term(e.term), with: withs };
+      case "unify":
+        return { ...e, left: this.term(e.left), right: this.term(e.right), with: withs };
+      case "assign": {
+        const right = this.term(e.right);
+        const left = this.declarePattern(e.left);
+        return { ...e, left, right, with: withs };
+      }
+      case "some":
+        return { ...e, vars: e.vars.map((v) => this.declare(v)), with: withs };
+      case "somein": {
+        const collection = this.term(e.collection);
+        const key = e.key && this.declarePattern(e.key);
+        const value = this.declarePattern(e.value);
+        return { ...e, key, value, collection, with: withs };
+      }
+      case "every": {
+        const domain = this.term(e.domain);
+        const outer = this.scope;
+        this.scope = new Scope(outer);
+        const key = e.key && this.declare(e.key);
+        const value = this.declare(e.value);
+        const body = this.body(e.body);
+        this.scope = outer;
+        return { ...e, key, value, domain, body, with: withs };
+      }
+    }
+  }
+
+  private with(w: With): With {
+    const target = w.target;
+    const head = target.terms[0]!;
+    let resolved: RefTerm = target;
+    if (head.type === "var" && !ROOTS.has(head.name)) resolved = this.operator(target);
+    return { ...w, target: resolved, value: this.withValue(w.value) };
+  }
+
+  /** A with-value may name a function (`with f as g`): keep it a name rather than a local. */
+  private withValue(t: Term): Term {
+    if (t.type === "var" && this.scope.lookup(t.name) === undefined && !this.globals.has(t.name)) {
+      if (!this.scope.topLevel.has(t.name)) return t;
+    }
+    if (t.type === "ref" && t.terms[0]!.type === "var" && this.scope.lookup((t.terms[0] as VarTerm).name) === undefined) {
+      const g = this.globals.get((t.terms[0] as VarTerm).name);
+      if (g) return refTerm([...g.terms, ...t.terms.slice(1)], t.loc);
+      return t;
+    }
+    return this.term(t);
+  }
+
+  private term(t: Term): Term {
+    switch (t.type) {
+      case "var":
+        return this.useVar(t);
+      case "ref": {
+        const head = t.terms[0]!;
+        const rest = t.terms.slice(1).map((k) => this.term(k));
+        if (head.type === "var") {
+          const resolved = this.useVar(head);
+          if (resolved.type === "ref") return refTerm([...resolved.terms, ...rest], t.loc);
+          return refTerm([resolved, ...rest], t.loc);
+        }
+        return refTerm([this.term(head), ...rest], t.loc);
+      }
+      case "call":
+        return { ...t, operator: this.operator(t.operator), args: t.args.map((a) => this.term(a)) };
+      case "arraycomp":
+      case "setcomp":
+        return this.inClosure(t.body, [t.term], (body) => ({ ...t, term: this.term(t.term), body }));
+      case "objectcomp":
+        return this.inClosure(t.body, [t.key, t.value], (body) => ({
+          ...t,
+          key: this.term(t.key),
+          value: this.term(t.value),
+          body,
+        }));
+      default:
+        return this.mapChildren(t, (c) => this.term(c));
+    }
+  }
+
+  /**
+   * A comprehension: its body is a new scope, and its head terms (which `rebuild` resolves) are
+   * resolved inside that scope, after the body that binds them.
+   */
+  private inClosure<T extends Term>(body: Body, headTerms: Term[], rebuild: (body: Body) => T): T {
+    const outer = this.scope;
+    this.scope = new Scope(outer);
+    const resolved = this.body(body, headTerms);
+    const out = rebuild(resolved);
+    this.scope = outer;
+    return out;
+  }
+
+  /** A call operator: a function of this package or import becomes a data ref; built-ins stay. */
+  private operator(op: RefTerm): RefTerm {
+    const head = op.terms[0]!;
+    if (head.type !== "var") return op;
+    if (this.scope.lookup(head.name) !== undefined) return op;
+    const g = this.globals.get(head.name);
+    if (!g) return op;
+    return refTerm([...g.terms, ...op.terms.slice(1)], op.loc);
+  }
+
+  private useVar(v: VarTerm): Term {
+    if (ROOTS.has(v.name)) return v;
+    if (v.name === "_") return varTerm(this.names.fresh("_"), v.loc);
+    const local = this.scope.lookup(v.name);
+    if (local !== undefined) return varTerm(local, v.loc);
+    const g = this.globals.get(v.name);
+    if (g) return g.terms.length === 1 ? g.terms[0]! : refTerm(g.terms, v.loc);
+    // A closure's undeclared var is the enclosing body's var of that name, if it has one.
+    const owner = this.scope.enclosingUses(v.name) ?? this.scope;
+    const fresh = this.names.fresh(v.name);
+    owner.implicit.set(v.name, fresh);
+    return varTerm(fresh, v.loc);
+  }
+
+  private declare(v: VarTerm): VarTerm {
+    if (v.name === "_") return varTerm(this.names.fresh("_"), v.loc);
+    if (ROOTS.has(v.name)) {
+      this.errors.push(new RegoError("rego_compile_error", `variables must not shadow ${v.name} (use a different variable name)`, v.loc));
+      return v;
+    }
+    if (this.scope.declared.has(v.name)) {
+      this.errors.push(new RegoError("rego_compile_error", `var ${v.name} assigned above`, v.loc));
+    } else if (this.scope.implicit.has(v.name)) {
+      this.errors.push(new RegoError("rego_compile_error", `var ${v.name} referenced above`, v.loc));
+    }
+    const fresh = this.names.fresh(v.name);
+    this.scope.declared.set(v.name, fresh);
+    return varTerm(fresh, v.loc);
+  }
+
+  /** The left of `:=` and the patterns of `some … in`: vars declared, other terms resolved. */
+  private declarePattern(t: Term): Term {
+    if (t.type === "var") return this.declare(t);
+    if (t.type === "array") return { ...t, items: t.items.map((i) => this.declarePattern(i)) };
+    if (t.type === "object") return { ...t, entries: t.entries.map(([k, v]) => [this.term(k), this.declarePattern(v)]) };
+    return this.term(t);
+  }
+
+  private mapChildren(t: Term, f: (c: Term) => Term): Term {
+    switch (t.type) {
+      case "array":
+      case "set":
+        return { ...t, items: t.items.map(f) };
+      case "object":
+        return { ...t, entries: t.entries.map(([k, v]) => [f(k), f(v)] as [Term, Term]) };
+      case "ref":
+        return { ...t, terms: t.terms.map(f) };
+      case "call":
+        return { ...t, args: t.args.map(f) };
+      default:
+        return t;
+    }
+  }
+}
+
+/** The undeclared var names a body uses at its own level (closures excluded). */
+function topLevelNames(body: Body, extra: Term[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (t: Term) => {
+    if (t.type === "var") names.add(t.name);
+    else forEachChild(t, visit);
+  };
+  for (const e of body) {
+    if (e.kind === "some" || e.kind === "every") continue;
+    if (e.kind === "assign" || e.kind === "somein") {
+      // declared vars are not "used undeclared"; their other terms are
+      if (e.kind === "assign") visit(e.right);
+      else visit(e.collection);
+      continue;
+    }
+    exprTerms(e).forEach(visit);
+  }
+  extra.forEach(visit);
+  return names;
+}
