@@ -25,6 +25,8 @@ type Locals = (Value | undefined)[];
 
 /** Returned by `run` when a block ran to its end, or was left by a failure or `break 0`. */
 const DONE = -1;
+/** Marks a cached undefined result (null is a value). */
+const UNDEFINED = Symbol("undefined");
 /** Returned to unwind a whole function after ReturnLocalStmt. */
 const RETURN = 1 << 30;
 
@@ -76,6 +78,14 @@ class Evaluation {
   private readonly ctx: BuiltinContext;
   private readonly strict: boolean;
   private returned: Value | undefined;
+  /**
+   * Documents (functions of input and data only) called with the evaluation's own input and
+   * data give the same value every time: computed once per evaluation. Calls under `with`
+   * pass other values and are not cached.
+   */
+  private readonly documents = new Map<Func, Value | typeof UNDEFINED>();
+  private rootInput: Value | undefined;
+  private rootData: Value | undefined;
 
   constructor(
     private readonly ip: Interpreter,
@@ -91,13 +101,24 @@ class Evaluation {
 
   runPlan(plan: Plan): Value[] {
     const locals: Locals = new Array(plan.locals);
-    locals[0] = this.opts.input;
-    locals[1] = this.opts.data ?? new ObjectValue();
+    locals[0] = this.rootInput = this.opts.input;
+    locals[1] = this.rootData = this.opts.data ?? new ObjectValue();
     for (const b of plan.blocks) if (this.run(b, locals) >= 0) break;
     return this.results;
   }
 
-  private callFunc(f: Func, args: Value[]): Value | undefined {
+  private callFunc(f: Func, args: (Value | undefined)[]): Value | undefined {
+    const cacheable = f.params.length === 2 && args[0] === this.rootInput && args[1] === this.rootData;
+    if (cacheable) {
+      const hit = this.documents.get(f);
+      if (hit !== undefined) return hit === UNDEFINED ? undefined : hit;
+    }
+    const result = this.invoke(f, args);
+    if (cacheable) this.documents.set(f, result === undefined ? UNDEFINED : result);
+    return result;
+  }
+
+  private invoke(f: Func, args: (Value | undefined)[]): Value | undefined {
     const locals: Locals = new Array(f.locals);
     for (let i = 0; i < f.params.length; i++) locals[f.params[i]!] = args[i];
     for (const b of f.blocks) if (this.run(b, locals) >= 0) break;
@@ -296,7 +317,7 @@ class Evaluation {
     const f = this.ip.func(s.func);
     let result: Value | undefined;
     if (f) {
-      result = this.callFunc(f, args as Value[]);
+      result = this.callFunc(f, args);
     } else {
       if (args.some((a) => a === undefined)) return false;
       result = this.callBuiltin(s, args as Value[]);
