@@ -44,4 +44,9 @@ export interface BuiltinDef {
   nondeterministic?: boolean;
   /** Infix spelling, for messages (`plus` is `+`). */
   infix?: string;
+  /**
+   * True for built-ins that are relations in OPA (`walk`): the impl returns an array holding every
+   * result, and the engine binds the output to each in turn.
+   */
+  relation?: boolean;
 }
