@@ -32,7 +32,7 @@ export function compileModules(modules: Module[]): CompiledPolicy {
   const rulesByPackage = packageRuleNames(modules);
 
   for (const m of modules) {
-    const globals = moduleGlobals(m, rulesByPackage, errors);
+    const globals = moduleGlobals(m, rulesByPackage);
     const resolver = new Resolver(globals, names, errors);
     for (const rule of m.rules) {
       const def = resolveRule(rule, m.package.path, resolver, errors);
@@ -92,7 +92,7 @@ function packageRuleNames(modules: Module[]): Map<string, Set<string>> {
   return byPkg;
 }
 
-function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, errors: RegoError[]): Globals {
+function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>): Globals {
   const globals = new Map<string, RefTerm>();
   for (const name of rulesByPackage.get(m.package.path.join(".")) ?? []) {
     globals.set(name, dataRef([...m.package.path, name], m.package.loc));
@@ -104,10 +104,8 @@ function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, erro
     const last = imp.path.terms[imp.path.terms.length - 1]!;
     const alias = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
     if (!alias || imp.path.terms.length === 1) continue;
-    if (globals.has(alias) && !imp.alias) {
-      errors.push(new RegoError("rego_compile_error", `import ${refName(imp.path)} shadows rule ${alias}`, imp.loc));
-    }
-    globals.set(alias, imp.path);
+    // A rule of the package with the same name wins over the import, as in OPA.
+    if (!globals.has(alias)) globals.set(alias, imp.path);
   }
   return globals;
 }

@@ -4,6 +4,7 @@
 import type { Body, Expr, RefTerm, Term } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
 import { forEachChild } from "./terms.ts";
+import { lookupBuiltin } from "../builtins/registry.ts";
 
 /** Arity of a function or built-in named by a call operator; undefined if unknown. */
 export type ArityOf = (operator: RefTerm) => number | undefined;
@@ -50,7 +51,7 @@ export class Safety {
   // --- readiness --------------------------------------------------------------------------
 
   private ready(e: Expr, bound: ReadonlySet<string>): boolean {
-    for (const w of e.with) if (!subset(this.evalNeeds(w.value), bound)) return false;
+    for (const w of e.with) if (!namesFunction(w.value) && !subset(this.evalNeeds(w.value), bound)) return false;
     if (e.negated) return subset(this.negationNeeds(e), bound);
     switch (e.kind) {
       case "term":
@@ -141,7 +142,7 @@ export class Safety {
   evalNeeds(t: Term, out: Set<string> = new Set()): Set<string> {
     switch (t.type) {
       case "var":
-        out.add(t.name);
+        if (t.name !== "data" && t.name !== "input") out.add(t.name);
         break;
       case "ref": {
         const head = t.terms[0]!;
@@ -319,6 +320,11 @@ export class Safety {
   }
 }
 
+/** A with-value naming a built-in (`with count as my_count`) is a name, not a var to bind. */
+function namesFunction(t: Term): boolean {
+  return t.type === "var" && lookupBuiltin(t.name) !== undefined;
+}
+
 function subset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const x of a) if (!b.has(x)) return false;
   return true;
@@ -367,7 +373,7 @@ function exprTermsDeep(e: Expr): Term[] {
     default:
       break;
   }
-  for (const w of e.with) ts.push(w.value);
+  for (const w of e.with) if (!namesFunction(w.value)) ts.push(w.value);
   return ts;
 }
 

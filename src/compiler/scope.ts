@@ -3,7 +3,10 @@
 // every reference to a rule or import is a `data...`/`input...` ref (or a call operator ref).
 import type { Body, Expr, RefTerm, Term, VarTerm, With } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
-import { exprTerms, forEachChild, refTerm, varTerm } from "./terms.ts";
+import { exprTerms, forEachChild, refName, refTerm, varTerm } from "./terms.ts";
+import { lookupBuiltin } from "../builtins/registry.ts";
+
+const isBuiltinName = (name: string) => lookupBuiltin(name) !== undefined;
 
 /** What a bare name means in a module: a rule of its package or an import. */
 export type Globals = ReadonlyMap<string, RefTerm>;
@@ -124,16 +127,10 @@ export class Resolver {
     return { ...w, target: resolved, value: this.withValue(w.value) };
   }
 
-  /** A with-value may name a function (`with f as g`): keep it a name rather than a local. */
+  /** A with-value may name a built-in (`with count as my_count`): keep it a name, not a local. */
   private withValue(t: Term): Term {
-    if (t.type === "var" && this.scope.lookup(t.name) === undefined && !this.globals.has(t.name)) {
-      if (!this.scope.topLevel.has(t.name)) return t;
-    }
-    if (t.type === "ref" && t.terms[0]!.type === "var" && this.scope.lookup((t.terms[0] as VarTerm).name) === undefined) {
-      const g = this.globals.get((t.terms[0] as VarTerm).name);
-      if (g) return refTerm([...g.terms, ...t.terms.slice(1)], t.loc);
-      return t;
-    }
+    if (t.type === "var" && isBuiltinName(t.name) && this.scope.lookup(t.name) === undefined && !this.globals.has(t.name)) return t;
+    if (t.type === "ref" && isBuiltinName(refName(t) ?? "")) return t;
     return this.term(t);
   }
 
@@ -264,5 +261,6 @@ function topLevelNames(body: Body, extra: Term[]): Set<string> {
     exprTerms(e).forEach(visit);
   }
   extra.forEach(visit);
+  for (const e of body) for (const w of e.with) if (w.value.type === "var" && isBuiltinName(w.value.name)) names.delete(w.value.name);
   return names;
 }

@@ -226,7 +226,7 @@ export class Planner {
   private not(e: Expr, cont: Cont): void {
     const flag = this.local();
     this.emit({ type: "resetlocal", target: flag });
-    const b = this.inBlock(() => {
+    this.inBlock((b) => {
       this.expr({ ...e, negated: false }, () => {
         this.emit({ type: "assignvar", source: { kind: "bool", value: true }, target: flag });
         this.breakOut(b);
@@ -265,7 +265,7 @@ export class Planner {
       const src = this.toLocal(d);
       const failed = this.local();
       this.emit({ type: "resetlocal", target: failed });
-      const outer = this.inBlock(() => {
+      this.inBlock((outer) => {
         const k = this.local();
         const v = this.local();
         const block = this.scanBlock(() => {
@@ -273,7 +273,7 @@ export class Planner {
           this.bind(e.value, v);
           const held = this.local();
           this.emit({ type: "resetlocal", target: held });
-          const inner = this.inBlock(() =>
+          this.inBlock((inner) =>
             this.body(e.body, () => {
               this.emit({ type: "assignvar", source: { kind: "bool", value: true }, target: held });
               this.breakOut(inner);
@@ -299,7 +299,9 @@ export class Planner {
       if (i === e.with.length) return done();
       const w = e.with[i]!;
       const head = w.target.terms[0]!;
-      if (head.type === "var" && (head.name === "input" || head.name === "data")) {
+      const targetName = refName(w.target);
+      const isFunction = targetName !== null && (this.functionNode(targetName) !== undefined || lookupBuiltin(targetName) !== undefined);
+      if (!isFunction && head.type === "var" && (head.name === "input" || head.name === "data")) {
         const path = w.target.terms.slice(1);
         return this.term(w.value, (value) => {
           const target = this.local();
@@ -584,12 +586,13 @@ export class Planner {
     if (name === null) throw new RegoError("rego_type_error", "invalid function name", t.loc);
     const mock = this.env.mocks.get(name);
     if (mock?.kind === "value") return this.terms(args, () => this.term(mock.term, cont));
+    const replaced = mock ? name : undefined;
     if (mock?.kind === "func") name = mock.name;
     this.terms(args, (ops) => {
       const result = this.local();
       const node = this.functionNode(name!);
       if (node) {
-        const f = this.ensureFunction(node, "function");
+        const f = this.withoutMock(replaced, () => this.ensureFunction(node, "function"));
         this.emit({ type: "call", func: f, args: [loc(this.env.input), loc(this.env.data), ...ops], result, loc: t.loc });
         return cont(loc(result));
       }
@@ -604,6 +607,20 @@ export class Planner {
       const block = this.scanBlock(() => cont(loc(v)));
       this.emit({ type: "scan", source: result, key: k, value: v, block });
     });
+  }
+
+  /** Runs `f` with the mock of `name` lifted: a replacement function calls the original. */
+  private withoutMock<T>(name: string | undefined, f: () => T): T {
+    if (name === undefined) return f();
+    const saved = this.env;
+    const mocks = new Map(saved.mocks);
+    mocks.delete(name);
+    this.env = { ...saved, mocks };
+    try {
+      return f();
+    } finally {
+      this.env = saved;
+    }
   }
 
   // --- references ---------------------------------------------------------------------------
