@@ -3,11 +3,11 @@
 // rely on"). Results go to stdout, progress to stderr.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Engine } from "../src/engine.ts";
-import { loadCases, type ConformanceCase } from "../src/conformance/cases.ts";
+import { DEFAULT_ROOT, loadCases, type ConformanceCase } from "../src/conformance/cases.ts";
 import {
+  baselineFile,
   formatFailures,
   formatSkips,
   formatTable,
@@ -20,10 +20,6 @@ import {
   writeBaseline,
 } from "../src/conformance/report.ts";
 import { ENGINE_NAMES, engineRef, engineUnavailable, runIsolated, type CaseReport, type ProgressListener } from "../src/conformance/run.ts";
-
-const REPO = fileURLToPath(new URL("..", import.meta.url));
-/** Resolved from the repository, not the working directory: `npm run` may start anywhere. */
-const DEFAULT_ROOT = resolve(REPO, "../shared/conformance");
 
 const HELP = `Usage: npm run conformance -- [options] [PATH...]
 
@@ -160,7 +156,7 @@ function printReport(options: Options, reports: CaseReport[]): void {
 /** --check-baseline / --update-baseline; returns the exit code. */
 function baselineStep(options: Options, reports: CaseReport[]): number {
   if (!options.checkBaseline && !options.updateBaseline) return 0;
-  const file = resolve(REPO, `test/conformance/baseline-${options.engine}.txt`);
+  const file = baselineFile(options.engine);
   const baseline = readBaseline(file);
   const lost = regressions(baseline, reports);
   const absent = notRun(baseline, reports);

@@ -8,8 +8,15 @@
 //               `test-0.rego`, ..., expectations as `want_result`, `want_error`, `want_error_code`.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { SourceFile } from "../engine.ts";
+
+/**
+ * Where the cases live: `../shared/conformance` beside the repository (they are never copied into
+ * it), found from this file rather than the working directory, which may be anywhere.
+ */
+export const DEFAULT_ROOT = fileURLToPath(new URL("../../../shared/conformance", import.meta.url));
 
 /** What a case expects; "skip" when the harness cannot run the case faithfully (and why). */
 export type Expectation =

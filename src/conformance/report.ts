@@ -2,6 +2,7 @@
 // with their reasons, the one-line JSON summary (a contract, see DESIGN.md), and the baseline of
 // cases known to pass, which may only grow.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { CaseReport } from "./run.ts";
 
 export interface Counts {
@@ -82,6 +83,10 @@ export function formatSkips(reports: CaseReport[]): string {
 
 // ---------------------------------------------------------------------------------------------
 // Baseline: the sorted ids of cases that passed. It only grows, so a regression is always visible.
+
+export function baselineFile(engine: string): string {
+  return fileURLToPath(new URL(`../../test/conformance/baseline-${engine}.txt`, import.meta.url));
+}
 
 export function readBaseline(file: string): Set<string> {
   if (!existsSync(file)) return new Set();
