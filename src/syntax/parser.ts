@@ -405,8 +405,10 @@ class Parser {
    */
   private parseIfBody(): Body {
     if (!this.is("{")) return [this.parseLiteral()];
+    const start = this.pos;
     const literal = this.attempt(() => this.parseLiteral());
     if (literal instanceof ParseFailure || (literal.kind === "term" && literal.term.type === "set")) {
+      this.pos = start;
       return this.parseBraces();
     }
     return [literal];
