@@ -32,6 +32,7 @@ export function compileModules(modules: Module[]): CompiledPolicy {
   const rulesByPackage = packageRuleNames(modules);
 
   for (const m of modules) {
+    nodeAt(root, m.package.path, true)!.isPackage = true;
     const globals = moduleGlobals(m, rulesByPackage);
     const resolver = new Resolver(globals, names, errors);
     for (const rule of m.rules) {

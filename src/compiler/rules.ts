@@ -35,6 +35,8 @@ export interface RuleDef {
 
 export interface RuleNode {
   path: string[];
+  /** True if a module declares this package (an empty package is still a document: `{}`). */
+  isPackage: boolean;
   complete: RuleDef[];
   defaultRule?: RuleDef;
   multi: RuleDef[];
@@ -45,7 +47,7 @@ export interface RuleNode {
 }
 
 export function newNode(path: string[]): RuleNode {
-  return { path, complete: [], multi: [], object: [], functions: [], children: new Map() };
+  return { path, isPackage: false, complete: [], multi: [], object: [], functions: [], children: new Map() };
 }
 
 export function nodeAt(root: RuleNode, path: string[], create: boolean): RuleNode | undefined {
@@ -62,9 +64,9 @@ export function nodeAt(root: RuleNode, path: string[], create: boolean): RuleNod
   return n;
 }
 
-/** True if the node or any node below it holds rules that produce documents (not functions). */
+/** True if the node or any node below it is a package or holds rules that produce documents. */
 export function hasDocuments(n: RuleNode): boolean {
-  if (n.complete.length || n.defaultRule || n.multi.length || n.object.length) return true;
+  if (n.isPackage || definesDocument(n)) return true;
   for (const c of n.children.values()) if (hasDocuments(c)) return true;
   return false;
 }

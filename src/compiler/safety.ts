@@ -3,7 +3,7 @@
 // rule head is bound by its body. Unsafe vars are reported as rego_unsafe_var_error.
 import type { Body, Expr, RefTerm, Term } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
-import { forEachChild } from "./terms.ts";
+import { forEachChild, refName } from "./terms.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 
 /** Arity of a function or built-in named by a call operator; undefined if unknown. */
@@ -89,8 +89,8 @@ export class Safety {
 
   /** Whether `a = b` can be solved with `bound` vars bound (binding into `bound` as it goes). */
   private canUnify(a: Term, b: Term, bound: Set<string>): boolean {
-    if (a.type === "var" && !bound.has(a.name)) return this.solveFor(a.name, b, bound);
-    if (b.type === "var" && !bound.has(b.name)) return this.solveFor(b.name, a, bound);
+    if (isFreeVar(a, bound)) return this.solveFor((a as { name: string }).name, b, bound);
+    if (isFreeVar(b, bound)) return this.solveFor((b as { name: string }).name, a, bound);
     if (a.type === "array" && b.type === "array") {
       if (a.items.length !== b.items.length) return true; // fails at run time, harmlessly
       return this.unifyPairs(a.items.map((x, i) => [x, b.items[i]!]), bound);
@@ -322,7 +322,13 @@ export class Safety {
 
 /** A with-value naming a built-in (`with count as my_count`) is a name, not a var to bind. */
 function namesFunction(t: Term): boolean {
-  return t.type === "var" && lookupBuiltin(t.name) !== undefined;
+  if (t.type === "var") return lookupBuiltin(t.name) !== undefined;
+  if (t.type === "ref") return lookupBuiltin(refName(t) ?? "") !== undefined;
+  return false;
+}
+
+function isFreeVar(t: Term, bound: ReadonlySet<string>): boolean {
+  return t.type === "var" && t.name !== "input" && t.name !== "data" && !bound.has(t.name);
 }
 
 function subset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -217,7 +217,6 @@ class Evaluation {
         const v = this.op(s.source, L);
         if (Array.isArray(v)) L[s.target] = v.length;
         else if (v instanceof ObjectValue || v instanceof SetValue) L[s.target] = v.size;
-        else if (typeof v === "string") L[s.target] = [...v].length;
         else return false;
         return true;
       }

@@ -88,7 +88,7 @@ export interface DotStmt extends StmtBase {
   key: Operand;
   target: Local;
 }
-/** target = number of elements of an array, object, set (or runes of a string); fails otherwise. */
+/** target = number of elements of an array, object or set; fails for anything else. */
 export interface LenStmt extends StmtBase {
   type: "len";
   source: Operand;

@@ -28,8 +28,12 @@ const CONFLICT_COMPLETE = "complete rules must not produce multiple outputs";
 const CONFLICT_FUNCTION = "functions must not produce multiple outputs for same inputs";
 const CONFLICT_OBJECT = "object keys must be unique";
 
-/** What replaces a function inside a `with`: another function/built-in, or a constant value. */
-type Mock = { kind: "func"; name: string } | { kind: "value"; term: Term };
+/**
+ * What replaces a function inside a `with`: another function or built-in, a constant, or a
+ * value computed at the `with` (held in a local, and passed on to specialised functions as an
+ * extra parameter after input and data).
+ */
+type Mock = { kind: "func"; name: string } | { kind: "value"; term: Term } | { kind: "local"; local: Local };
 
 /** The plan-time context of `with`: which data paths are replaced, which functions mocked. */
 interface Env {
@@ -263,6 +267,8 @@ export class Planner {
   private every(e: Extract<Expr, { kind: "every" }>, cont: Cont): void {
     this.term(e.domain, (d) => {
       const src = this.toLocal(d);
+      // Only collections can be quantified over: `every x in 42 {…}` is undefined.
+      this.emit({ type: "len", source: loc(src), target: this.local() });
       const failed = this.local();
       this.emit({ type: "resetlocal", target: failed });
       this.inBlock((outer) => {
@@ -316,8 +322,16 @@ export class Planner {
           apply(i + 1, done);
         });
       }
-      next.mocks.set(this.mockTarget(w.target), this.mockValue(w.value));
-      apply(i + 1, done);
+      const target = this.mockTarget(w.target);
+      const mock = this.mockValue(w.value);
+      if (mock) {
+        next.mocks.set(target, mock);
+        return apply(i + 1, done);
+      }
+      this.term(w.value, (v) => {
+        next.mocks.set(target, { kind: "local", local: this.toLocal(v) });
+        apply(i + 1, done);
+      });
     };
     apply(0, () => {
       this.env = next;
@@ -336,11 +350,19 @@ export class Planner {
     return name;
   }
 
-  private mockValue(t: Term): Mock {
+  /** A replacement known at plan time (a function or a constant), or undefined for a computed one. */
+  private mockValue(t: Term): Mock | undefined {
     const name = t.type === "var" ? t.name : t.type === "ref" ? refName(t) : null;
     if (name !== null && (lookupBuiltin(name) || this.functionNode(name))) return { kind: "func", name };
     if (isConstant(t)) return { kind: "value", term: t };
-    throw new RegoError("rego_compile_error", "with value of a function must be a constant or a function", t.loc);
+    return undefined;
+  }
+
+  /** Arguments every rule function takes first: input, data, then computed mock values. */
+  private contextArgs(): Operand[] {
+    const args = [loc(this.env.input), loc(this.env.data)];
+    for (const [, m] of sortedMocks(this.env.mocks)) if (m.kind === "local") args.push(loc(m.local));
+    return args;
   }
 
   private constOperand(t: Term): Operand {
@@ -586,6 +608,7 @@ export class Planner {
     if (name === null) throw new RegoError("rego_type_error", "invalid function name", t.loc);
     const mock = this.env.mocks.get(name);
     if (mock?.kind === "value") return this.terms(args, () => this.term(mock.term, cont));
+    if (mock?.kind === "local") return this.terms(args, () => cont(loc(mock.local)));
     const replaced = mock ? name : undefined;
     if (mock?.kind === "func") name = mock.name;
     this.terms(args, (ops) => {
@@ -593,7 +616,7 @@ export class Planner {
       const node = this.functionNode(name!);
       if (node) {
         const f = this.withoutMock(replaced, () => this.ensureFunction(node, "function"));
-        this.emit({ type: "call", func: f, args: [loc(this.env.input), loc(this.env.data), ...ops], result, loc: t.loc });
+        this.emit({ type: "call", func: f, args: [...this.contextArgs(), ...ops], result, loc: t.loc });
         return cont(loc(result));
       }
       const def = lookupBuiltin(name!);
@@ -685,7 +708,7 @@ export class Planner {
   private callDocument(node: RuleNode, cont: (doc: Local) => void): void {
     const f = this.ensureFunction(node, "document");
     const result = this.local();
-    this.emit({ type: "call", func: f, args: [loc(this.env.input), loc(this.env.data)], result });
+    this.emit({ type: "call", func: f, args: this.contextArgs(), result });
     cont(result);
   }
 
@@ -706,13 +729,21 @@ export class Planner {
     const savedEnv = this.env;
     const top: Block = { stmts: [] };
     this.scope = new FuncScope(top);
-    this.env = { input: INPUT, data: DATA, overrides: savedEnv.overrides, mocks: savedEnv.mocks };
     const params: Local[] = [INPUT, DATA];
+    const mocks = new Map(savedEnv.mocks);
+    for (const [k, m] of sortedMocks(savedEnv.mocks)) {
+      if (m.kind !== "local") continue;
+      const param = this.local();
+      params.push(param);
+      mocks.set(k, { kind: "local", local: param });
+    }
+    this.env = { input: INPUT, data: DATA, overrides: savedEnv.overrides, mocks };
+    const firstArg = params.length;
     const result = this.local();
     if (what === "function") {
       const arity = (node.functions[0] ?? node.defaultFunction)!.args.length;
       for (let a = 0; a < arity; a++) params.push(this.local());
-      this.functionBody(node, params.slice(2), result);
+      this.functionBody(node, params.slice(firstArg), result);
     } else this.documentBody(node, result);
     top.stmts.push({ type: "returnlocal", source: result });
     const func: Func = { name, path: node.path, params, locals: this.scope.nextLocal, result, blocks: [top] };
@@ -725,8 +756,11 @@ export class Planner {
 
   private specKey(): string {
     if (this.env.overrides.length === 0 && this.env.mocks.size === 0) return "";
-    const mocks = [...this.env.mocks].map(([k, m]) => [k, m.kind === "func" ? m.name : toText(constantValue(m.term))]);
-    return JSON.stringify([this.env.overrides.map((o) => o.join(".")).sort(), mocks.sort()]);
+    const mocks = sortedMocks(this.env.mocks).map(([k, m]) => [
+      k,
+      m.kind === "func" ? m.name : m.kind === "value" ? toText(constantValue(m.term)) : "<computed>",
+    ]);
+    return JSON.stringify([this.env.overrides.map((o) => o.join(".")).sort(), mocks]);
   }
 
   private documentBody(node: RuleNode, result: Local): void {
@@ -838,6 +872,8 @@ export class Planner {
 }
 
 const loc = (local: Local): Operand => ({ kind: "local", local });
+
+const sortedMocks = (mocks: Map<string, Mock>) => [...mocks].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
 function sameConstant(a: Term, b: Term): boolean {
   return equal(constantValue(a), constantValue(b));

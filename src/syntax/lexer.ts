@@ -23,13 +23,12 @@ export const KEYWORDS = [
 ] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
-/** Operators and punctuation, longest first so that `:=` wins over `:`. */
-const PUNCTUATION = [
-  ":=", "==", "!=", "<=", ">=",
+const TWO_CHAR_PUNCTUATION = [":=", "==", "!=", "<=", ">="] as const;
+const ONE_CHAR_PUNCTUATION = [
   "<", ">", "=", "+", "-", "*", "/", "%", "&", "|",
   "(", ")", "[", "]", "{", "}", ",", ";", ".", ":",
 ] as const;
-export type Punctuation = (typeof PUNCTUATION)[number];
+export type Punctuation = (typeof TWO_CHAR_PUNCTUATION)[number] | (typeof ONE_CHAR_PUNCTUATION)[number];
 
 export type TokenKind =
   | "ident"
@@ -62,6 +61,8 @@ export interface LexResult {
 }
 
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
+const TWO_CHAR_SET: ReadonlySet<string> = new Set(TWO_CHAR_PUNCTUATION);
+const ONE_CHAR_SET: ReadonlySet<string> = new Set(ONE_CHAR_PUNCTUATION);
 const SINGLE_ESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
   "\\": "\\",
@@ -183,11 +184,16 @@ class Lexer {
     if (isDigit(c)) return ["number", this.scanNumber()];
     if (c === 34 /* " */) return ["string", this.scanString()];
     if (c === 96 /* ` */) return ["rawstring", this.scanRawString()];
-    for (const p of PUNCTUATION) {
-      if (this.src.startsWith(p, this.pos)) {
-        this.pos += p.length;
-        return [p, ""];
-      }
+    // Two-character operators first, so that `:=` wins over `:`.
+    const two = this.src.slice(this.pos, this.pos + 2);
+    if (TWO_CHAR_SET.has(two)) {
+      this.pos += 2;
+      return [two as Punctuation, ""];
+    }
+    const one = this.src.charAt(this.pos);
+    if (ONE_CHAR_SET.has(one)) {
+      this.pos++;
+      return [one as Punctuation, ""];
     }
     throw new LexError("illegal token", this.pos);
   }
