@@ -23,9 +23,10 @@ import { ENGINE_NAMES, engineRef, engineUnavailable, runIsolated, type CaseRepor
 
 const HELP = `Usage: npm run conformance -- [options] [PATH...]
 
-Runs OPA-format conformance cases (YAML) under each PATH (files or directories;
-default ${DEFAULT_ROOT}) against a Warden engine, and prints a table per folder,
-the failures and the skipped cases with their reasons.
+Runs OPA-format conformance cases (YAML files, searched recursively under each
+PATH) against a Warden engine, and prints a table per folder, the failures and
+the skipped cases with their reasons. PATH defaults to
+${DEFAULT_ROOT}; if it does not exist, nothing runs (exit 0).
 
 Options:
   --engine ir|wasm     engine to run (default: ir)

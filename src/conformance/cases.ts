@@ -142,17 +142,28 @@ function toCase(raw: Record<string, unknown>, folder: string, file: string): Con
   return c;
 }
 
-/** Reads the expectation keys, in the precedence OPA's runners give them. */
-function expectationOf(raw: Record<string, unknown>): Expectation {
+/** Why the harness cannot run a case faithfully, if it cannot. */
+function unsupported(raw: Record<string, unknown>): string | undefined {
   const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.has(k));
-  if (unknown.length > 0) return skip(`unsupported field(s): ${unknown.join(", ")}`);
-  const wantsError = "want_error" in raw || "want_error_code" in raw;
-  if (wantsError && "want_result" in raw) {
+  if (unknown.length > 0) return `unsupported field(s): ${unknown.join(", ")}`;
+  if (("want_error" in raw || "want_error_code" in raw) && "want_result" in raw) {
     // OPA's topdown returns the results found before the error along with it; Engine.run
     // resolves with results or rejects with an error, never both.
-    return skip("expects both an error and results; the Engine interface reports one or the other");
+    return "expects both an error and results; the Engine interface reports one or the other";
   }
-  if (wantsError) return errorExpectation(raw);
+  const texts = [raw.query, ...((raw.modules as unknown[] | undefined) ?? [])].map(String);
+  const custom = texts.join("\n").match(/\bcustom_builtin_test\w*/);
+  if (custom) {
+    return `calls ${custom[0]}, a host built-in that OPA's WebAssembly test runner provides; a QueryRequest cannot supply one`;
+  }
+  return undefined;
+}
+
+/** Reads the expectation keys, in the precedence OPA's runners give them. */
+function expectationOf(raw: Record<string, unknown>): Expectation {
+  const reason = unsupported(raw);
+  if (reason !== undefined) return skip(reason);
+  if ("want_error" in raw || "want_error_code" in raw) return errorExpectation(raw);
   if ("want_result" in raw) {
     return { kind: "result", bindings: raw.want_result as Record<string, unknown>[], sortBindings: raw.sort_bindings === true };
   }

@@ -106,6 +106,8 @@ describe("loading cases", () => {
     expect(oneCase(`want_result: []\nwant_error: boom`).expect.kind).toBe("skip");
     expect(oneCase(`sort_bindings: true`).expect.kind).toBe("skip");
     expect(oneCase(`return_code: 2`).expect.kind).toBe("skip");
+    const custom = load({ "opa-wasm/w.yaml": `cases:\n  - note: w\n    query: x = custom_builtin_test(100)\n    want_result: [{x: 101}]\n` })[0]!;
+    expect(custom.expect).toMatchObject({ kind: "skip", reason: expect.stringContaining("calls custom_builtin_test, a host built-in") });
   });
 
   it("hands the case to the engine as a QueryRequest", async () => {
