@@ -315,7 +315,6 @@ function formatFloat(v: number, verb: string, f: Flags): string | undefined {
   const text = strconvFloat(Math.abs(v), conv, prec);
   const negative = v < 0 || Object.is(v, -0);
   const signChar = negative ? "-" : f.plus ? "+" : f.space ? " " : "";
-  if (!Number.isFinite(v)) return pad(signChar + text, f, false);
   // With zero padding, the sign goes before the zeros.
   if (signChar !== "" && f.zero && !f.minus && f.width !== undefined) {
     return signChar + pad(text, { ...f, width: f.width - 1 }, true);
@@ -323,10 +322,8 @@ function formatFloat(v: number, verb: string, f: Flags): string | undefined {
   return pad(signChar + text, f);
 }
 
-/** strconv.FormatFloat for a non-negative float: `prec` -1 means the shortest exact form. */
+/** strconv.FormatFloat for a finite non-negative float: `prec` -1 means the shortest exact form. */
 export function strconvFloat(v: number, conv: string, prec: number): string {
-  if (v === Infinity) return "+Inf";
-  if (Number.isNaN(v)) return "NaN";
   if (conv === "b") return binaryForm(v);
   if (conv === "x" || conv === "X") return hexForm(v, prec, conv === "X");
   const upper = conv === "E" || conv === "G";
@@ -335,9 +332,9 @@ export function strconvFloat(v: number, conv: string, prec: number): string {
     const d = shortestDigits(v);
     if (lower === "e") return formatE(d, d.digits.length - 1, upper);
     if (lower === "f") return formatF(d, Math.max(d.digits.length - d.dp, 0));
-    // %g and %v switch to an exponent for exponents below -4 or from 21 on.
+    // The shortest %g (and so %v) switches to an exponent below 1e-4 and from 1e6 on.
     const exp = d.dp - 1;
-    if (exp < -4 || exp >= 21) return formatE(d, d.digits.length - 1, upper);
+    if (exp < -4 || exp >= 6) return formatE(d, d.digits.length - 1, upper);
     return formatF(d, Math.max(d.digits.length - d.dp, 0));
   }
   const exact = exactDigits(v);
