@@ -105,8 +105,8 @@ function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>): Glo
     const last = imp.path.terms[imp.path.terms.length - 1]!;
     const alias = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
     if (!alias || imp.path.terms.length === 1) continue;
-    // A rule of the package with the same name wins over the import, as in OPA.
-    if (!globals.has(alias)) globals.set(alias, imp.path);
+    // An import wins over a rule of the package with the same name, as in OPA.
+    globals.set(alias, imp.path);
   }
   return globals;
 }
@@ -130,15 +130,11 @@ function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[]
     path.push(t.value);
   }
   const rest = head.ref.slice(i);
-  const kind: RuleDef["kind"] = head.args ? "function" : head.contains ? "multi" : rest.length > 0 ? "object" : "complete";
-  if (kind === "multi" && rest.length > 0) {
-    errors.push(new RegoError("rego_compile_error", "multi-value rules need a ground reference in the head", head.loc));
-    return undefined;
-  }
+  // `p[q] contains r` is an object rule whose leaves are sets: its `key` is the member.
+  const kind: RuleDef["kind"] = head.args ? "function" : rest.length > 0 ? "object" : head.contains ? "multi" : "complete";
   const branch = (b: Rule, args: Term[] | undefined): RuleDef => {
     const resolvedArgs = r.beginRule(args ?? []);
-    const headTerms = [...rest, ...(b.head.key ? [b.head.key] : []), ...(b.head.value ? [b.head.value] : [])];
-    const body = r.body(b.body, headTerms);
+    const body = r.body(b.body);
     return {
       kind,
       path,

@@ -64,11 +64,13 @@ export function nodeAt(root: RuleNode, path: string[], create: boolean): RuleNod
   return n;
 }
 
-/** True if the node or any node below it is a package or holds rules that produce documents. */
+/**
+ * True if the node is part of the data document: every node is (packages, rules, and the
+ * intermediate objects of ref heads such as `p.q.r.f(x)`), except a function's own node.
+ */
 export function hasDocuments(n: RuleNode): boolean {
-  if (n.isPackage || definesDocument(n)) return true;
-  for (const c of n.children.values()) if (hasDocuments(c)) return true;
-  return false;
+  const functionOnly = (n.functions.length > 0 || n.defaultFunction !== undefined) && n.children.size === 0;
+  return !functionOnly || n.isPackage || definesDocument(n);
 }
 
 /** True if the node holds rules that define the document at its own path. */

@@ -69,13 +69,16 @@ export class Safety {
     }
   }
 
+  /** A term expression is ready when its inputs are bound, counting vars its own refs iterate over. */
   private termExprReady(t: Term, bound: ReadonlySet<string>): boolean {
+    const now = new Set(bound);
+    refKeyVars(t, now);
     const out = this.callOutput(t);
     if (t.type === "call" && out) {
       const inputs = t.args.slice(0, -1);
-      return inputs.every((a) => subset(this.evalNeeds(a), bound)) && this.patternReady(out, bound);
+      return inputs.every((a) => subset(this.evalNeeds(a), now)) && this.patternReady(out, now);
     }
-    return subset(this.evalNeeds(t), bound);
+    return subset(this.evalNeeds(t), now);
   }
 
   /** A pattern's non-var parts must be evaluable; its vars get bound by destructuring. */

@@ -71,8 +71,8 @@ export class Resolver {
   }
 
   /** Resolves a rule or query body in the current scope (the head is resolved separately). */
-  body(body: Body, extraTopLevel: Term[] = []): Body {
-    this.scope.topLevel = topLevelNames(body, extraTopLevel);
+  body(body: Body): Body {
+    this.scope.topLevel = topLevelNames(body);
     return body.map((e) => this.expr(e));
   }
 
@@ -152,9 +152,9 @@ export class Resolver {
         return { ...t, operator: this.operator(t.operator), args: t.args.map((a) => this.term(a)) };
       case "arraycomp":
       case "setcomp":
-        return this.inClosure(t.body, [t.term], (body) => ({ ...t, term: this.term(t.term), body }));
+        return this.inClosure(t.body, (body) => ({ ...t, term: this.term(t.term), body }));
       case "objectcomp":
-        return this.inClosure(t.body, [t.key, t.value], (body) => ({
+        return this.inClosure(t.body, (body) => ({
           ...t,
           key: this.term(t.key),
           value: this.term(t.value),
@@ -169,10 +169,10 @@ export class Resolver {
    * A comprehension: its body is a new scope, and its head terms (which `rebuild` resolves) are
    * resolved inside that scope, after the body that binds them.
    */
-  private inClosure<T extends Term>(body: Body, headTerms: Term[], rebuild: (body: Body) => T): T {
+  private inClosure<T extends Term>(body: Body, rebuild: (body: Body) => T): T {
     const outer = this.scope;
     this.scope = new Scope(outer);
-    const resolved = this.body(body, headTerms);
+    const resolved = this.body(body);
     const out = rebuild(resolved);
     this.scope = outer;
     return out;
@@ -244,7 +244,7 @@ export class Resolver {
 }
 
 /** The undeclared var names a body uses at its own level (closures excluded). */
-function topLevelNames(body: Body, extra: Term[]): Set<string> {
+function topLevelNames(body: Body): Set<string> {
   const names = new Set<string>();
   const visit = (t: Term) => {
     if (t.type === "var") names.add(t.name);
@@ -260,7 +260,6 @@ function topLevelNames(body: Body, extra: Term[]): Set<string> {
     }
     exprTerms(e).forEach(visit);
   }
-  extra.forEach(visit);
   for (const e of body) for (const w of e.with) if (w.value.type === "var" && isBuiltinName(w.value.name)) names.delete(w.value.name);
   return names;
 }

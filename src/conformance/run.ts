@@ -264,6 +264,8 @@ export async function runIsolated(
       if (c.expect.kind === "skip") {
         result = { status: "skipped", reason: c.expect.reason };
       } else {
+        // A child that died between cases (say, from a stray timer of the engine) is replaced.
+        if (child !== undefined && !child.connected) child = undefined;
         child ??= await startChild(ref);
         const answer = await ask(child, c, timeoutMs);
         result = answer.result;
@@ -293,6 +295,8 @@ async function startChild(ref: EngineRef): Promise<ChildProcess> {
     // The engine's own output goes to stderr: stdout carries the report (and its final JSON line).
     stdio: ["ignore", 2, 2, "ipc"],
   });
+  // Failures to talk to a dead child show as its "exit"; without a listener, "error" would throw.
+  child.on("error", () => {});
   return new Promise((resolve, reject) => {
     child.once("message", (m: FromChild) => {
       if ("ready" in m) resolve(child);

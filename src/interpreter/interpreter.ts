@@ -352,15 +352,22 @@ export function dot(source: Value | undefined, key: Value | undefined): Value | 
   return undefined;
 }
 
-/** Recursive merge of two objects; differing non-object values at the same key conflict. */
-export function mergeObjects(a: ObjectValue, b: ObjectValue, message: string, loc?: Stmt["loc"]): ObjectValue {
+/** ObjectMergeStmt: recursive merge; a non-object clash keeps a's value or, with a message, conflicts. */
+export function mergeObjects(a: ObjectValue, b: ObjectValue, message?: string, loc?: Stmt["loc"]): ObjectValue {
   const out = a.copy();
   for (const [k, v] of b.entries()) {
     const cur = out.get(k);
     if (cur === undefined) out.set(k, v);
     else if (cur instanceof ObjectValue && v instanceof ObjectValue) out.set(k, mergeObjects(cur, v, message, loc));
-    else if (!equal(cur, v)) throw new RegoError("eval_conflict_error", message, loc);
+    else if (message !== undefined && cur instanceof SetValue && v instanceof SetValue) out.set(k, union(cur, v));
+    else if (message !== undefined && !equal(cur, v)) throw new RegoError("eval_conflict_error", message, loc);
   }
+  return out;
+}
+
+function union(a: SetValue, b: SetValue): SetValue {
+  const out = a.copy();
+  for (const v of b.values()) out.add(v);
   return out;
 }
 

@@ -206,15 +206,17 @@ export interface ObjectInsertOnceStmt extends StmtBase {
   message: string;
 }
 /**
- * target = a merged with b, recursively for keys whose values are objects on both sides; other
- * keys present on both sides must hold equal values, or it is an eval_conflict_error (`message`).
+ * target = a merged with b: keys of both, recursively merged where both values are objects.
+ * Other keys present on both sides keep a's value, unless `message` is set: then differing
+ * values are an eval_conflict_error with that message (rules writing into one object), except
+ * two sets, which are united (multi-value rules with ref heads, `p[q] contains r`).
  */
 export interface ObjectMergeStmt extends StmtBase {
   type: "objectmerge";
   a: Local;
   b: Local;
   target: Local;
-  message: string;
+  message?: string;
 }
 export interface SetAddStmt extends StmtBase {
   type: "setadd";

@@ -211,12 +211,10 @@ export class Planner {
       const name = refName(t.operator);
       if (name === "print") return cont(); // output is a side channel; print never fails
       if (name === "equal" && t.args.length === 2 && !this.env.mocks.has("equal")) {
-        return this.term(t.args[0]!, (a) =>
-          this.term(t.args[1]!, (b) => {
-            this.emit({ type: "equal", a, b, loc: t.loc });
-            cont();
-          }),
-        );
+        return this.terms(t.args, ([a, b]) => {
+          this.emit({ type: "equal", a: a!, b: b!, loc: t.loc });
+          cont();
+        });
       }
       const output = this.safety.callOutput(t);
       if (output) return this.call(t, t.args.slice(0, -1), (r) => this.destructure(output, this.toLocal(r), cont));
@@ -492,7 +490,10 @@ export class Planner {
     if (v.name === "input") return loc(this.env.input);
     if (v.name === "data") throw new Error("planner: data is planned as a reference");
     const l = this.scope.vars.get(v.name);
-    if (l === undefined) throw new RegoError("rego_unsafe_var_error", `var ${v.name} is unsafe`, v.loc);
+    if (l === undefined) {
+      const name = this.policy.names.original.get(v.name) ?? v.name;
+      throw new RegoError("rego_unsafe_var_error", `var ${name} is unsafe`, v.loc);
+    }
     return loc(l);
   }
 
@@ -562,9 +563,19 @@ export class Planner {
     }
   }
 
-  private terms(ts: Term[], cont: (ops: Operand[]) => void, acc: Operand[] = []): void {
-    if (acc.length === ts.length) return cont(acc);
-    this.term(ts[acc.length]!, (op) => this.terms(ts, cont, [...acc, op]));
+  /**
+   * Plans several terms; `cont` gets their operands in order. A term that needs a var which
+   * another term binds by iteration (`foo == xs[foo]`) is planned after that term.
+   */
+  private terms(ts: Term[], cont: (ops: Operand[]) => void, done: (Operand | undefined)[] = []): void {
+    const pending = ts.map((_, i) => i).filter((i) => done[i] === undefined);
+    if (pending.length === 0) return cont(done as Operand[]);
+    const next = pending.find((i) => this.evaluable(ts[i]!)) ?? pending[0]!;
+    this.term(ts[next]!, (op) => {
+      const now = [...done];
+      now[next] = op;
+      this.terms(ts, cont, now);
+    });
   }
 
   private comprehension(t: Extract<Term, { type: "arraycomp" | "setcomp" | "objectcomp" }>, cont: TermCont): void {
@@ -615,8 +626,8 @@ export class Planner {
       const result = this.local();
       const node = this.functionNode(name!);
       if (node) {
-        const f = this.withoutMock(replaced, () => this.ensureFunction(node, "function"));
-        this.emit({ type: "call", func: f, args: [...this.contextArgs(), ...ops], result, loc: t.loc });
+        const [f, context] = this.withoutMocks(replaced, () => [this.ensureFunction(node, "function"), this.contextArgs()] as const);
+        this.emit({ type: "call", func: f, args: [...context, ...ops], result, loc: t.loc });
         return cont(loc(result));
       }
       const def = lookupBuiltin(name!);
@@ -632,13 +643,14 @@ export class Planner {
     });
   }
 
-  /** Runs `f` with the mock of `name` lifted: a replacement function calls the original. */
-  private withoutMock<T>(name: string | undefined, f: () => T): T {
-    if (name === undefined) return f();
+  /**
+   * Runs `f` with function mocks lifted when `replaced` names a mocked function: a replacement
+   * function sees the original functions (it may call the one it replaces) and no other mock.
+   */
+  private withoutMocks<T>(replaced: string | undefined, f: () => T): T {
+    if (replaced === undefined) return f();
     const saved = this.env;
-    const mocks = new Map(saved.mocks);
-    mocks.delete(name);
-    this.env = { ...saved, mocks };
+    this.env = { ...saved, mocks: new Map() };
     try {
       return f();
     } finally {
@@ -687,6 +699,8 @@ export class Planner {
       if (child) return this.dataRef(keys, i + 1, child, cont);
       return this.baseRef([...node.path, key.value], keys, i + 1, cont);
     }
+    // Rules only have string names: another constant key can only select base data.
+    if (isConstant(key)) return this.baseRef(node.path, keys, i, cont);
     this.callDocument(node, (doc) => this.walk(doc, keys, i, cont));
   }
 
@@ -783,7 +797,7 @@ export class Planner {
         }),
       );
     }
-    // Base documents at the same path are merged under the rules' values.
+    // Base documents at the same path are merged with the rules' values (base wins, as in OPA).
     this.inBlock(() => {
       let src = this.env.data;
       for (const p of node.path) {
@@ -793,16 +807,17 @@ export class Planner {
       }
       this.emit({ type: "isobject", source: loc(src) });
       const merged = this.local();
-      this.emit({ type: "objectmerge", a: src, b: result, target: merged, message: CONFLICT_OBJECT });
+      this.emit({ type: "objectmerge", a: src, b: result, target: merged });
       this.emit({ type: "assignvar", source: loc(merged), target: result });
     });
   }
 
-  /** One solution of an object rule `p[k1]...[kn] := v`: insert v at the key path. */
+  /** One solution of an object rule `p[k1]...[kn] := v` (or `… contains m`): insert at the key path. */
   private objectEntry(d: RuleDef, result: Local): void {
+    const value: Term = d.key ? { type: "set", items: [d.key], loc: d.loc } : d.value;
     this.terms(d.keys, (keys) =>
-      this.term(d.value, (v) => {
-        if (keys.length === 1) {
+      this.term(value, (v) => {
+        if (keys.length === 1 && !d.key) {
           this.emit({ type: "objectinsertonce", key: keys[0]!, value: v, object: result, message: CONFLICT_OBJECT, loc: d.loc });
         } else this.mergeInto(result, keys, v, d.loc);
       }),

@@ -77,12 +77,19 @@ export function parseTerm(text: string, file = "term"): Term {
   return run(text, file, {}, (p) => p.parseWholeTerm());
 }
 
-/** A parse error, thrown inside the parser; `at` is the index of the token where it happened. */
+/**
+ * A parse error, thrown inside the parser; `at` is the index of the token where it happened.
+ * Backtracking throws and catches these often, so they are plain objects, not Errors with stacks.
+ */
 class ParseFailure {
   constructor(
-    readonly errors: RegoError[],
+    readonly problems: { message: string; loc: Location }[],
     readonly at: number,
   ) {}
+
+  toErrors(): RegoErrors {
+    return new RegoErrors(this.problems.map((p) => new RegoError("rego_parse_error", p.message, p.loc)));
+  }
 }
 
 function run<T>(text: string, file: string, opts: ParseOptions, f: (p: Parser) => T): T {
@@ -91,10 +98,10 @@ function run<T>(text: string, file: string, opts: ParseOptions, f: (p: Parser) =
   try {
     return f(parser);
   } catch (e) {
-    if (e instanceof ParseFailure) throw new RegoErrors(e.errors);
+    if (e instanceof ParseFailure) throw e.toErrors();
     // The depth limit keeps recursion far below the default stack size; this covers hosts
     // that run with a much smaller stack.
-    if (e instanceof RangeError) throw new RegoErrors([parser.depthError()]);
+    if (e instanceof RangeError) throw parser.depthError().toErrors();
     throw e;
   }
 }
@@ -124,7 +131,7 @@ class Parser {
       else rules.push(...this.parseRules());
     }
     const { annotations, errors } = attachAnnotations(this.comments, pkg, rules);
-    if (errors.length > 0) throw new ParseFailure(errors, this.pos);
+    if (errors.length > 0) throw new RegoErrors(errors);
     return {
       file: this.file,
       package: pkg,
@@ -147,8 +154,8 @@ class Parser {
     return term;
   }
 
-  depthError(): RegoError {
-    return new RegoError("rego_parse_error", "max parsing recursion depth exceeded", this.tok.loc);
+  depthError(): ParseFailure {
+    return new ParseFailure([{ message: "max parsing recursion depth exceeded", loc: this.tok.loc }], this.pos);
   }
 
   // ---- token helpers ----
@@ -193,12 +200,12 @@ class Parser {
   }
 
   private errorAt(loc: Location, message: string): never {
-    throw new ParseFailure([new RegoError("rego_parse_error", message, loc)], this.pos);
+    throw new ParseFailure([{ message, loc }], this.pos);
   }
 
   /** Runs `f`, one nesting level deeper. */
   private nested<T>(f: () => T): T {
-    if (this.depth >= MAX_DEPTH) throw new ParseFailure([this.depthError()], this.pos);
+    if (this.depth >= MAX_DEPTH) throw this.depthError();
     this.depth++;
     try {
       return f();
@@ -374,9 +381,9 @@ class Parser {
   private applyPartialSetShorthand(head: RuleHead, loc: Location): void {
     if (head.contains || head.args || head.value !== undefined || head.ref.length !== 2 || this.is("if")) return;
     if (this.regoVersion === 1) {
-      const errors = [new RegoError("rego_parse_error", CONTAINS_REQUIRED, loc)];
-      if (this.is("{")) errors.unshift(new RegoError("rego_parse_error", IF_REQUIRED, loc));
-      throw new ParseFailure(errors, this.pos);
+      const problems = [{ message: CONTAINS_REQUIRED, loc }];
+      if (this.is("{")) problems.unshift({ message: IF_REQUIRED, loc });
+      throw new ParseFailure(problems, this.pos);
     }
     head.contains = true;
     head.key = head.ref[1];
