@@ -1,7 +1,8 @@
 // The IR engine: parse, compile, plan, and run the plan in the reference interpreter.
 import type { Bindings, Engine, QueryRequest } from "../engine.ts";
-import { parseModule, parseQuery, parseTerm } from "../syntax/parser.ts";
-import { compileModules, compileQuery } from "../compiler/compile.ts";
+import { parseQuery, parseTerm } from "../syntax/parser.ts";
+import { compileQuery } from "../compiler/compile.ts";
+import { compileSources } from "../pipeline.ts";
 import { constantValue, isConstant } from "../compiler/terms.ts";
 import { planQuery } from "../planner/planner.ts";
 import { Interpreter } from "../interpreter/interpreter.ts";
@@ -12,8 +13,7 @@ export const irEngine: Engine = {
   name: "ir",
   async run(req: QueryRequest): Promise<Bindings[]> {
     const version = req.regoVersion ?? 1;
-    const modules = req.modules.map((m) => parseModule(m.text, m.file, { regoVersion: version }));
-    const policy = compileModules(modules);
+    const policy = compileSources(req.modules, { regoVersion: version });
     const query = compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion: version }));
     const ir = planQuery(policy, query);
     const results = new Interpreter(ir).eval("query", {
