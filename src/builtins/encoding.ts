@@ -1,0 +1,238 @@
+// Serialisation: JSON, YAML, base64, hex and URL query encoding. Byte-level encodings work on the
+// UTF-8 bytes of strings, as Go's do; decoded bytes that are not UTF-8 read with U+FFFD for the
+// bad sequences.
+import * as YAML from "yaml";
+import { ObjectValue, SetValue, fromJSON, type Value } from "../values/value.ts";
+import type { BuiltinDef } from "./builtin.ts";
+import { ANY_OBJECT, builtinError, fn, obj, operandError, str } from "./args.ts";
+import { JSONSyntaxError, marshal, toPlain, unmarshal } from "./jsontext.ts";
+import { T } from "./types.ts";
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** Returns whether `f` succeeds: the *.is_valid built-ins accept any operand and say false. */
+function succeeds(f: (s: string) => unknown) {
+  return ([x]: Value[]): Value => {
+    if (typeof x !== "string") return false;
+    try {
+      f(x);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+function marshalWithOptions(args: Value[]): Value {
+  const options = obj(args, 1);
+  let prefix = "";
+  let indent = "\t";
+  let pretty: boolean | undefined;
+  let implied = false;
+  for (const [k, v] of options.entries()) {
+    if (k === "prefix" || k === "indent") {
+      if (typeof v !== "string") throw operandError(2, `key ${k} failed cast to string`);
+      if (k === "prefix") prefix = v;
+      else indent = v;
+      implied = true;
+    } else if (k === "pretty") {
+      if (typeof v !== "boolean") throw operandError(2, `key ${k} failed cast to bool`);
+      pretty = v;
+    } else {
+      throw operandError(2, `object contained unknown key ${typeof k === "string" ? k : marshal(k)}`);
+    }
+  }
+  // Setting an indent or prefix asks for pretty output unless `pretty` says otherwise.
+  if (!(pretty ?? implied)) return marshal(args[0]!);
+  // Go's MarshalIndent leaves the first line without the prefix; OPA adds it.
+  return prefix + marshal(args[0]!, { prefix, indent });
+}
+
+function jsonUnmarshal(args: Value[]): Value {
+  try {
+    return unmarshal(str(args, 0));
+  } catch (e) {
+    if (e instanceof JSONSyntaxError) throw builtinError(e.message);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML (YAML 1.1, as Go's yaml.v2 reads it: `yes` and `on` are booleans)
+
+function yamlParse(s: string): Value {
+  const doc = YAML.parseDocument(s, { version: "1.1", intAsBigInt: true });
+  if (doc.errors.length > 0) throw builtinError(`yaml: ${doc.errors[0]!.message.split("\n")[0]}`);
+  return fromJSON(doc.toJS());
+}
+
+function yamlStringify(v: Value): string {
+  return YAML.stringify(toPlain(v), { version: "1.1", indentSeq: false });
+}
+
+// ---------------------------------------------------------------------------------------------
+// base64: Go's decoders insist on padding and ignore line breaks.
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9\-_]*={0,2}$/;
+
+function base64Decode(s: string, url: boolean): string {
+  const clean = s.replace(/[\r\n]/g, "");
+  const valid = (url ? BASE64URL : BASE64).test(clean) && clean.length % 4 === 0;
+  if (!valid) throw builtinError(`illegal base64 data at input byte ${badBase64Offset(clean, url)}`);
+  return text(Buffer.from(clean, url ? "base64url" : "base64"));
+}
+
+/** Where Go's decoder gives up: the first character outside the alphabet, else the ragged end. */
+function badBase64Offset(s: string, url: boolean): number {
+  const alphabet = url ? /[A-Za-z0-9\-_]/ : /[A-Za-z0-9+/]/;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "=") return s.length % 4 === 0 ? i : s.length - (s.length % 4);
+    if (!alphabet.test(s[i]!)) return i;
+  }
+  return s.length - (s.length % 4);
+}
+
+/** base64url.decode also takes unpadded input, padding it first (RFC 7515 appendix C). */
+function base64UrlDecode(args: Value[]): Value {
+  let s = str(args, 0);
+  if (!s.endsWith("=")) {
+    if (s.length % 4 === 1) throw builtinError(`illegal base64url string: ${s}`);
+    s += "=".repeat((4 - (s.length % 4)) % 4);
+  }
+  return base64Decode(s, true);
+}
+
+const base64Encode = (s: string, url: boolean, padded: boolean): string => {
+  const out = Buffer.from(utf8(s)).toString(url ? "base64url" : "base64");
+  return url && padded ? out + "=".repeat((4 - (out.length % 4)) % 4) : out;
+};
+
+// ---------------------------------------------------------------------------------------------
+// hex
+
+function hexDecode(s: string): string {
+  const bytes = utf8(s);
+  const out = new Uint8Array(bytes.length >> 1);
+  for (let i = 0; i < bytes.length; i++) {
+    const d = hexDigit(bytes[i]!);
+    if (d < 0) throw builtinError(`encoding/hex: invalid byte: ${goRuneNotation(bytes[i]!)}`);
+    if (i % 2 === 1) out[i >> 1] = (hexDigit(bytes[i - 1]!) << 4) | d;
+  }
+  if (bytes.length % 2 === 1) throw builtinError("encoding/hex: odd length hex string");
+  return text(out);
+}
+
+function hexDigit(b: number): number {
+  if (b >= 48 && b <= 57) return b - 48;
+  if (b >= 97 && b <= 102) return b - 87;
+  if (b >= 65 && b <= 70) return b - 55;
+  return -1;
+}
+
+/** Go's %#U: `U+0067 'g'`. */
+function goRuneNotation(cp: number): string {
+  const hex = "U+" + cp.toString(16).toUpperCase().padStart(4, "0");
+  return cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp < 0xa0) ? `${hex} '${String.fromCodePoint(cp)}'` : hex;
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL query encoding (Go's url.QueryEscape and url.QueryUnescape)
+
+function queryEscape(s: string): string {
+  let out = "";
+  for (const b of utf8(s)) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    else if (c === " ") out += "+";
+    else out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+function queryUnescape(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "%") {
+      const hex = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw builtinError(`invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`);
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === "+") bytes.push(0x20);
+    else bytes.push(...utf8(c));
+  }
+  return text(new Uint8Array(bytes));
+}
+
+/** `k=v&...` with keys sorted; a key with an array (or set) of strings repeats. */
+function encodeObject(args: Value[]): Value {
+  const o = obj(args, 0);
+  const parts: string[] = [];
+  const keys = o.keys().map((k) => {
+    if (typeof k !== "string") throw operandError(1, "must be object of strings");
+    return k;
+  });
+  for (const k of keys.sort()) {
+    const v = o.get(k)!;
+    const values = typeof v === "string" ? [v] : Array.isArray(v) || v instanceof SetValue ? [...(Array.isArray(v) ? v : v.values())] : null;
+    if (values === null || values.some((x) => typeof x !== "string")) {
+      throw operandError(1, "expected value to be string or array of strings");
+    }
+    for (const x of values) parts.push(`${queryEscape(k)}=${queryEscape(x as string)}`);
+  }
+  return parts.join("&");
+}
+
+/** Go's url.ParseQuery: each key maps to the array of its values, in order. */
+function decodeObject(args: Value[]): Value {
+  const out = new ObjectValue();
+  for (const part of str(args, 0).split("&")) {
+    if (part === "") continue;
+    if (part.includes(";")) throw builtinError("invalid semicolon separator in query");
+    const eq = part.indexOf("=");
+    const key = queryUnescape(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? "" : queryUnescape(part.slice(eq + 1));
+    out.set(key, [...((out.get(key) as Value[] | undefined) ?? []), value]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const STR_TO_STR = fn([T.string], T.string);
+const IS_VALID = fn([T.any], T.boolean);
+
+export const ENCODING: BuiltinDef[] = [
+  { name: "json.marshal", signature: fn([T.any], T.string), impl: ([x]) => marshal(x!) },
+  { name: "json.marshal_with_options", signature: fn([T.any, ANY_OBJECT], T.string), impl: marshalWithOptions },
+  { name: "json.unmarshal", signature: fn([T.string], T.any), impl: jsonUnmarshal },
+  { name: "json.is_valid", signature: IS_VALID, impl: succeeds(unmarshal) },
+  { name: "yaml.marshal", signature: fn([T.any], T.string), impl: ([x]) => yamlStringify(x!) },
+  { name: "yaml.unmarshal", signature: fn([T.string], T.any), impl: (args) => yamlParse(str(args, 0)) },
+  { name: "yaml.is_valid", signature: IS_VALID, impl: succeeds(yamlParse) },
+  { name: "base64.encode", signature: STR_TO_STR, impl: (args) => base64Encode(str(args, 0), false, true) },
+  { name: "base64.decode", signature: STR_TO_STR, impl: (args) => base64Decode(str(args, 0), false) },
+  { name: "base64.is_valid", signature: IS_VALID, impl: succeeds((s) => base64Decode(s, false)) },
+  { name: "base64url.encode", signature: STR_TO_STR, impl: (args) => base64Encode(str(args, 0), true, true) },
+  { name: "base64url.encode_no_pad", signature: STR_TO_STR, impl: (args) => base64Encode(str(args, 0), true, false) },
+  { name: "base64url.decode", signature: STR_TO_STR, impl: base64UrlDecode },
+  { name: "hex.encode", signature: STR_TO_STR, impl: (args) => Buffer.from(utf8(str(args, 0))).toString("hex") },
+  { name: "hex.decode", signature: STR_TO_STR, impl: (args) => hexDecode(str(args, 0)) },
+  { name: "urlquery.encode", signature: STR_TO_STR, impl: (args) => queryEscape(str(args, 0)) },
+  { name: "urlquery.decode", signature: STR_TO_STR, impl: (args) => queryUnescape(str(args, 0)) },
+  {
+    name: "urlquery.encode_object",
+    signature: fn([T.objectOf(T.string, T.union(T.string, T.arrayOf(T.string), T.setOf(T.string)))], T.string),
+    impl: encodeObject,
+  },
+  {
+    name: "urlquery.decode_object",
+    signature: fn([T.string], T.objectOf(T.string, T.arrayOf(T.string))),
+    impl: decodeObject,
+  },
+];
