@@ -43,8 +43,8 @@ export interface ConformanceCase {
 }
 
 /**
- * Every key found in the cases, and what the harness does with it. A case with any other key is
- * skipped, naming the key: an unknown key may change what the case means.
+ * The keys the harness understands: all those found in the cases. A case with any other key is
+ * skipped, naming the key, since an unknown key may change what the case means.
  */
 const KNOWN_KEYS = new Set([
   "note",
@@ -78,7 +78,7 @@ export function loadCases(paths: string[], root: string): ConformanceCase[] {
 }
 
 /** YAML files under a path, in a stable (sorted) order. */
-export function yamlFiles(path: string): string[] {
+function yamlFiles(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path, { withFileTypes: true })
     .map((e) => e.name)

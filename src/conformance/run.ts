@@ -37,7 +37,7 @@ export interface CaseReport extends CaseResult {
 
 export type ProgressListener = (done: number, total: number, last: CaseReport) => void;
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 type Outcome = { results: Bindings[] } | { error: unknown };
 type Runnable = Exclude<Expectation, { kind: "skip" }>;
@@ -65,7 +65,7 @@ export async function runAll(
   return reports;
 }
 
-export function requestOf(c: ConformanceCase): QueryRequest {
+function requestOf(c: ConformanceCase): QueryRequest {
   const request: QueryRequest = {
     modules: c.modules,
     query: c.query,
@@ -104,7 +104,7 @@ function timedOut(timeoutMs: number): CaseResult {
 // ---------------------------------------------------------------------------------------------
 // Judging
 
-export function judge(expect: Runnable, outcome: Outcome): CaseResult {
+function judge(expect: Runnable, outcome: Outcome): CaseResult {
   switch (expect.kind) {
     case "result":
       return judgeResults(expect.bindings, expect.sortBindings, outcome);
@@ -230,7 +230,7 @@ export function engineUnavailable(ref: EngineRef): string | undefined {
   return undefined;
 }
 
-export async function loadEngine(ref: EngineRef): Promise<Engine> {
+async function loadEngine(ref: EngineRef): Promise<Engine> {
   const missing = engineUnavailable(ref);
   if (missing) throw new Error(missing);
   const mod = (await import(ref.url)) as Record<string, unknown>;

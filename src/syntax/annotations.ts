@@ -70,7 +70,7 @@ function parseBlock(block: MetadataBlock, defaultScope: Annotation["scope"]): An
   if (yamlError) {
     const line = yamlError.linePos?.[0].line ?? 1;
     const loc = block.lines[Math.min(line, block.lines.length) - 1]?.loc ?? block.loc;
-    throw new RegoError("rego_parse_error", `invalid METADATA block: ${firstLine(yamlError.message)}`, loc);
+    throw new RegoError("rego_parse_error", `invalid METADATA block: ${yamlReason(yamlError.message)}`, loc);
   }
   let data: unknown;
   try {
@@ -106,7 +106,7 @@ function checkScope(a: Annotation, target: "package" | "rule"): void {
   }
 }
 
-function firstLine(s: string): string {
-  const nl = s.indexOf("\n");
-  return nl < 0 ? s : s.slice(0, nl);
+/** The YAML library's reason, without its excerpt and its position (given as the error's location). */
+function yamlReason(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }
