@@ -6,6 +6,7 @@
 //               or `want_error`.
 //   opa/v1/...  OPA's language and built-in cases (test/cases/testdata/v1): Rego v1, modules named
 //               `test-0.rego`, ..., expectations as `want_result`, `want_error`, `want_error_code`.
+import { parseModule } from "../syntax/parser.ts";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -132,7 +133,7 @@ function toCase(raw: Record<string, unknown>, folder: string, file: string): Con
       file: wasmSuite ? `module${i}.rego` : `test-${i}.rego`,
       text,
     })),
-    regoVersion: wasmSuite || folder.split("/").includes("v0") ? 0 : 1,
+    regoVersion: wasmSuite || folder.split("/").includes("v0") ? 0 : dialectOf((raw.modules as string[] | undefined) ?? []),
     strictBuiltinErrors: raw.strict_error === true,
     expect: expectationOf(raw),
   };
@@ -140,6 +141,27 @@ function toCase(raw: Record<string, unknown>, folder: string, file: string): Con
   if ("input" in raw) c.input = plainJSON(raw.input);
   if ("input_term" in raw) c.inputTerm = String(raw.input_term);
   return c;
+}
+
+/**
+ * Some files under `v1/` were stored from before Rego v1 (bodies without `if`, as in
+ * `opa/v1/all`). Such modules are run as Rego v0, as `opa --v0-compatible` would: a module
+ * that is not v1 but parses as v0 makes the case v0. Everything else stays v1.
+ */
+function dialectOf(modules: string[]): 0 | 1 {
+  for (const [i, text] of modules.entries()) {
+    try {
+      parseModule(text, `test-${i}.rego`, { regoVersion: 1 });
+    } catch {
+      try {
+        parseModule(text, `test-${i}.rego`, { regoVersion: 0 });
+        return 0;
+      } catch {
+        // not v0 either: a case about a parse error; keep v1
+      }
+    }
+  }
+  return 1;
 }
 
 /** Why the harness cannot run a case faithfully, if it cannot. */
