@@ -24,10 +24,17 @@ export function toDecimal(n: Num): Decimal {
 }
 
 function parseDecimal(text: string): Decimal {
-  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!m) throw new Error(`not a decimal: ${text}`);
+  const d = decimalFromText(text);
+  if (d === undefined) throw new Error(`not a decimal: ${text}`);
+  return d;
+}
+
+/** Reads decimal text, also in the looser forms "1." and ".5"; undefined if malformed. */
+export function decimalFromText(text: string): Decimal | undefined {
+  const m = /^(-?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
+  if (!m || (m[2] === "" && !m[3])) return undefined;
   const [, sign, whole, frac = "", exp = "0"] = m;
-  return { m: BigInt(sign + whole! + frac), e: Number(exp) - frac.length };
+  return { m: BigInt(sign + (whole || "0") + frac), e: Number(exp) - frac.length };
 }
 
 export function add(a: Decimal, b: Decimal): Decimal {

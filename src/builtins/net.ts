@@ -1,0 +1,213 @@
+// net.cidr_*: IPv4 and IPv6 addresses and networks, read and printed as Go's net package does.
+import { SetValue, type Value } from "../values/value.ts";
+import type { BuiltinDef } from "./builtin.ts";
+import { builtinError, elementError, fn, members, str } from "./args.ts";
+import { T } from "./types.ts";
+
+/** An address as a number of `bits` (32 or 128) bits. */
+interface IP {
+  value: bigint;
+  bits: 32 | 128;
+}
+
+interface Net {
+  /** The first address (the given address with host bits cleared). */
+  base: IP;
+  prefix: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+function parseIPv4(s: string): bigint | undefined {
+  const parts = s.split(".");
+  // Go rejects leading zeros, which other parsers read as octal.
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) < 256)) return undefined;
+  return parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n);
+}
+
+function parseIPv6(s: string): bigint | undefined {
+  let groups: string[];
+  let tail: bigint | undefined;
+  // A trailing dotted IPv4 part stands for the last two groups.
+  const v4 = /^(.*:)([0-9.]+)$/.exec(s);
+  let text = s;
+  if (v4 && v4[2]!.includes(".")) {
+    tail = parseIPv4(v4[2]!);
+    if (tail === undefined) return undefined;
+    text = v4[1]!.endsWith("::") ? v4[1]! : v4[1]!.slice(0, -1);
+  }
+  const want = tail === undefined ? 8 : 6;
+  const halves = text.split("::");
+  if (halves.length > 2) return undefined;
+  const split = (h: string) => (h === "" ? [] : h.split(":"));
+  if (halves.length === 2) {
+    const [head, rest] = [split(halves[0]!), split(halves[1]!)];
+    if (head.length + rest.length >= want) return undefined;
+    groups = [...head, ...Array<string>(want - head.length - rest.length).fill("0"), ...rest];
+  } else {
+    groups = split(text);
+    if (groups.length !== want) return undefined;
+  }
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  let value = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  if (tail !== undefined) value = (value << 32n) | tail;
+  return value;
+}
+
+const V4_MAPPED = 0xffffn << 32n;
+
+/** An address; IPv4-mapped IPv6 addresses count as IPv4, as Go's To4 makes them. */
+function parseIP(s: string): IP | undefined {
+  const v4 = parseIPv4(s);
+  if (v4 !== undefined) return { value: v4, bits: 32 };
+  if (!s.includes(":")) return undefined;
+  const v6 = parseIPv6(s);
+  if (v6 === undefined) return undefined;
+  if (v6 >> 32n === 0xffffn) return { value: v6 - V4_MAPPED, bits: 32 };
+  return { value: v6, bits: 128 };
+}
+
+function parseCIDR(s: string): Net | undefined {
+  const slash = s.indexOf("/");
+  if (slash < 0) return undefined;
+  const ip = parseIP(s.slice(0, slash));
+  const prefixText = s.slice(slash + 1);
+  if (ip === undefined || !/^[0-9]{1,3}$/.test(prefixText)) return undefined;
+  // A prefix on a mapped IPv4 address counts in IPv6 bits.
+  const mapped = ip.bits === 32 && s.slice(0, slash).includes(":");
+  const prefix = Number(prefixText) - (mapped ? 96 : 0);
+  if (prefix < 0 || prefix > ip.bits) return undefined;
+  return { base: { value: ip.value & mask(prefix, ip.bits), bits: ip.bits }, prefix };
+}
+
+const mask = (prefix: number, bits: number): bigint =>
+  ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+
+function last(n: Net): bigint {
+  return n.base.value | ((1n << BigInt(n.base.bits - n.prefix)) - 1n);
+}
+
+function contains(n: Net, ip: IP): boolean {
+  return n.base.bits === ip.bits && (ip.value & mask(n.prefix, ip.bits)) === n.base.value;
+}
+
+function cidrOperand(args: Value[], i: number): Net {
+  const s = str(args, i);
+  const n = parseCIDR(s);
+  if (n === undefined) throw builtinError(`invalid CIDR address: ${s}`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+function formatIP(ip: IP): string {
+  if (ip.bits === 32) return [24n, 16n, 8n, 0n].map((s) => (ip.value >> s) & 0xffn).join(".");
+  const groups = [...Array(8).keys()].map((i) => Number((ip.value >> BigInt(112 - 16 * i)) & 0xffffn));
+  // The longest run of two or more zero groups (the first, on ties) becomes "::".
+  let [bestStart, bestLen] = [-1, 1];
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+}
+
+const formatNet = (n: Net) => `${formatIP(n.base)}/${n.prefix}`;
+
+// ---------------------------------------------------------------------------------------------
+
+function cidrContains(args: Value[]): Value {
+  const n = cidrOperand(args, 0);
+  const s = str(args, 1);
+  const ip = parseIP(s);
+  if (ip !== undefined) return contains(n, ip);
+  const inner = parseCIDR(s);
+  if (inner === undefined) throw builtinError(`not a valid textual representation of an IP address or CIDR: ${s}`);
+  return contains(n, inner.base) && contains(n, { value: last(inner), bits: inner.base.bits });
+}
+
+function cidrIntersects(args: Value[]): Value {
+  const a = cidrOperand(args, 0);
+  const b = cidrOperand(args, 1);
+  return contains(a, b.base) || contains(b, a.base);
+}
+
+/** Expanding more addresses than this would exhaust memory. */
+const MAX_EXPANSION = 1n << 20n;
+
+function cidrExpand(args: Value[]): Value {
+  const n = cidrOperand(args, 0);
+  const size = 1n << BigInt(n.base.bits - n.prefix);
+  if (size > MAX_EXPANSION) throw builtinError(`CIDR ${str(args, 0)} has too many addresses to expand`);
+  const out = new SetValue();
+  for (let v = n.base.value; v <= last(n); v++) out.add(formatIP({ value: v, bits: n.base.bits }));
+  return out;
+}
+
+/** The fewest networks covering exactly the given addresses and networks, per address family. */
+function cidrMerge(args: Value[]): Value {
+  const ranges: Record<32 | 128, [bigint, bigint][]> = { 32: [], 128: [] };
+  for (const a of members(args, 0)) {
+    if (typeof a !== "string") throw elementError(1, args[0]!, a, "string");
+    const ip = parseIP(a);
+    const n = ip !== undefined ? { base: ip, prefix: ip.bits } : parseCIDR(a);
+    if (n === undefined) throw builtinError(`invalid CIDR address: ${a}`);
+    ranges[n.base.bits].push([n.base.value, last(n)]);
+  }
+  const out = new SetValue();
+  for (const bits of [32, 128] as const) {
+    for (const [start, end] of mergeRanges(ranges[bits])) {
+      for (const n of rangeToNets(start, end, bits)) out.add(formatNet(n));
+    }
+  }
+  return out;
+}
+
+function mergeRanges(rs: [bigint, bigint][]): [bigint, bigint][] {
+  const sorted = [...rs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: [bigint, bigint][] = [];
+  for (const [s, e] of sorted) {
+    const prev = out[out.length - 1];
+    if (prev && s <= prev[1] + 1n) prev[1] = e > prev[1] ? e : prev[1];
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/** Splits [start, end] into the largest aligned blocks. */
+function rangeToNets(start: bigint, end: bigint, bits: 32 | 128): Net[] {
+  const nets: Net[] = [];
+  while (start <= end) {
+    let size = bits;
+    while (size > 0) {
+      const block = 1n << BigInt(bits - size + 1);
+      if (start % block !== 0n || start + block - 1n > end) break;
+      size--;
+    }
+    nets.push({ base: { value: start, bits }, prefix: size });
+    start += 1n << BigInt(bits - size);
+  }
+  return nets;
+}
+
+export const NET: BuiltinDef[] = [
+  { name: "net.cidr_contains", signature: fn([T.string, T.string], T.boolean), impl: cidrContains },
+  { name: "net.cidr_intersects", signature: fn([T.string, T.string], T.boolean), impl: cidrIntersects },
+  {
+    name: "net.cidr_is_valid",
+    signature: fn([T.any], T.boolean),
+    impl: ([s]) => typeof s === "string" && parseCIDR(s) !== undefined,
+  },
+  { name: "net.cidr_expand", signature: fn([T.string], T.setOf(T.string)), impl: cidrExpand },
+  {
+    name: "net.cidr_merge",
+    signature: fn([T.union(T.arrayOf(T.string), T.setOf(T.string))], T.setOf(T.string)),
+    impl: cidrMerge,
+  },
+];
