@@ -2,12 +2,47 @@
 import type { BuiltinDef } from "./builtin.ts";
 import { AGGREGATES } from "./aggregates.ts";
 import { ARRAYS } from "./arrays.ts";
+import { BITS } from "./bits.ts";
+import { CASTS } from "./casts.ts";
 import { COMPARISON } from "./comparison.ts";
+import { CRYPTO } from "./crypto.ts";
+import { ENCODING } from "./encoding.ts";
+import { GRAPHS } from "./graph.ts";
+import { MISC } from "./misc.ts";
+import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
 import { OBJECTS } from "./objects.ts";
+import { REGEX } from "./regex.ts";
+import { SEMVER } from "./semver.ts";
 import { SETS } from "./sets.ts";
+import { STRINGS } from "./strings.ts";
+import { TIME } from "./time.ts";
+import { TYPECHECKS } from "./typechecks.ts";
+import { UNITS } from "./units.ts";
+import { UUID } from "./uuid.ts";
 
-const FAMILIES: BuiltinDef[][] = [COMPARISON, NUMBERS, AGGREGATES, ARRAYS, SETS, OBJECTS];
+const FAMILIES: BuiltinDef[][] = [
+  COMPARISON,
+  NUMBERS,
+  AGGREGATES,
+  ARRAYS,
+  SETS,
+  OBJECTS,
+  STRINGS,
+  TYPECHECKS,
+  CASTS,
+  ENCODING,
+  REGEX,
+  TIME,
+  CRYPTO,
+  UNITS,
+  SEMVER,
+  NET,
+  BITS,
+  GRAPHS,
+  UUID,
+  MISC,
+];
 
 export const BUILTINS: ReadonlyMap<string, BuiltinDef> = new Map(FAMILIES.flat().map((d) => [d.name, d]));
 
