@@ -11,7 +11,8 @@ import { lookupBuiltin } from "../builtins/registry.ts";
 import { LocalNames, Resolver, type Globals } from "./scope.ts";
 import { Safety } from "./safety.ts";
 import { addRule, newNode, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
-import { dataRef, forEachChild, refName, refTerm, termVars } from "./terms.ts";
+import { constantValue, dataRef, forEachChild, isConstant, refName, refTerm, termVars } from "./terms.ts";
+import { fits, typeText } from "./types.ts";
 
 export interface CompiledPolicy {
   root: RuleNode;
@@ -33,11 +34,17 @@ export function compileModules(modules: Module[]): CompiledPolicy {
 
   for (const m of modules) {
     nodeAt(root, m.package.path, true)!.isPackage = true;
-    const globals = moduleGlobals(m, rulesByPackage);
+    const globals = moduleGlobals(m, rulesByPackage, errors);
     const resolver = new Resolver(globals, names, errors);
     for (const rule of m.rules) {
       const def = resolveRule(rule, m.package.path, resolver, errors);
-      if (def) addRule(root, def);
+      if (!def) continue;
+      const existing = nodeAt(root, def.path, false);
+      if (def.isDefault && (def.kind === "function" ? existing?.defaultFunction : existing?.defaultRule)) {
+        errors.push(new RegoError("rego_type_error", `multiple default rules data.${def.path.join(".")} found`, def.loc));
+        continue;
+      }
+      addRule(root, def);
     }
   }
   checkTree(root, errors);
@@ -93,8 +100,9 @@ function packageRuleNames(modules: Module[]): Map<string, Set<string>> {
   return byPkg;
 }
 
-function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>): Globals {
+function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, errors: RegoError[]): Globals {
   const globals = new Map<string, RefTerm>();
+  const imported = new Map<string, RefTerm>();
   for (const name of rulesByPackage.get(m.package.path.join(".")) ?? []) {
     globals.set(name, dataRef([...m.package.path, name], m.package.loc));
   }
@@ -105,6 +113,12 @@ function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>): Glo
     const last = imp.path.terms[imp.path.terms.length - 1]!;
     const alias = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
     if (!alias || imp.path.terms.length === 1) continue;
+    const earlier = imported.get(alias);
+    if (earlier) {
+      errors.push(new RegoError("rego_compile_error", `import must not shadow import ${refName(earlier)}`, imp.loc));
+      continue;
+    }
+    imported.set(alias, imp.path);
     // An import wins over a rule of the package with the same name, as in OPA.
     globals.set(alias, imp.path);
   }
@@ -221,7 +235,9 @@ class CallChecker {
   expr(e: Body[number]): void {
     switch (e.kind) {
       case "term":
-        this.term(e.term);
+        // Only a call standing alone as an expression may take an output argument.
+        if (e.term.type === "call") this.call(e.term, true);
+        else this.term(e.term);
         break;
       case "unify":
       case "assign":
@@ -240,11 +256,22 @@ class CallChecker {
       case "some":
         break;
     }
-    for (const w of e.with) this.term(w.value);
+    for (const w of e.with) {
+      this.withTarget(w.target);
+      this.term(w.value);
+    }
+  }
+
+  private withTarget(target: RefTerm): void {
+    const name = refName(target);
+    const head = target.terms[0];
+    const root = head?.type === "var" && (head.name === "input" || head.name === "data");
+    if (root || (name !== null && this.arityOf(target) !== undefined)) return;
+    this.errors.push(new RegoError("rego_type_error", "with keyword target must reference existing input, data, or a function", target.loc));
   }
 
   private term(t: Term): void {
-    if (t.type === "call") this.call(t);
+    if (t.type === "call") return this.call(t, false);
     if (t.type === "arraycomp" || t.type === "setcomp") {
       this.term(t.term);
       t.body.forEach((e) => this.expr(e));
@@ -255,7 +282,8 @@ class CallChecker {
     } else forEachChild(t, (c) => this.term(c));
   }
 
-  private call(t: Extract<Term, { type: "call" }>): void {
+  private call(t: Extract<Term, { type: "call" }>, statement: boolean): void {
+    t.args.forEach((a) => this.term(a));
     const name = refName(t.operator) ?? "<call>";
     const arity = this.arityOf(t.operator);
     if (arity === undefined) {
@@ -265,15 +293,24 @@ class CallChecker {
       this.errors.push(new RegoError("rego_type_error", what, t.loc));
       return;
     }
-    if (t.args.length !== arity && t.args.length !== arity + 1) {
-      const plural = arity === 1 ? "" : "s";
-      this.errors.push(
-        new RegoError(
-          "rego_type_error",
-          `${name}: ${t.args.length < arity ? "too few" : "too many"} arguments; function ${name} takes ${arity} argument${plural}`,
-          t.loc,
-        ),
-      );
+    if (t.args.length !== arity && !(statement && t.args.length === arity + 1)) {
+      this.errors.push(new RegoError("rego_type_error", `function ${name} has arity ${arity}, got ${t.args.length} arguments`, t.loc));
+      return;
+    }
+    this.constantArgTypes(t, name);
+  }
+
+  /** Arguments written as constants must fit the built-in's declared types. */
+  private constantArgTypes(t: Extract<Term, { type: "call" }>, name: string): void {
+    const def = lookupBuiltin(name);
+    if (!def) return;
+    for (const [i, a] of t.args.entries()) {
+      const want = def.signature.args[i];
+      if (!want || !isConstant(a)) continue;
+      if (!fits(constantValue(a), want)) {
+        this.errors.push(new RegoError("rego_type_error", `${name}: invalid argument(s): operand ${i + 1} must be ${typeText(want)}`, a.loc));
+        return;
+      }
     }
   }
 }

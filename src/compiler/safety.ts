@@ -376,9 +376,12 @@ function exprTermsDeep(e: Expr): Term[] {
       if (e.key) ts.push(e.key);
       ts.push(e.value, e.collection);
       break;
-    case "every":
-      ts.push(e.domain, { type: "arraycomp", term: { type: "null", loc: e.loc }, body: e.body, loc: e.loc });
+    case "every": {
+      // The body as a closure that declares the key and value: its other vars are outer ones.
+      const declared = { kind: "some" as const, vars: e.key ? [e.key, e.value] : [e.value], negated: false, with: [], loc: e.loc };
+      ts.push(e.domain, { type: "arraycomp", term: { type: "null", loc: e.loc }, body: [declared, ...e.body], loc: e.loc });
       break;
+    }
     default:
       break;
   }

@@ -133,7 +133,8 @@ function toCase(raw: Record<string, unknown>, folder: string, file: string): Con
       file: wasmSuite ? `module${i}.rego` : `test-${i}.rego`,
       text,
     })),
-    regoVersion: wasmSuite || folder.split("/").includes("v0") ? 0 : dialectOf((raw.modules as string[] | undefined) ?? []),
+    regoVersion:
+      wasmSuite || folder.split("/").includes("v0") ? 0 : expectsParseError(raw) ? 1 : dialectOf((raw.modules as string[] | undefined) ?? []),
     strictBuiltinErrors: raw.strict_error === true,
     expect: expectationOf(raw),
   };
@@ -146,8 +147,13 @@ function toCase(raw: Record<string, unknown>, folder: string, file: string): Con
 /**
  * Some files under `v1/` were stored from before Rego v1 (bodies without `if`, as in
  * `opa/v1/all`). Such modules are run as Rego v0, as `opa --v0-compatible` would: a module
- * that is not v1 but parses as v0 makes the case v0. Everything else stays v1.
+ * that is not v1 but parses as v0 makes the case v0. A case that expects a parse error is
+ * about the v1 syntax itself and always stays v1.
  */
+function expectsParseError(raw: Record<string, unknown>): boolean {
+  return raw.want_error_code === "rego_parse_error";
+}
+
 function dialectOf(modules: string[]): 0 | 1 {
   for (const [i, text] of modules.entries()) {
     try {
