@@ -171,15 +171,22 @@ function formatInt(args: Value[]): Value {
 const MAX_INT64 = (1n << 63n) - 1n;
 const MIN_INT64 = -(1n << 63n);
 
-/** OPA hands Go's Sprintf an int, a *big.Int, a float64, or else the value's Rego text. */
+/**
+ * OPA hands Go's Sprintf an int, a *big.Int, a float64, or else the value's Rego text. It decides
+ * by a number's text: integer digits are an int (or *big.Int), text that reads as a float64 a
+ * float, and anything else (2e308) stays text.
+ */
 function fmtArg(v: Value): FmtArg {
   if (typeof v === "string") return { kind: "string", value: v };
   if (typeof v === "number") {
     return Number.isInteger(v) ? { kind: "int", value: BigInt(v) } : { kind: "float", value: v };
   }
-  if (v instanceof BigNumber && v.int !== null) {
-    const fits = v.int <= MAX_INT64 && v.int >= MIN_INT64;
-    return { kind: fits ? "int" : "bigint", value: v.int };
+  if (v instanceof BigNumber) {
+    if (/^-?[0-9]+$/.test(v.text)) {
+      const i = BigInt(v.text);
+      return { kind: i <= MAX_INT64 && i >= MIN_INT64 ? "int" : "bigint", value: i };
+    }
+    if (Number.isFinite(Number(v.text))) return { kind: "float", value: Number(v.text) };
   }
   return { kind: "string", value: toText(v) };
 }

@@ -52,9 +52,8 @@ export function parseNumber(text: string): number | BigNumber | undefined {
     }
     return n;
   }
-  const exact = decimalToBigInt(text);
-  if (exact !== null) return new BigNumber(exact.toString(), exact);
-  return new BigNumber(text, null);
+  // Beyond float64's range OPA keeps the number as written ("2e308" prints as 2e308).
+  return new BigNumber(text, decimalToBigInt(text));
 }
 
 /** The exact integer a decimal literal denotes, or null if it has a fractional part. */
@@ -107,7 +106,8 @@ export function keyOf(v: Value): string {
       return v ? TAG + "t" : TAG + "f";
   }
   if (v === null) return TAG + "0";
-  if (v instanceof BigNumber) return TAG + "n" + v.text;
+  // Integers by their digits, so 2e308 and 2000...0 share a key as they are equal.
+  if (v instanceof BigNumber) return TAG + "n" + (v.int !== null ? v.int.toString() : v.text);
   if (Array.isArray(v)) return TAG + "a" + JSON.stringify(v.map(keyOf));
   if (v instanceof ObjectValue) {
     const parts: string[] = [];
