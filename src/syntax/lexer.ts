@@ -107,12 +107,10 @@ class Lexer {
   ) {}
 
   run(): LexResult {
-    let spaceBefore = false;
-    let newlineBefore = false;
     for (;;) {
       const skipped = this.skipSpaceAndComments();
-      spaceBefore = skipped !== "none";
-      newlineBefore = skipped === "newline";
+      const spaceBefore = skipped !== "none";
+      const newlineBefore = skipped === "newline";
       const start = this.pos;
       const loc = this.locAt(start);
       if (start >= this.src.length) {
@@ -181,7 +179,10 @@ class Lexer {
   private scanToken(): [TokenKind, string] {
     const c = this.src.charCodeAt(this.pos);
     if (isLetter(c)) return this.scanWord();
-    if (isDigit(c)) return ["number", this.scanNumber()];
+    if (isDigit(c)) {
+      this.scanNumber();
+      return ["number", ""];
+    }
     if (c === 34 /* " */) return ["string", this.scanString()];
     if (c === 96 /* ` */) return ["rawstring", this.scanRawString()];
     // Two-character operators first, so that `:=` wins over `:`.
@@ -198,7 +199,7 @@ class Lexer {
     throw new LexError("illegal token", this.pos);
   }
 
-  private scanWord(): [TokenKind, string] {
+  private scanWord(): [TokenKind, ""] {
     const start = this.pos;
     while (this.pos < this.src.length) {
       const c = this.src.charCodeAt(this.pos);
@@ -206,11 +207,11 @@ class Lexer {
       this.pos++;
     }
     const word = this.src.slice(start, this.pos);
-    return [isKeyword(word) ? word : "ident", word];
+    return [isKeyword(word) ? word : "ident", ""];
   }
 
   /** Numbers as OPA reads them: digits, an optional fraction, an optional exponent. */
-  private scanNumber(): string {
+  private scanNumber(): void {
     const start = this.pos;
     this.skipDigits();
     if (this.src.charCodeAt(this.pos) === 46 /* . */) {
@@ -228,7 +229,6 @@ class Lexer {
     if (this.pos < this.src.length && isLetter(this.src.charCodeAt(this.pos))) {
       throw new LexError("illegal number format", start);
     }
-    return this.src.slice(start, this.pos);
   }
 
   private skipDigits(): number {

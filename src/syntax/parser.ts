@@ -4,7 +4,7 @@
 //
 // Errors are thrown as a ParseFailure and become RegoErrors at the entry points. Where the grammar
 // is ambiguous (`[x | y]`, `p if { x }`, `k, v in xs`) the parser tries one reading and backtracks;
-// parsed terms are memoised by position so that backtracking never re-parses a term twice.
+// terms are memoised by position (successes and failures), so backtracking never parses one twice.
 import type {
   Body,
   CallTerm,
@@ -20,6 +20,7 @@ import type {
   SetTerm,
   SomeExpr,
   SomeInExpr,
+  StringTerm,
   Term,
   VarTerm,
   With,
@@ -101,7 +102,7 @@ function run<T>(text: string, file: string, opts: ParseOptions, f: (p: Parser) =
     if (e instanceof ParseFailure) throw e.toErrors();
     // The depth limit keeps recursion far below the default stack size; this covers hosts
     // that run with a much smaller stack.
-    if (e instanceof RangeError) throw parser.depthError().toErrors();
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw parser.depthError().toErrors();
     throw e;
   }
 }
@@ -236,43 +237,35 @@ class Parser {
     }
     this.advance();
     if (!this.is("ident")) this.fail("expected package path");
-    return { loc, path: this.parsePath("package") };
+    return { loc, path: pathNames(this.parsePath("package")) };
   }
 
   /** The path of a package or import: a var followed by string keys (`a.b["c"]`). */
-  private parsePath(what: "package" | "import"): string[] {
+  private parsePath(what: "package" | "import"): RefTerm {
     const term = this.parseTerm();
-    if (term.type === "var") return [term.name];
+    if (term.type === "var") return { type: "ref", terms: [term], loc: term.loc };
     if (term.type !== "ref") this.errorAt(term.loc, `unexpected ${valueName(term)} token: expected ${what} path`);
-    const path = [(term.terms[0] as VarTerm).name];
     for (const key of term.terms.slice(1)) {
       if (key.type !== "string") this.errorAt(key.loc, `unexpected ${valueName(key)} token: expecting string`);
-      path.push(key.value);
     }
-    return path;
+    return term;
   }
 
   /** import = "import" ref [ "as" var ] */
   private parseImport(): Import {
     const loc = this.advance().loc;
     if (!this.is("ident")) this.fail("expected import path");
-    const pathLoc = this.tok.loc;
-    const names = this.parsePath("import");
-    const root = names[0]!;
-    if (!IMPORT_ROOTS.has(root)) {
-      this.errorAt(pathLoc, `unexpected import path, must begin with one of: {data, future, input, rego}, got: ${root}`);
+    const path = this.parsePath("import");
+    const names = pathNames(path);
+    if (!IMPORT_ROOTS.has(names[0]!)) {
+      this.errorAt(path.loc, `unexpected import path, must begin with one of: {data, future, input, rego}, got: ${names[0]}`);
     }
     let alias: string | undefined;
     if (this.accept("as")) {
       if (!this.is("ident")) this.fail("expected var");
       alias = this.advance().text;
     }
-    this.checkImport(names, alias, pathLoc);
-    const path: RefTerm = {
-      type: "ref",
-      loc: pathLoc,
-      terms: names.map((n, i): Term => (i === 0 ? { type: "var", name: n, loc: pathLoc } : { type: "string", value: n, loc: pathLoc })),
-    };
+    this.checkImport(names, alias, path.loc);
     return alias === undefined ? { loc, path } : { loc, path, alias };
   }
 
@@ -512,11 +505,17 @@ class Parser {
     return withs;
   }
 
-  /** some-decl = "some" var { "," var } | "some" term [ "," term ] "in" term */
+  /**
+   * some-decl = "some" term [ "," term ] "in" term | "some" var { "," var }
+   * Read as a membership first; anything else is re-read as a list of variables. A membership
+   * that fails after its first token is reported as is: a list of variables would fail too, later
+   * and less clearly.
+   */
   private parseSomeDecl(): SomeExpr | SomeInExpr {
     const loc = this.advance().loc;
     const start = this.pos;
     const membership = this.attempt(() => this.parseMembership(true));
+    if (membership instanceof ParseFailure && membership.at !== start) throw membership;
     if (!(membership instanceof ParseFailure) && isMembership(membership)) {
       const [a, b, c] = membership.args as [Term, Term, Term | undefined];
       const decl: SomeInExpr = c
@@ -624,10 +623,11 @@ class Parser {
       this.pos = cached.end;
       return cached.term;
     }
+    const opener = this.tok.kind;
     try {
       const term = this.nested(() => this.parseRef(this.parsePrimary()));
-      // Single tokens are cheap to re-read; only longer terms are worth remembering.
-      if (this.pos - start > 1) this.termCache.set(start, { term, end: this.pos });
+      // Only bracketed terms can nest deeply; re-reading anything else again costs little.
+      if (opener === "[" || opener === "{" || opener === "(") this.termCache.set(start, { term, end: this.pos });
       return term;
     } catch (e) {
       if (e instanceof ParseFailure) this.termCache.set(start, e);
@@ -827,6 +827,8 @@ class Parser {
         this.advance();
         const body = this.attempt(() => this.parseComprehensionBody("}"));
         if (!(body instanceof ParseFailure)) return { type: "objectcomp", key, value, body, loc };
+        // `{k: v | y, …}` is an object after all; any other failure is a real error.
+        if (this.tokens[body.at]!.kind !== ",") throw body;
       }
       this.pos = start;
     }
@@ -908,6 +910,11 @@ function valueName(t: Term): string {
     default:
       return t.type;
   }
+}
+
+/** The names along a path checked by `parsePath`: a var, then strings. */
+function pathNames(path: RefTerm): string[] {
+  return path.terms.map((t) => (t.type === "var" ? t.name : (t as StringTerm).value));
 }
 
 function refText(ref: Term[]): string {

@@ -501,7 +501,9 @@ describe("errors", () => {
 });
 
 describe("performance", () => {
-  it("parses a 10,000-line policy in well under a second", () => {
+  // Measured in CPU time, as the best of several runs, with retries: on a busy shared machine
+  // wall-clock time mostly measures the wait for a CPU, and even CPU time varies widely.
+  it("parses a 10,000-line policy in well under a second", { retry: 2 }, () => {
     const lines = ["package big", "import rego.v1", ""];
     for (let i = 0; lines.length < 10000; i++) {
       lines.push(
@@ -520,9 +522,10 @@ describe("performance", () => {
     const text = lines.join("\n");
     let best = Infinity;
     for (let run = 0; run < 3; run++) {
-      const start = performance.now();
+      const start = process.cpuUsage();
       const m = parseModule(text, "big.rego");
-      best = Math.min(best, performance.now() - start);
+      const used = process.cpuUsage(start);
+      best = Math.min(best, (used.user + used.system) / 1000);
       expect(m.rules.length).toBe(4000);
     }
     expect(best).toBeLessThan(1000);
