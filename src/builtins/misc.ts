@@ -1,7 +1,7 @@
-// trace, opa.runtime, and the membership operators `x in xs` and `k, v in xs`.
+// trace, opa.runtime, http.send (for mocking), and the membership operators `x in xs` and `k, v in xs`.
 import { ObjectValue, SetValue, equal, type Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { ANY_OBJECT, fn, str } from "./args.ts";
+import { ANY_OBJECT, builtinError, fn, str } from "./args.ts";
 import { T } from "./types.ts";
 
 /** `x in xs`: a member of a set, an element of an array, a value of an object; else false. */
@@ -37,6 +37,16 @@ export const MISC: BuiltinDef[] = [
     },
   },
   { name: "opa.runtime", signature: fn([], ANY_OBJECT), impl: () => new ObjectValue() },
+  {
+    name: "http.send",
+    signature: fn([ANY_OBJECT], ANY_OBJECT),
+    // Declared so that policies type-check and tests can replace it (`with http.send as mock`);
+    // evaluation is synchronous and offline, so a real request is refused.
+    impl: () => {
+      throw builtinError("network access is not available to policies");
+    },
+    nondeterministic: true,
+  },
   { name: "internal.member_2", infix: "in", signature: fn([T.any, T.any], T.boolean), impl: member },
   { name: "internal.member_3", infix: "in", signature: fn([T.any, T.any, T.any], T.boolean), impl: memberWithKey },
 ];

@@ -8,6 +8,7 @@ import { COMPARISON } from "./comparison.ts";
 import { CRYPTO } from "./crypto.ts";
 import { ENCODING } from "./encoding.ts";
 import { GRAPHS } from "./graph.ts";
+import { JWT } from "./jwt.ts";
 import { MISC } from "./misc.ts";
 import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
@@ -41,6 +42,7 @@ const FAMILIES: BuiltinDef[][] = [
   BITS,
   GRAPHS,
   UUID,
+  JWT,
   MISC,
 ];
 
