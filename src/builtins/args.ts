@@ -47,12 +47,6 @@ export function num(args: Value[], i: number): Num {
   return v;
 }
 
-export function bool(args: Value[], i: number): boolean {
-  const v = args[i]!;
-  if (typeof v !== "boolean") throw typeError(i + 1, v, "boolean");
-  return v;
-}
-
 export function arr(args: Value[], i: number): Value[] {
   const v = args[i]!;
   if (!Array.isArray(v)) throw typeError(i + 1, v, "array");

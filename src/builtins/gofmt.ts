@@ -323,7 +323,7 @@ function formatFloat(v: number, verb: string, f: Flags): string | undefined {
 }
 
 /** strconv.FormatFloat for a finite non-negative float: `prec` -1 means the shortest exact form. */
-export function strconvFloat(v: number, conv: string, prec: number): string {
+function strconvFloat(v: number, conv: string, prec: number): string {
   if (conv === "b") return binaryForm(v);
   if (conv === "x" || conv === "X") return hexForm(v, prec, conv === "X");
   const upper = conv === "E" || conv === "G";
@@ -548,7 +548,7 @@ const SHORT_ESCAPES: Record<string, string> = {
 };
 
 /** strconv.Quote (or QuoteToASCII): a Go double-quoted string literal. */
-export function quote(s: string, asciiOnly: boolean): string {
+function quote(s: string, asciiOnly: boolean): string {
   let out = '"';
   for (const c of s) out += escapeRune(c, '"', asciiOnly);
   return out + '"';

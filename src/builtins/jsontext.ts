@@ -52,7 +52,7 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** A JSON string literal with Go's escaping: control characters, <, >, &, U+2028 and U+2029. */
-export function quoteJSON(s: string): string {
+function quoteJSON(s: string): string {
   return (
     '"' +
     s.replace(/["\\\u0000-\u001f<>&\u2028\u2029]/g, (c) => ESCAPES[c] ?? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) +

@@ -386,7 +386,6 @@ function numericOffset(offset: number, colon: boolean, seconds: boolean, short: 
 class ParseFailure extends Error {}
 
 function parseLayout(layout: string, value: string): bigint {
-  const quote = (s: string) => JSON.stringify(s);
   const cannot = (rest: string, elem: string) =>
     new ParseFailure(`parsing time ${quote(value)} as ${quote(layout)}: cannot parse ${quote(rest)} as ${quote(elem)}`);
   const outOfRange = (what: string) => new ParseFailure(`parsing time ${quote(value)}: ${what} out of range`);
@@ -544,6 +543,18 @@ function parseLayout(layout: string, value: string): bigint {
   return fromWall({ year, month, day, hour, min, sec, nsec }, fixedZone(offset ?? 0, ""));
 }
 
+/** Go's time.quote: ASCII as is (with \" and \\ escaped), other bytes as \xNN. */
+function quote(s: string): string {
+  let out = '"';
+  for (const c of s) {
+    const cp = c.codePointAt(0)!;
+    if (cp < 0x20 || cp >= 0x80) {
+      for (const b of new TextEncoder().encode(c)) out += "\\x" + b.toString(16).padStart(2, "0");
+    } else out += c === '"' || c === "\\" ? "\\" + c : c;
+  }
+  return out + '"';
+}
+
 /** Go's skip: the literal must match, with a run of spaces matching any run of spaces. */
 function skipLiteral(value: string, literal: string): string | undefined {
   let v = value;
@@ -605,7 +616,7 @@ const UNITS: Record<string, bigint> = {
 };
 
 function parseDuration(s: string): bigint {
-  const invalid = () => builtinError(`time: invalid duration ${JSON.stringify(s)}`);
+  const invalid = () => builtinError(`time: invalid duration ${quote(s)}`);
   let rest = s;
   let negative = false;
   if (rest[0] === "-" || rest[0] === "+") {
@@ -620,10 +631,10 @@ function parseDuration(s: string): bigint {
     if (m[0] === "" || m[0] === ".") throw invalid();
     rest = rest.slice(m[0].length);
     const unitText = /^[^0-9.]*/.exec(rest)![0];
-    if (unitText === "") throw builtinError(`time: missing unit in duration ${JSON.stringify(s)}`);
+    if (unitText === "") throw builtinError(`time: missing unit in duration ${quote(s)}`);
     const unit = UNITS[unitText];
     if (unit === undefined) {
-      throw builtinError(`time: unknown unit ${JSON.stringify(unitText)} in duration ${JSON.stringify(s)}`);
+      throw builtinError(`time: unknown unit ${quote(unitText)} in duration ${quote(s)}`);
     }
     rest = rest.slice(unitText.length);
     const frac = m[2] ?? "";
