@@ -93,9 +93,9 @@ export function members(args: Value[], i: number): Value[] {
 
 /** Like `members`, also checking each member is a string (`array of strings`). */
 export function stringMembers(args: Value[], i: number): string[] {
-  const v = args[i]!;
-  for (const m of members(args, i)) if (typeof m !== "string") throw elementError(i + 1, v, m, "string");
-  return members(args, i) as string[];
+  const ms = members(args, i);
+  for (const m of ms) if (typeof m !== "string") throw elementError(i + 1, args[i]!, m, "string");
+  return ms as string[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ function pathTree(paths: Value[][]): ObjectValue {
 
 /** The parts of `doc` that the tree selects; a null leaf selects the whole subdocument. */
 function filterDoc(doc: Value, tree: Value): Value {
-  if (tree === null || !(tree instanceof ObjectValue)) return doc;
+  if (!(tree instanceof ObjectValue)) return doc;
   if (doc instanceof ObjectValue) {
     const out = new ObjectValue();
     for (const [k, sub] of tree.map.values()) {
@@ -224,10 +224,12 @@ function removeDoc(doc: Value, tree: Value | undefined): Value | undefined {
     });
   }
   if (doc instanceof SetValue) {
-    return SetValue.of(doc.values().flatMap((v) => {
+    const out = new SetValue();
+    for (const v of doc.values()) {
       const kept = removeDoc(v, t.get(v));
-      return kept === undefined ? [] : [kept];
-    }));
+      if (kept !== undefined) out.add(kept);
+    }
+    return out;
   }
   return doc;
 }
@@ -245,7 +247,7 @@ function patchPath(v: Value | undefined): Value[] | undefined {
   return v.slice(1).split("/").map(unescapePointer);
 }
 
-/** Replaces the child `key` of `container` by the result of `f`; undefined if `f` fails. */
+/** A change to the child `key` of `container`: the new container, or undefined if it does not apply. */
 type Edit = (container: Value, key: Value) => Value | undefined;
 
 function editAt(doc: Value, path: Value[], edit: Edit): Value | undefined {

@@ -261,7 +261,7 @@ const STD_ELEMENTS = [
   "15", "1", "2006", "2", "_2006", "__2", "_2", "3", "4", "5", "PM", "pm",
   "-07:00:00", "-070000", "-0700", "-07:00", "-07",
   "Z07:00:00", "Z070000", "Z0700", "Z07:00", "Z07",
-]; // prettier-ignore
+];
 
 type Chunk = { literal: string } | { std: string };
 
@@ -348,7 +348,7 @@ function formatLayout(layout: string, w: Wall): string {
       case "pm": out += w.hour >= 12 ? "pm" : "am"; break;
       default:
         out += s[0] === "." || s[0] === "," ? fraction(s, w.nsec) : offsetText(s, w.offset);
-    } // prettier-ignore
+    }
   }
   return out;
 }
