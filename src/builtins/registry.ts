@@ -46,7 +46,16 @@ const FAMILIES: BuiltinDef[][] = [
   MISC,
 ];
 
-export const BUILTINS: ReadonlyMap<string, BuiltinDef> = new Map(FAMILIES.flat().map((d) => [d.name, d]));
+function register(defs: BuiltinDef[]): Map<string, BuiltinDef> {
+  const map = new Map<string, BuiltinDef>();
+  for (const d of defs) {
+    if (map.has(d.name)) throw new Error(`built-in ${d.name} is defined twice`);
+    map.set(d.name, d);
+  }
+  return map;
+}
+
+export const BUILTINS: ReadonlyMap<string, BuiltinDef> = register(FAMILIES.flat());
 
 export function lookupBuiltin(name: string): BuiltinDef | undefined {
   return BUILTINS.get(name);

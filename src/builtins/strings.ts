@@ -148,6 +148,24 @@ function trimmer(left: boolean, right: boolean) {
   return (args: Value[]): Value => trimRunes(str(args, 0), str(args, 1), left, right);
 }
 
+/**
+ * Go's strings.ToUpper/ToLower map rune by rune (Unicode's simple mappings), where JS applies
+ * the full ones: "ß" stays "ß" in Go but becomes "SS" in JS.
+ */
+function changeCase(s: string, upper: boolean): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
+  let out = "";
+  for (const r of s) {
+    if (!upper && r === "\u0130") {
+      out += "i"; // İ: the one rune whose full lower-case mapping is longer than its simple one
+      continue;
+    }
+    const mapped = upper ? r.toUpperCase() : r.toLowerCase();
+    out += runeCount(mapped) === 1 ? mapped : r;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
@@ -221,8 +239,8 @@ export const STRINGS: BuiltinDef[] = [
     signature: fn([T.string, T.string], T.arrayOf(T.number)),
     impl: (args) => occurrences(...searchOperands(args)),
   },
-  { name: "lower", signature: STR1, impl: (args) => str(args, 0).toLowerCase() },
-  { name: "upper", signature: STR1, impl: (args) => str(args, 0).toUpperCase() },
+  { name: "lower", signature: STR1, impl: (args) => changeCase(str(args, 0), false) },
+  { name: "upper", signature: STR1, impl: (args) => changeCase(str(args, 0), true) },
   {
     name: "replace",
     signature: fn([T.string, T.string, T.string], T.string),

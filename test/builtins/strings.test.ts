@@ -85,6 +85,8 @@ describe("rewriting", () => {
   it("changes case and reverses runes", () => {
     expect(text("lower", "AbCdEf")).toBe('"abcdef"');
     expect(text("upper", "AbCdEf")).toBe('"ABCDEF"');
+    expect(text("upper", "straße")).toBe('"STRAßE"');
+    expect(text("lower", "İSTANBUL")).toBe('"istanbul"');
     expect(text("strings.reverse", "1\u{1F600}\u{1D6FE}")).toBe('"\u{1D6FE}\u{1F600}1"');
     expect(failure("strings.reverse", 123)).toBe("eval_type_error: operand 1 must be string but got number");
   });
