@@ -48,73 +48,72 @@ export function scanNumber(p: usize, len: u32): u32 {
 }
 
 /**
- * The number written at `p` (`len` bytes of valid JSON number syntax). Integers (also when
- * written "1e3" or "2.0", as OPA reads them) become ints, else exact big-integer text; other
- * numbers become floats, or keep their text when f64 cannot hold them.
+ * The number written at `p` (`len` bytes of valid JSON number syntax), read as OPA reads it:
+ * integers (also when written "1e3" or "2.0") become ints, or exact digits beyond i64; other
+ * numbers become floats; a number beyond f64's range keeps its text as written.
  */
 export function parseNumber(p: usize, len: u32): usize {
   let i: u32 = 0;
   const neg = load<u8>(p) == 45;
   if (neg) i++;
-  // Significant digits (at most 19 kept exactly in m; the rest only counted in `dropped`).
+  // The digits, as one sequence across the point: m holds the first 19 significant ones.
   let m: u64 = 0;
-  let digits: u32 = 0;
-  let dropped: u32 = 0; // non-zero digits beyond the kept ones
-  let e: i32 = 0;
-  let c: u32 = 0;
+  let kept: i32 = 0; // significant digits in m
+  let seq: i32 = 0; // position in the digit sequence
+  let intDigits: i32 = 0; // digits before the point
+  let firstNonZero: i32 = -1; // position of the first non-zero digit
+  let lastNonZero: i32 = -1; // position of the last non-zero digit
+  let e: i32 = 0; // m × 10^e is the value, once the exponent is added
   let seenPoint = false;
   for (; i < len; i++) {
-    c = load<u8>(p + i);
+    const c = <u32>load<u8>(p + i);
     if (c == 46) {
       seenPoint = true;
       continue;
     }
     if (c - 48 >= 10) break;
     const d = c - 48;
-    if (seenPoint) e--;
-    if (digits == 0 && d == 0) continue;
-    if (digits < 19) {
-      m = m * 10 + d;
-      digits++;
-    } else {
-      e++;
-      if (d) dropped++;
+    if (!seenPoint) intDigits++;
+    if (d) {
+      if (firstNonZero < 0) firstNonZero = seq;
+      lastNonZero = seq;
     }
+    seq++;
+    if (seenPoint) e--;
+    if (kept == 0 && d == 0) continue;
+    if (kept < 19) {
+      m = m * 10 + d;
+      kept++;
+    } else e++; // a digit beyond m's precision: only its place value is kept
   }
+  let exp: i32 = 0;
   if (i < len) {
-    // exponent
     i++;
     let sign: i32 = 1;
-    c = load<u8>(p + i);
+    const c = load<u8>(p + i);
     if (c == 45 || c == 43) {
       if (c == 45) sign = -1;
       i++;
     }
-    let x: i32 = 0;
-    for (; i < len; i++) {
-      if (x < 100000) x = x * 10 + (load<u8>(p + i) - 48);
+    for (; i < len; i++) if (exp < 1000000) exp = exp * 10 + (load<u8>(p + i) - 48);
+    exp *= sign;
+  }
+  e += exp;
+  if (lastNonZero < 0) return intValue(0);
+  const exact = lastNonZero < firstNonZero + 19 && m <= <u64>I64_MAX; // m holds every digit
+  const f = exact ? decimalToF64(<i64>m, e) : textToF64(p, len);
+  const finite = isFinite(f);
+  if (lastNonZero < intDigits + exp) {
+    // An integer: exact when it fits, else as its digits in full (when f64 can hold it).
+    while (e < 0) {
+      m /= 10;
+      e++;
     }
-    e += sign * x;
+    if (exact && scale(<i64>m, e)) return intValue(neg ? -scaled : scaled);
+    if (finite) return bigIntText(p, len, neg);
   }
-  if (m == 0 && dropped == 0) return intValue(0);
-  while (dropped == 0 && m % 10 == 0) {
-    m /= 10;
-    e++;
-  }
-  if (dropped == 0 && e >= 0) {
-    // An integer: exact when it fits, else its digits as text.
-    let v = m;
-    let ok = m <= <u64>I64_MAX;
-    for (let k: i32 = 0; ok && k < e; k++) {
-      if (v > <u64>I64_MAX / 10) ok = false;
-      else v *= 10;
-    }
-    if (ok) return intValue(neg ? -(<i64>v) : <i64>v);
-    if (e <= 1000) return bigIntText(p, len, neg);
-  }
-  const f = dropped == 0 && m <= <u64>I64_MAX ? decimalToF64(<i64>m, e) : textToF64(p, len);
-  if (f != 0 && isFinite(f)) return floatValue(neg ? -f : f);
-  return refValue(p, len); // beyond f64: keep the text as written
+  if (!finite) return refValue(p, len); // beyond f64: keep the text as written
+  return floatValue(neg ? -f : f); // underflow to zero gives 0, as in JavaScript
 }
 
 /** The integer written (possibly with fraction zeros or an exponent) at `p`, as plain digits. */

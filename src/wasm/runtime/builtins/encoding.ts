@@ -61,7 +61,7 @@ export function builtin_json_unmarshal(s: usize): usize {
   return parseText(strPtr(s), strLen(s), false);
 }
 
+/** False, not undefined, for a non-string. */
 export function builtin_json_is_valid(s: usize): usize {
-  if (typeOf(s) != TYPE_STRING) return 0;
-  return opa_boolean(parseText(strPtr(s), strLen(s), false) != 0);
+  return opa_boolean(typeOf(s) == TYPE_STRING && parseText(strPtr(s), strLen(s), false) != 0);
 }

@@ -88,6 +88,7 @@ function mapCase(s: usize, dir: i32): usize {
     const r = decodeRune(q, end);
     const w = runeWidth;
     if (r == 0xfffd && w == 1) bufByte(b, c); // keep invalid bytes as they are
+    else if (r == 0xdf) bufRune(b, r); // ß has no simple upper case in Go (the table says ẞ)
     else bufRune(b, <u32>casemap(r, dir));
     q += w;
   }
