@@ -1,6 +1,5 @@
 // Builds the WebAssembly runtime (src/wasm/runtime/, AssemblyScript) into build/runtime-<hash>.wasm,
-// where the hash covers the sources and compiler options, so a build is reused until a source
-// changes. `npx tsx scripts/build-runtime.ts` builds it; runtimeWasm() returns the bytes.
+// where the hash covers the sources and this script, so a build is reused until either changes. `npx tsx scripts/build-runtime.ts` builds it; runtimeWasm() returns the bytes.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -37,7 +36,8 @@ function sourceFiles(dir: string): string[] {
 
 function sourceHash(): string {
   const h = createHash("sha256");
-  h.update(ASC_OPTIONS.join(" "));
+  h.update(readFileSync(fileURLToPath(import.meta.url))); // options and post-processing
+
   for (const file of sourceFiles(SOURCES)) {
     h.update(relative(ROOT, file));
     h.update(readFileSync(file));
@@ -69,7 +69,7 @@ function run(cmd: string, args: string[]): Promise<void> {
 
 /**
  * Points the exported global `warden_heap_base` just past the static data. (AssemblyScript would
- * initialise it from its own __heap_base in a start function, which OPA's ABI cannot have.)
+ * set it from its own __heap_base in a start function; the runtime has none.)
  */
 async function setHeapBase(bytes: Uint8Array): Promise<Uint8Array> {
   // Loaded only when building: binaryen takes seconds to initialise.
@@ -79,11 +79,15 @@ async function setHeapBase(bytes: Uint8Array): Promise<Uint8Array> {
   // compact imports, that Node's engine does not read).
   const F = binaryen.Features;
   mod.setFeatures(F.MVP | F.BulkMemory | F.BulkMemoryOpt | F.SignExt | F.MutableGlobals | F.NontrappingFPToInt);
-  // getDataSegmentInfo exists in binaryen.js but is missing from its type declarations.
-  const segments = mod as unknown as { getDataSegmentInfo(ref: number): { offset: number; data: ArrayBuffer } };
+  // These exist in binaryen.js but are missing from its type declarations.
+  const segments = mod as unknown as {
+    getNumDataSegments(): number;
+    getDataSegmentByIndex(i: number): number;
+    getDataSegmentInfo(ref: number): { offset: number; data: ArrayBuffer };
+  };
   let end = 0;
-  for (let i = 0; i < mod.getNumDataSegments(); i++) {
-    const seg = segments.getDataSegmentInfo(mod.getDataSegmentByIndex(i));
+  for (let i = 0; i < segments.getNumDataSegments(); i++) {
+    const seg = segments.getDataSegmentInfo(segments.getDataSegmentByIndex(i));
     end = Math.max(end, seg.offset + seg.data.byteLength);
   }
   const global = binaryen.getExportInfo(mod.getExport("warden_heap_base")).value;
