@@ -1,5 +1,6 @@
 // Builds the WebAssembly runtime (src/wasm/runtime/, AssemblyScript) into build/runtime-<hash>.wasm,
-// where the hash covers the sources and this script, so a build is reused until either changes. `npx tsx scripts/build-runtime.ts` builds it; runtimeWasm() returns the bytes.
+// where the hash covers the sources and this script, so a build is reused until either changes.
+// `npx tsx scripts/build-runtime.ts` builds it; runtimeWasm() returns the bytes.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
