@@ -177,13 +177,14 @@ function encodeObject(args: Value[]): Value {
     if (typeof k !== "string") throw operandError(1, "must be object of strings");
     return k;
   });
-  for (const k of keys.sort()) {
+  // Keys come sorted (Rego orders strings as Go's url.Values.Encode does).
+  for (const k of keys) {
     const v = o.get(k)!;
-    const values = typeof v === "string" ? [v] : Array.isArray(v) || v instanceof SetValue ? [...(Array.isArray(v) ? v : v.values())] : null;
-    if (values === null || values.some((x) => typeof x !== "string")) {
+    const values = typeof v === "string" ? [v] : Array.isArray(v) ? v : v instanceof SetValue ? v.values() : undefined;
+    if (values === undefined || values.some((x) => typeof x !== "string")) {
       throw operandError(1, "expected value to be string or array of strings");
     }
-    for (const x of values) parts.push(`${queryEscape(k)}=${queryEscape(x as string)}`);
+    for (const x of values as string[]) parts.push(`${queryEscape(k)}=${queryEscape(x)}`);
   }
   return parts.join("&");
 }
