@@ -29,7 +29,7 @@ export const irEngine: Engine = {
   },
 };
 
-function inputOf(req: QueryRequest): Value | undefined {
+export function inputOf(req: QueryRequest): Value | undefined {
   if (req.inputTerm !== undefined) {
     const t = parseTerm(req.inputTerm, "input");
     if (!isConstant(t)) throw new RegoError("rego_parse_error", "input term must be a constant", t.loc);
