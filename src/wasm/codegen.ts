@@ -153,16 +153,25 @@ class Generator {
         this.hostBuiltins.set(name, this.hostBuiltins.size);
       }
     }
-    this.policy.funcs.forEach((f) => this.func(f));
-    this.policy.plans.forEach((p, i) => this.plan(p, i));
-    this.dispatcher();
+    const phase = (name: string, f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        throw new Error(`WebAssembly generation failed in ${name}: ${e instanceof Error ? e.message : JSON.stringify(e)}`);
+      }
+    };
+    phase("functions", () => this.policy.funcs.forEach((f) => this.func(f)));
+    phase("plans", () => this.policy.plans.forEach((p, i) => this.plan(p, i)));
+    phase("dispatcher", () => this.dispatcher());
     const entrypoints = Object.fromEntries(this.policy.plans.map((p, i) => [p.name, i]));
     const builtins = Object.fromEntries(this.hostBuiltins);
-    this.jsonExport("entrypoints", entrypoints);
-    this.jsonExport("builtins", builtins);
-    this.hostBuiltinImports();
-    this.memoryAndStart();
-    this.exports();
+    phase("exports of entrypoints and builtins", () => {
+      this.jsonExport("entrypoints", entrypoints);
+      this.jsonExport("builtins", builtins);
+    });
+    phase("host imports", () => this.hostBuiltinImports());
+    phase("memory", () => this.memoryAndStart());
+    phase("exports", () => this.exports());
     if (!this.m.validate()) throw new Error("internal error: generated WebAssembly does not validate");
     if (this.opts.optimize !== false) {
       binaryen.setOptimizeLevel(2);
@@ -290,10 +299,16 @@ class Generator {
     const pages = Math.max(memory.initial, Math.ceil(end / 65536));
     m.setMemory(pages, -1, null, segments);
     m.addMemoryImport("0", "env", "memory");
-    m.addMemoryExport("0", "memory");
+    // OPA's modules export the memory they import; the runtime may already do so.
+    if (!this.hasExport("memory")) m.addMemoryExport("0", "memory");
 
     const start = m.addFunction("w$start", binaryen.none, binaryen.none, [], m.call(this.rt("opa_heap_ptr_set"), [m.i32.const(end)], binaryen.none));
     m.setStart(start);
+  }
+
+  private hasExport(name: string): boolean {
+    for (let i = 0; i < this.m.getNumExports(); i++) if (binaryen.getExportInfo(this.m.getExportByIndex(i)).name === name) return true;
+    return false;
   }
 
   private exports(): void {

@@ -500,10 +500,9 @@ describe("errors", () => {
   });
 });
 
-describe("performance", () => {
-  // Measured in CPU time, as the best of several runs, with retries: on a busy shared machine
-  // wall-clock time mostly measures the wait for a CPU, and even CPU time varies widely.
-  it("parses a 10,000-line policy in well under a second", { retry: 2 }, () => {
+describe("a large policy", () => {
+  // Speed is measured by `npm run bench` (compile time of a 10,000-line policy), not here.
+  it("parses a 10,000-line policy completely", () => {
     const lines = ["package big", "import rego.v1", ""];
     for (let i = 0; lines.length < 10000; i++) {
       lines.push(
@@ -519,15 +518,6 @@ describe("performance", () => {
         "",
       );
     }
-    const text = lines.join("\n");
-    let best = Infinity;
-    for (let run = 0; run < 3; run++) {
-      const start = process.cpuUsage();
-      const m = parseModule(text, "big.rego");
-      const used = process.cpuUsage(start);
-      best = Math.min(best, (used.user + used.system) / 1000);
-      expect(m.rules.length).toBe(4000);
-    }
-    expect(best).toBeLessThan(1000);
+    expect(parseModule(lines.join("\n"), "big.rego").rules.length).toBe(4000);
   });
 });

@@ -20,7 +20,7 @@ export async function loadRuntime(): Promise<Runtime> {
   const memory = new WebAssembly.Memory({ initial: 5 });
   const rt = { memory } as Runtime;
   rt.dispatch = () => 0;
-  const { instance } = await WebAssembly.instantiate(await runtimeWasm(), {
+  const { instance } = await WebAssembly.instantiate((await runtimeWasm()) as BufferSource, {
     env: {
       memory,
       opa_abort: (addr: number) => {
