@@ -712,7 +712,25 @@ export class Planner {
       this.emit({ type: "dot", source: loc(src), key: this.str(p), target: t });
       src = t;
     }
-    this.walk(src, keys, i, cont);
+    this.baseWalk(src, keys, i, cont);
+  }
+
+  /**
+   * Like walk, for refs straight into base data: there, as in OPA's store, a constant integer
+   * key also finds an object key written as that number (`data.x[2]` reads `{"2": …}`).
+   */
+  private baseWalk(src: Local, keys: Term[], i: number, cont: TermCont): void {
+    const key = keys[i];
+    if (key?.type !== "number" || !/^[0-9]+$/.test(key.value)) return this.walk(src, keys, i, cont);
+    const target = this.local();
+    this.emit({ type: "resetlocal", target });
+    this.term(key, (k) => this.inBlock(() => this.emit({ type: "dot", source: loc(src), key: k, target })));
+    this.inBlock(() => {
+      this.emit({ type: "isundefined", source: target });
+      this.emit({ type: "dot", source: loc(src), key: this.str(key.value), target });
+    });
+    this.emit({ type: "isdefined", source: target });
+    this.baseWalk(target, keys, i + 1, cont);
   }
 
   private overridden(path: string[]): boolean {
