@@ -46,7 +46,8 @@ decision := {
 } if {
 	count(blocked_reasons) > 0
 } else := {
-	"allow": true,
+	# Paused until a human with the routed role approves.
+	"allow": false,
 	"category": "approve",
 	"reasons": {sprintf("amount %v exceeds %v", [input.parameters.amount, action.approval_threshold])},
 	"approval": data.governance.routes[input.action],
