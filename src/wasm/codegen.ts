@@ -71,11 +71,10 @@ export function generateModule(policy: Policy, runtime: Uint8Array, heapBase: nu
   // imports in a form Node 20 rejects).
   const F = binaryen.Features;
   m.setFeatures(F.MVP | F.BulkMemory | F.SignExt | F.MutableGlobals | F.NontrappingFPToInt | ((F as unknown as { BulkMemoryOpt?: number }).BulkMemoryOpt ?? 0));
-  try {
-    return new Generator(m, policy, heapBase, opts).run();
-  } finally {
-    m.dispose();
-  }
+  // Disposed only after success: after a failure binaryen's state may not survive dispose().
+  const out = new Generator(m, policy, heapBase, opts).run();
+  m.dispose();
+  return out;
 }
 
 /** Static bytes: policy strings, abort messages and JSON texts, laid out from a base address. */
@@ -172,6 +171,7 @@ class Generator {
     phase("host imports", () => this.hostBuiltinImports());
     phase("memory", () => this.memoryAndStart());
     phase("exports", () => this.exports());
+    if (process.env.WARDEN_WASM_DEBUG) console.log(this.m.emitText());
     if (!this.m.validate()) throw new Error("internal error: generated WebAssembly does not validate");
     if (this.opts.optimize !== false) {
       binaryen.setOptimizeLevel(2);
@@ -297,10 +297,12 @@ class Generator {
     const memory = m.getMemoryInfo();
     const end = align(this.data.end, 16);
     const pages = Math.max(memory.initial, Math.ceil(end / 65536));
-    m.setMemory(pages, -1, null, segments);
-    m.addMemoryImport("0", "env", "memory");
-    // OPA's modules export the memory they import; the runtime may already do so.
-    if (!this.hasExport("memory")) m.addMemoryExport("0", "memory");
+    // Keep the memory's internal name: the runtime's own `memory` export refers to it.
+    const name = this.hasExport("memory") ? binaryen.getExportInfo(m.getExport("memory")).value : "0";
+    m.setMemory(pages, -1, null, segments, false, false, name);
+    m.addMemoryImport(name, "env", "memory");
+    // OPA's modules export the memory they import.
+    if (!this.hasExport("memory")) m.addMemoryExport(name, "memory");
 
     const start = m.addFunction("w$start", binaryen.none, binaryen.none, [], m.call(this.rt("opa_heap_ptr_set"), [m.i32.const(end)], binaryen.none));
     m.setStart(start);

@@ -25,11 +25,9 @@ roles := {u: count(r.roles) | some u, r in data.users}
 `;
 
 describe("generated modules run in the stock @open-policy-agent/opa-wasm SDK", () => {
-  // Not yet passing: binaryen traps ("unreachable") while validating the linked module. The
-  // code generator is work in progress (issue 3); this test is the acceptance check it must meet.
-  it.skip("evaluates several entrypoints with no custom built-ins", async () => {
+  it("evaluates several entrypoints with no custom built-ins", async () => {
     const ir = planSources([{ file: "authz.rego", text: policy }], ["authz/allow", "authz/reasons", "authz/roles"]);
-    const mod = await compileWasm(ir, { optimize: false });
+    const mod = await compileWasm(ir);
     expect(mod.builtins).toEqual({}); // everything this policy calls is native
     const loaded = await loadPolicy(mod.wasm);
     loaded.setData({ users: { alice: { roles: ["admin"] }, bob: { roles: ["viewer", "auditor"] } } });
