@@ -11,6 +11,7 @@ import { compileWasm } from "../wasm/compile.ts";
 import { hostBuiltins } from "../wasm/host.ts";
 import { fromJSON, toJSON } from "../values/value.ts";
 import { inputOf } from "./ir.ts";
+import { RegoError, type ErrorCode } from "../errors.ts";
 
 export const wasmEngine: Engine = {
   name: "wasm",
@@ -18,12 +19,32 @@ export const wasmEngine: Engine = {
     const version = req.regoVersion ?? 1;
     const policy = compileSources(req.modules, { regoVersion: version });
     const query = compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion: version }));
-    const module = await compileWasm(planQuery(policy, query), { optimize: false });
-    const loaded = await loadPolicy(module.wasm, undefined, hostBuiltins(Object.keys(module.builtins)));
+    // Strict built-in errors need the shared library's messages: every built-in is then served
+    // by the host, which throws instead of answering undefined.
+    const strict = req.strictBuiltinErrors ?? false;
+    const module = await compileWasm(planQuery(policy, query), { optimize: false, hostBuiltinsOnly: strict });
+    const loaded = await loadPolicy(module.wasm, undefined, hostBuiltins(Object.keys(module.builtins), { strict }));
     loaded.setData((req.data ?? {}) as object);
     const input = inputOf(req);
-    const results = loaded.evaluate(input === undefined ? undefined : toJSON(input), "query") as Record<string, unknown>[];
+    let results: Record<string, unknown>[];
+    try {
+      results = loaded.evaluate(input === undefined ? undefined : toJSON(input), "query") as Record<string, unknown>[];
+    } catch (e) {
+      throw asRegoError(e);
+    }
     return results.map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJSON(v)])));
   },
 };
+
+/**
+ * The SDK throws what the module passed to opa_abort, a string in OPA's format
+ * (`file:row: code: message`); errors of host built-ins arrive as thrown RegoErrors.
+ */
+function asRegoError(e: unknown): unknown {
+  if (e instanceof RegoError || typeof e !== "string") return e;
+  const m = /^(?:(.+?):(\d+): )?([a-z_]+_error): (.*)$/s.exec(e);
+  if (!m) return new RegoError("eval_builtin_error", e);
+  const loc = m[1] ? { file: m[1], row: Number(m[2]), col: 1 } : undefined;
+  return new RegoError(m[3] as ErrorCode, m[4]!, loc);
+}
 
