@@ -1,0 +1,34 @@
+// The WebAssembly engine's conformance figure, in-process (binaryen loads slowly under the tsx
+// loader that `npm run conformance` uses, so `--engine wasm` is measured here for now).
+// Opt-in, because it compiles ~1,250 modules: WARDEN_WASM_CONFORMANCE=1 npx vitest run test/conformance/wasm-figure.test.ts
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_ROOT, loadCases } from "../../src/conformance/cases.ts";
+import { runCase } from "../../src/conformance/run.ts";
+import { wasmEngine } from "../../src/engines/wasm.ts";
+
+const reason = !process.env.WARDEN_WASM_CONFORMANCE
+  ? "set WARDEN_WASM_CONFORMANCE=1 to run"
+  : existsSync(DEFAULT_ROOT)
+    ? undefined
+    : `the cases are absent (${DEFAULT_ROOT})`;
+
+(reason ? describe.skip : describe)(`conformance of the wasm engine${reason ? ` (skipped: ${reason})` : ""}`, () => {
+  it("reports passed/total per folder", async () => {
+    const cases = loadCases([DEFAULT_ROOT], DEFAULT_ROOT);
+    const byFolder = new Map<string, { total: number; passed: number }>();
+    const failures: string[] = [];
+    for (const c of cases) {
+      const r = await runCase(wasmEngine, c);
+      const f = byFolder.get(c.folder) ?? { total: 0, passed: 0 };
+      f.total++;
+      if (r.status === "passed") f.passed++;
+      else failures.push(`${c.id}: ${r.status}: ${r.reason ?? ""}`.slice(0, 240));
+      byFolder.set(c.folder, f);
+    }
+    const passed = [...byFolder.values()].reduce((n, f) => n + f.passed, 0);
+    console.log(failures.join("\n"));
+    console.log(JSON.stringify({ engine: "wasm", total: cases.length, passed, by_folder: Object.fromEntries(byFolder) }));
+    expect(passed).toBeGreaterThan(0);
+  }, 3_600_000);
+});
