@@ -11,7 +11,7 @@ import { lookupBuiltin } from "../builtins/registry.ts";
 import { LocalNames, Resolver, type Globals } from "./scope.ts";
 import { Safety } from "./safety.ts";
 import { addRule, newNode, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
-import { constantValue, dataRef, forEachChild, isConstant, refName, refTerm, termVars } from "./terms.ts";
+import { constantValue, dataRef, forEachChild, isConstant, refName, termVars } from "./terms.ts";
 import { fits, typeText } from "./types.ts";
 
 export interface CompiledPolicy {
@@ -323,9 +323,4 @@ function orderRule(d: RuleDef, safety: Safety): void {
   const r = safety.orderBody(d.body, bound);
   d.body = r.body;
   safety.checkHead([...d.keys, d.value, ...(d.key ? [d.key] : [])], r.bound);
-}
-
-/** For tests and tools: the data ref a rule defines (`data.a.b.p`). */
-export function ruleRef(d: RuleDef): RefTerm {
-  return refTerm(dataRef(d.path, d.loc).terms, d.loc);
 }

@@ -3,7 +3,7 @@
 // rule head is bound by its body. Unsafe vars are reported as rego_unsafe_var_error.
 import type { Body, Expr, RefTerm, Term } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
-import { forEachChild, refName } from "./terms.ts";
+import { forEachChild, ownTerms, refName } from "./terms.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 
 /** Arity of a function or built-in named by a call operator; undefined if unknown. */
@@ -361,29 +361,13 @@ function refKeyVars(t: Term, out: Set<string>): void {
   }
 }
 
-/** The terms of an expression including an `every`'s key/value (its body is a closure). */
+/** The terms of an expression, an `every`'s body as a closure, with-values naming no function. */
 function exprTermsDeep(e: Expr): Term[] {
-  const ts: Term[] = [];
-  switch (e.kind) {
-    case "term":
-      ts.push(e.term);
-      break;
-    case "unify":
-    case "assign":
-      ts.push(e.left, e.right);
-      break;
-    case "somein":
-      if (e.key) ts.push(e.key);
-      ts.push(e.value, e.collection);
-      break;
-    case "every": {
-      // The body as a closure that declares the key and value: its other vars are outer ones.
-      const declared = { kind: "some" as const, vars: e.key ? [e.key, e.value] : [e.value], negated: false, with: [], loc: e.loc };
-      ts.push(e.domain, { type: "arraycomp", term: { type: "null", loc: e.loc }, body: [declared, ...e.body], loc: e.loc });
-      break;
-    }
-    default:
-      break;
+  const ts = e.kind === "some" ? [] : ownTerms(e);
+  if (e.kind === "every") {
+    // The body as a closure that declares the key and value: its other vars are outer ones.
+    const declared = { kind: "some" as const, vars: e.key ? [e.key, e.value] : [e.value], negated: false, with: [], loc: e.loc };
+    ts.push({ type: "arraycomp", term: { type: "null", loc: e.loc }, body: [declared, ...e.body], loc: e.loc });
   }
   for (const w of e.with) if (!namesFunction(w.value)) ts.push(w.value);
   return ts;

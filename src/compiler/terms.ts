@@ -47,30 +47,26 @@ export function forEachChild(t: Term, f: (child: Term) => void): void {
   }
 }
 
-/** The terms an expression contains at its top level (with-values included). */
-export function exprTerms(e: Expr): Term[] {
-  const ts: Term[] = [];
+/** The terms of an expression itself, without its with-values (an every's domain, not its body). */
+export function ownTerms(e: Expr): Term[] {
   switch (e.kind) {
     case "term":
-      ts.push(e.term);
-      break;
+      return [e.term];
     case "unify":
     case "assign":
-      ts.push(e.left, e.right);
-      break;
+      return [e.left, e.right];
     case "some":
-      ts.push(...e.vars);
-      break;
+      return [...e.vars];
     case "somein":
-      if (e.key) ts.push(e.key);
-      ts.push(e.value, e.collection);
-      break;
+      return e.key ? [e.key, e.value, e.collection] : [e.value, e.collection];
     case "every":
-      ts.push(e.domain);
-      break;
+      return [e.domain];
   }
-  for (const w of e.with) ts.push(w.value);
-  return ts;
+}
+
+/** The terms an expression contains at its top level (with-values included). */
+export function exprTerms(e: Expr): Term[] {
+  return [...ownTerms(e), ...e.with.map((w) => w.value)];
 }
 
 /** Names of the vars in a term, not looking inside comprehensions. */

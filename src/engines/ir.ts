@@ -1,22 +1,13 @@
 // The IR engine: parse, compile, plan, and run the plan in the reference interpreter.
 import type { Bindings, Engine, QueryRequest } from "../engine.ts";
-import { parseQuery, parseTerm } from "../syntax/parser.ts";
-import { compileQuery } from "../compiler/compile.ts";
-import { compileSources } from "../pipeline.ts";
-import { constantValue, isConstant } from "../compiler/terms.ts";
-import { planQuery } from "../planner/planner.ts";
 import { Interpreter } from "../interpreter/interpreter.ts";
-import { RegoError } from "../errors.ts";
-import { ObjectValue, fromJSON, type Value } from "../values/value.ts";
+import { ObjectValue, fromJSON } from "../values/value.ts";
+import { inputOf, planRequest } from "./request.ts";
 
 export const irEngine: Engine = {
   name: "ir",
   async run(req: QueryRequest): Promise<Bindings[]> {
-    const version = req.regoVersion ?? 1;
-    const policy = compileSources(req.modules, { regoVersion: version });
-    const query = compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion: version }));
-    const ir = planQuery(policy, query);
-    const results = new Interpreter(ir).eval("query", {
+    const results = new Interpreter(planRequest(req)).eval("query", {
       input: inputOf(req),
       data: fromJSON(req.data ?? {}),
       strictBuiltinErrors: req.strictBuiltinErrors ?? false,
@@ -28,12 +19,3 @@ export const irEngine: Engine = {
     });
   },
 };
-
-export function inputOf(req: QueryRequest): Value | undefined {
-  if (req.inputTerm !== undefined) {
-    const t = parseTerm(req.inputTerm, "input");
-    if (!isConstant(t)) throw new RegoError("rego_parse_error", "input term must be a constant", t.loc);
-    return constantValue(t);
-  }
-  return req.input === undefined ? undefined : fromJSON(req.input);
-}

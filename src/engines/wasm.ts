@@ -3,26 +3,19 @@
 // served to the SDK as custom built-ins from the shared TypeScript library.
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import type { Bindings, Engine, QueryRequest } from "../engine.ts";
-import { parseQuery } from "../syntax/parser.ts";
-import { compileQuery } from "../compiler/compile.ts";
-import { compileSources } from "../pipeline.ts";
-import { planQuery } from "../planner/planner.ts";
 import { compileWasm } from "../wasm/compile.ts";
 import { hostBuiltins } from "../wasm/host.ts";
 import { fromJSON, toJSON } from "../values/value.ts";
-import { inputOf } from "./ir.ts";
+import { inputOf, planRequest } from "./request.ts";
 import { RegoError, type ErrorCode } from "../errors.ts";
 
 export const wasmEngine: Engine = {
   name: "wasm",
   async run(req: QueryRequest): Promise<Bindings[]> {
-    const version = req.regoVersion ?? 1;
-    const policy = compileSources(req.modules, { regoVersion: version });
-    const query = compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion: version }));
     // Strict built-in errors need the shared library's messages: every built-in is then served
     // by the host, which throws instead of answering undefined.
     const strict = req.strictBuiltinErrors ?? false;
-    const module = await compileWasm(planQuery(policy, query), { optimize: false, hostBuiltinsOnly: strict });
+    const module = await compileWasm(planRequest(req), { optimize: false, hostBuiltinsOnly: strict });
     const loaded = await loadPolicy(module.wasm, undefined, hostBuiltins(Object.keys(module.builtins), { strict }));
     loaded.setData((req.data ?? {}) as object);
     const input = inputOf(req);

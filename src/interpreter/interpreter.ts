@@ -33,11 +33,13 @@ const RETURN = 1 << 30;
 /** A policy prepared for repeated evaluation. */
 export class Interpreter {
   private readonly funcs = new Map<string, Func>();
+  private readonly plans = new Map<string, Plan>();
   private readonly builtins = new Map<string, BuiltinDef>();
   private readonly numbers: (Value | undefined)[];
 
   constructor(private readonly policy: Policy) {
     for (const f of policy.funcs) this.funcs.set(f.name, f);
+    for (const p of policy.plans) this.plans.set(p.name, p);
     for (const name of policy.builtins) {
       const def = lookupBuiltin(name);
       if (def) this.builtins.set(name, def);
@@ -47,7 +49,7 @@ export class Interpreter {
 
   /** Evaluates a plan; returns its result set. */
   eval(planName: string, opts: EvalOptions = {}): Value[] {
-    const plan = this.policy.plans.find((p) => p.name === planName);
+    const plan = this.plans.get(planName);
     if (!plan) throw new RegoError("internal_error", `no plan named ${planName}`);
     return new Evaluation(this, opts).runPlan(plan);
   }

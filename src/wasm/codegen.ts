@@ -171,7 +171,6 @@ class Generator {
     phase("host imports", () => this.hostBuiltinImports());
     phase("memory", () => this.memoryAndStart());
     phase("exports", () => this.exports());
-    if (process.env.WARDEN_WASM_DEBUG) console.log(this.m.emitText());
     if (!this.m.validate()) throw new Error("internal error: generated WebAssembly does not validate");
     if (this.opts.optimize !== false) {
       binaryen.setOptimizeLevel(2);
