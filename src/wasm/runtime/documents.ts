@@ -8,25 +8,21 @@ import {
 
 /** Recursive merge; on a key both hold, a's value wins unless both are objects. */
 export function opa_value_merge(a: usize, b: usize): usize {
-  if (typeOf(a) != TYPE_OBJECT || typeOf(b) != TYPE_OBJECT) return 0;
-  const out = objectCopy(a, collLen(b));
-  const n = collLen(b);
-  for (let i: u32 = 0; i < n; i++) {
-    const k = objectKey(b, i);
-    const vb = objectValue(b, i);
-    const va = objectGet(a, k);
-    if (!va) opa_object_insert(out, k, vb);
-    else if (typeOf(va) == TYPE_OBJECT && typeOf(vb) == TYPE_OBJECT) opa_object_insert(out, k, opa_value_merge(va, vb));
-  }
-  return out;
+  return merge(a, b, false);
 }
 
 /** Merge where a key both hold must agree: equal values, objects (merged) or sets (united).
  * 0 on a conflict. */
 export function warden_merge_strict(a: usize, b: usize): usize {
+  return merge(a, b, true);
+}
+
+/** Both merges: objects merge recursively; other clashes keep a's value, or when strict must be
+ * equal (sets are united), else the merge fails with 0. 0 too if a or b is not an object. */
+function merge(a: usize, b: usize, strict: bool): usize {
   if (typeOf(a) != TYPE_OBJECT || typeOf(b) != TYPE_OBJECT) return 0;
-  const out = objectCopy(a, collLen(b));
   const n = collLen(b);
+  const out = objectCopy(a, n);
   for (let i: u32 = 0; i < n; i++) {
     const k = objectKey(b, i);
     const vb = objectValue(b, i);
@@ -35,11 +31,10 @@ export function warden_merge_strict(a: usize, b: usize): usize {
       opa_object_insert(out, k, vb);
       continue;
     }
-    const t = typeOf(va);
     let merged: usize = 0;
-    if (t == TYPE_OBJECT && typeOf(vb) == TYPE_OBJECT) merged = warden_merge_strict(va, vb);
-    else if (t == TYPE_SET && typeOf(vb) == TYPE_SET) merged = setUnion(va, vb);
-    else if (valuesEqual(va, vb)) merged = va;
+    if (typeOf(va) == TYPE_OBJECT && typeOf(vb) == TYPE_OBJECT) merged = merge(va, vb, strict);
+    else if (!strict || valuesEqual(va, vb)) merged = va;
+    else if (typeOf(va) == TYPE_SET && typeOf(vb) == TYPE_SET) merged = setUnion(va, vb);
     if (!merged) return 0;
     opa_object_insert(out, k, merged);
   }
