@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROOT, loadCases } from "../../src/conformance/cases.ts";
 import { runCase } from "../../src/conformance/run.ts";
+import { baselineFile, readBaseline } from "../../src/conformance/report.ts";
 import { wasmEngine } from "../../src/engines/wasm.ts";
 
 const reason = !process.env.WARDEN_WASM_CONFORMANCE
@@ -14,7 +15,9 @@ const reason = !process.env.WARDEN_WASM_CONFORMANCE
     : `the cases are absent (${DEFAULT_ROOT})`;
 
 (reason ? describe.skip : describe)(`conformance of the wasm engine${reason ? ` (skipped: ${reason})` : ""}`, () => {
-  it("reports passed/total per folder", async () => {
+  it("reports passed/total per folder and the cases that pass on ir but not on wasm", async () => {
+    const irPasses = readBaseline(baselineFile("ir"));
+    const irOnly: string[] = [];
     const cases = loadCases([DEFAULT_ROOT], DEFAULT_ROOT);
     const byFolder = new Map<string, { total: number; passed: number }>();
     const failures: string[] = [];
@@ -23,12 +26,16 @@ const reason = !process.env.WARDEN_WASM_CONFORMANCE
       const f = byFolder.get(c.folder) ?? { total: 0, passed: 0 };
       f.total++;
       if (r.status === "passed") f.passed++;
-      else failures.push(`${c.id}: ${r.status}: ${r.reason ?? ""}`.slice(0, 240));
+      else {
+        failures.push(`${c.id}: ${r.status}: ${r.reason ?? ""}`.slice(0, 240));
+        if (irPasses.has(c.id)) irOnly.push(c.id);
+      }
       byFolder.set(c.folder, f);
     }
     const passed = [...byFolder.values()].reduce((n, f) => n + f.passed, 0);
     console.log(failures.join("\n"));
-    console.log(JSON.stringify({ engine: "wasm", total: cases.length, passed, by_folder: Object.fromEntries(byFolder) }));
-    expect(passed).toBeGreaterThan(0);
+    console.log(JSON.stringify({ engine: "wasm", total: cases.length, passed, ir_only: irOnly.length, by_folder: Object.fromEntries(byFolder) }));
+    // A floor at the figure this backend reached (1224 of 1247); it only ever rises.
+    expect(passed).toBeGreaterThanOrEqual(1224);
   }, 3_600_000);
 });
