@@ -4,6 +4,7 @@ import { join, relative, sep, basename, dirname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { SourceFile } from "../engine.ts";
 import { RegoError } from "../errors.ts";
+import { UsageError } from "./command.ts";
 
 export interface Loaded {
   sources: SourceFile[];
@@ -65,6 +66,3 @@ function mergeAt(root: Record<string, unknown>, path: string[], value: unknown):
   if (typeof value === "object" && value !== null && !Array.isArray(value)) Object.assign(node, value);
   else if (path.length > 0) throw new UsageError(`data file under ${path.join("/")} must hold an object`);
 }
-
-/** A mistake in how the command was called: exit code 2. */
-export class UsageError extends Error {}

@@ -1,68 +1,17 @@
-// The `warden` command line. Each command is a small function; `main` routes to it.
-// Exit codes scripts can rely on: 0 success, 1 policy errors or failures found, 2 usage errors.
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { readFileSync } from "node:fs";
+// The `warden` command line: routes to one command per file in ./commands, prints --help, and
+// turns errors into messages and exit codes (0 success, 1 policy errors or failures, 2 usage).
+import { parseArgs } from "node:util";
 import { RegoError, RegoErrors, displayError } from "../errors.ts";
-import { compileSources } from "../pipeline.ts";
-import { planEntrypoints } from "../planner/planner.ts";
-import { printPolicy } from "../ir/printer.ts";
-import { irEngine } from "../engines/ir.ts";
-import { toJSON } from "../values/value.ts";
-import { loadPaths, UsageError } from "./files.ts";
+import { UsageError, type Command } from "./command.ts";
+import { check } from "./commands/check.ts";
+import { plan } from "./commands/plan.ts";
+import { evalCommand } from "./commands/eval.ts";
 
-interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig["options"]>;
-  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
-}
-
-const COMMANDS: Record<string, Command> = {
-  check: {
-    summary: "compile policies and report every error, located",
-    usage: "warden check [PATH...]\n\nParses and compiles every .rego file under PATH (default: policy/) and prints all\nerrors as file:line:col: code: message. Exit 1 if there are any.",
-    options: {},
-    async run(_v, paths) {
-      const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
-      compileSources(sources);
-      console.log(`${sources.length} file(s) checked, no errors`);
-      return 0;
-    },
-  },
-  plan: {
-    summary: "print the plan IR of entrypoints (what the backends compile)",
-    usage: "warden plan [PATH...] -e ENTRYPOINT...\n\nENTRYPOINT is a path such as authz/allow or data.authz.allow.",
-    options: { entrypoint: { type: "string", short: "e", multiple: true } },
-    async run(v, paths) {
-      const eps = (v.entrypoint as string[] | undefined) ?? [];
-      if (eps.length === 0) throw new UsageError("plan needs at least one -e ENTRYPOINT");
-      const { sources } = loadPaths(paths.length ? paths : ["policy"]);
-      console.log(printPolicy(planEntrypoints(compileSources(sources), eps)));
-      return 0;
-    },
-  },
-  eval: {
-    summary: "evaluate a query against policies and data (reference interpreter)",
-    usage:
-      "warden eval [-d PATH]... [-i input.json | --input-json JSON] QUERY\n\nPrints the query's results as JSON: a list of binding sets ([] when undefined).\n--strict makes built-in errors fail the evaluation.",
-    options: {
-      data: { type: "string", short: "d", multiple: true },
-      input: { type: "string", short: "i" },
-      "input-json": { type: "string" },
-      strict: { type: "boolean" },
-    },
-    async run(v, rest) {
-      if (rest.length !== 1) throw new UsageError("eval needs exactly one QUERY");
-      const { sources, data } = loadPaths((v.data as string[] | undefined) ?? []);
-      let input: unknown;
-      if (v.input !== undefined) input = JSON.parse(readFileSync(v.input as string, "utf8"));
-      if (v["input-json"] !== undefined) input = JSON.parse(v["input-json"] as string);
-      const results = await irEngine.run({ modules: sources, query: rest[0]!, data, input, strictBuiltinErrors: v.strict === true });
-      const out = results.map((b) => Object.fromEntries([...b].map(([k, val]) => [k, toJSON(val)])));
-      console.log(JSON.stringify(out, null, 2));
-      return 0;
-    },
-  },
+/** One line per command; the order is the order of `warden --help`. */
+export const COMMANDS: Record<string, Command> = {
+  check,
+  plan,
+  eval: evalCommand,
 };
 
 function help(): string {

@@ -287,9 +287,11 @@ async function startChild(ref: EngineRef): Promise<ChildProcess> {
   const missing = engineUnavailable(ref);
   if (missing) throw new Error(missing);
   // The child runs this TypeScript file, so it needs tsx's loader whether we run under tsx or vitest.
+  // Engines that generate WebAssembly need binaryen, loaded before tsx (load-binaryen-natively.mjs).
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  const binaryen = new URL("../wasm/load-binaryen-natively.mjs", import.meta.url).href;
   const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ["--import", tsx],
+    execArgv: ["--import", binaryen, "--import", tsx],
     serialization: "advanced", // cases carry bigints
     env: { ...process.env, [CHILD_ENV]: JSON.stringify(ref) },
     // The engine's own output goes to stderr: stdout carries the report (and its final JSON line).

@@ -1,0 +1,31 @@
+// What every `warden` command is: a summary for the command list, a usage text for --help,
+// its options (node:util parseArgs), and a run function returning the exit code.
+// Exit codes scripts can rely on: 0 success, 1 policy errors or failures found, 2 usage errors.
+import type { ParseArgsConfig } from "node:util";
+import { readFileSync } from "node:fs";
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {}
+
+/** The input document from `-i FILE` or `--input-json JSON`, undefined when neither is given. */
+export function inputOption(v: Record<string, unknown>): unknown {
+  if (v.input !== undefined && v["input-json"] !== undefined) throw new UsageError("give -i or --input-json, not both");
+  if (v.input !== undefined) return parseJSON(readFileSync(v.input as string, "utf8"), v.input as string);
+  if (v["input-json"] !== undefined) return parseJSON(v["input-json"] as string, "--input-json");
+  return undefined;
+}
+
+function parseJSON(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${where}: invalid JSON: ${(e as Error).message}`);
+  }
+}
