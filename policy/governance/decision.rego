@@ -1,12 +1,11 @@
 # METADATA
 # title: Agent action decision matrix
 # description: |
-#   Classifies every action an AI agent proposes as auto, notify, approve or block, from the
-#   action inventory in data.governance (impact and reversibility), thresholds, the hard block
-#   list and the agent's role permissions.
+#   Classifies every action an AI agent proposes as auto, notify, approve or block. The category
+#   comes from the action inventory (impact x reversibility), raised by amount thresholds, and
+#   overridden by the hard block list, the agent's role permissions and the kill switch. All of
+#   it is data (data.governance); this file is the logic.
 package governance
-
-import rego.v1
 
 # Category by impact and reversibility: the matrix of the governance brief.
 matrix := {
@@ -18,44 +17,80 @@ matrix := {
 
 action := data.governance.actions[input.action]
 
-base_category := matrix[action.impact][action.reversibility]
+# The customer's tier scales amount thresholds (a VIP's refund may be larger before review).
+tier := object.get(input, ["context", "attributes", "customer_tier"], "standard")
 
-# An amount over the action's threshold needs a human, whatever the matrix says.
-over_threshold if input.parameters.amount > action.approval_threshold
+threshold := action.approval_threshold * data.governance.tiers[tier].threshold_factor
 
-permitted if {
-	some grant in data.governance.roles[input.agent.role][action.system]
-	grant == action.access
+over_threshold if input.parameters.amount > threshold
+
+# Least privilege: the role must hold this access to this system ...
+role_grants := object.get(data.governance.roles, [input.agent.role, action.system], [])
+
+# ... and writes to sensitive systems need the customer's identity verified in this conversation.
+needs_verified_identity if {
+	action.access == "write"
+	action.system in data.governance.verified_identity_required
 }
 
-blocked_reasons contains "action is on the hard block list" if input.action in data.governance.blocked
-blocked_reasons contains "unknown action" if not action
-blocked_reasons contains sprintf("role %s has no %s access to %s", [input.agent.role, action.access, action.system]) if {
-	action
-	not permitted
+identity_verified if input.context.attributes.identity_verified == true
+
+block_reasons contains "kill switch is on" if data.governance.kill_switch == true
+
+block_reasons contains sprintf("unknown action %s", [input.action]) if not action
+
+block_reasons contains sprintf("%s is on the hard block list", [input.action]) if input.action in data.governance.blocked
+
+block_reasons contains sprintf("role %s has no %s access to %s", [input.agent.role, action.access, action.system]) if {
+	not action.access in role_grants
 }
-blocked_reasons contains "kill switch is on" if data.governance.kill_switch == true
+
+block_reasons contains sprintf("%s access to %s needs a verified customer identity", [action.access, action.system]) if {
+	needs_verified_identity
+	not identity_verified
+}
+
+block_reasons contains sprintf("unknown customer tier %s", [tier]) if not data.governance.tiers[tier]
+
+category := "block" if {
+	count(block_reasons) > 0
+} else := "approve" if {
+	over_threshold
+} else := matrix[action.impact][action.reversibility]
+
+approve_reasons contains sprintf("amount %v exceeds the approval threshold %v", [input.parameters.amount, threshold]) if over_threshold
+
+approve_reasons contains sprintf("%s impact, %s: needs a human", [action.impact, action.reversibility]) if {
+	matrix[action.impact][action.reversibility] == "approve"
+}
+
+reasons := block_reasons if category == "block"
+
+reasons := approve_reasons if category == "approve"
+
+reasons := set() if category in {"auto", "notify"}
+
+# Who approves: the action's own route, or the default one.
+default approval := null
+
+approval := object.get(data.governance.routes, input.action, data.governance.default_route) if category == "approve"
+
+obligations contains "human review within 24 hours" if category == "notify"
+
+obligations contains sprintf("approval by %s within %v minutes", [approval.approver_role, approval.sla_minutes]) if category == "approve"
+
+obligations contains "record before/after state for rollback" if {
+	category != "block"
+	action.access == "write"
+}
 
 # METADATA
 # entrypoint: true
-# description: The decision for one proposed action.
+# description: The decision for one proposed action (schemas/decision.schema.json).
 decision := {
-	"allow": false,
-	"category": "block",
-	"reasons": blocked_reasons,
-} if {
-	count(blocked_reasons) > 0
-} else := {
-	# Paused until a human with the routed role approves.
-	"allow": false,
-	"category": "approve",
-	"reasons": {sprintf("amount %v exceeds %v", [input.parameters.amount, action.approval_threshold])},
-	"approval": data.governance.routes[input.action],
-} if {
-	over_threshold
-} else := {
-	"allow": base_category != "approve",
-	"category": base_category,
-	"reasons": set(),
-	"approval": object.get(data.governance.routes, input.action, null),
+	"allow": category in {"auto", "notify"},
+	"category": category,
+	"reasons": sort(reasons),
+	"approval": approval,
+	"obligations": sort(obligations),
 }
