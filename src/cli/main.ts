@@ -6,12 +6,14 @@ import { UsageError, type Command } from "./command.ts";
 import { check } from "./commands/check.ts";
 import { plan } from "./commands/plan.ts";
 import { evalCommand } from "./commands/eval.ts";
+import { fmt } from "./commands/fmt.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
 export const COMMANDS: Record<string, Command> = {
   check,
   plan,
   eval: evalCommand,
+  fmt,
 };
 
 function help(): string {

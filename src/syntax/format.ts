@@ -307,8 +307,15 @@ class Printer {
         this.out.write("}");
         break;
     }
+    const indent = this.out.indent;
+    let row = e.loc.row;
     for (const w of e.with) {
-      this.out.write(` with ${this.inline(w.target, PRIMARY)} as `);
+      // A `with` written on a line of its own stays there, indented one more level.
+      if (this.multiline && w.loc.row > row) {
+        this.out.start(indent + 1, w.loc.row);
+        this.out.write(`with ${this.inline(w.target, PRIMARY)} as `);
+      } else this.out.write(` with ${this.inline(w.target, PRIMARY)} as `);
+      row = w.loc.row;
       this.term(w.value, 0);
     }
   }
@@ -549,7 +556,10 @@ function spansRows(e: Expr): boolean {
     default:
       break;
   }
-  for (const w of e.with) visit(w.value);
+  for (const w of e.with) {
+    if (w.loc.row !== e.loc.row) rows = true;
+    visit(w.value);
+  }
   return rows;
 }
 

@@ -85,6 +85,11 @@ q if {
     expect(fmt(src)).toBe(`package a\n\nm := {\n\t"a": 1,\n\t"b": [1, 2],\n}\n\nn := [\n\t1,\n\t2,\n]\n`);
   });
 
+  it("keeps a `with` written on its own line there, indented", () => {
+    const src = "package a\ntest_x if {\n  allow with input as {}\n    with data.x as 1\n}\n";
+    expect(fmt(src)).toBe("package a\n\ntest_x if {\n\tallow with input as {}\n\t\twith data.x as 1\n}\n");
+  });
+
   it("puts parentheses exactly where precedence needs them", () => {
     const cases: [string, string][] = [
       ["x := (1 + 2) * 3", "x := (1 + 2) * 3"],
