@@ -1,0 +1,215 @@
+// The in-process evaluator: loads a bundle (file, bytes or the bundle store), verifies its
+// signature, and evaluates its entrypoints through the stock @open-policy-agent/opa-wasm SDK.
+// Every decision is stamped with the bundle's revision (the policy version) and an id, carries its
+// timings, and records what made it non-deterministic so that it can be replayed exactly.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { loadBundle as readAndVerify, openStore, type Bundle, type VerifiedSignature, type VerifyOptions } from "../bundle/index.ts";
+import { WardenHost } from "../wasm/host.ts";
+import { RegoError, type ErrorCode } from "../errors.ts";
+import { validate, validatorFor, type SchemaName } from "../schemas/validate.ts";
+import { contextOf, freshRecord, type Recorded } from "./nondeterminism.ts";
+import type { BuiltinContext } from "../builtins/builtin.ts";
+import { BUILTINS } from "../builtins/registry.ts";
+
+export type BundleSource = { file: string } | { bytes: Uint8Array } | { store: string; revision: string };
+
+export interface LoadOptions {
+  /** How to check the bundle's signature. Required unless allowUnsigned. */
+  verification?: VerifyOptions;
+  /** Load a bundle without checking any signature. Only for development and tests. */
+  allowUnsigned?: boolean;
+  /** Inputs must fit this schema (a schema of schemas/ by name, or a JSON Schema); overrides the bundle's own. */
+  inputSchema?: SchemaName | object;
+  /** Data laid over the bundle's data, such as an operator's kill switch. */
+  dataOverlay?: Record<string, unknown>;
+}
+
+export interface EvaluateOptions {
+  decisionId?: string;
+  /** The clock and seed to evaluate with: recorded ones on replay, fresh ones otherwise. */
+  recorded?: Recorded;
+}
+
+export interface Decision {
+  /** The entrypoint's value; absent when it is undefined for this input. */
+  result?: unknown;
+  revision: string;
+  decision_id: string;
+  entrypoint: string;
+  recorded: Recorded;
+  /** Milliseconds spent validating the input, evaluating, and in all. */
+  timings: { validate_ms: number; eval_ms: number; total_ms: number };
+}
+
+export class EvaluationError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode | "input_invalid" | "unknown_entrypoint" | "bundle_unverified" | "bundle_invalid" | "eval_abort",
+  ) {
+    super(message);
+  }
+}
+
+/** One loaded, verified bundle: its modules instantiated and its data set. Immutable once built. */
+export interface LoadedBundle {
+  bundle: Bundle;
+  revision: string;
+  signature?: VerifiedSignature;
+  entrypoints: string[];
+  evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions): Decision;
+}
+
+/** Reads a bundle's bytes from where the caller says it is. */
+export async function bundleBytes(source: BundleSource): Promise<Uint8Array> {
+  if ("bytes" in source) return source.bytes;
+  if ("file" in source) return readFileSync(source.file);
+  return openStore(source.store).get(source.revision);
+}
+
+/** Loads, verifies and instantiates a bundle. Throws on a bad signature or a malformed bundle. */
+export async function loadBundle(source: BundleSource, opts: LoadOptions = {}): Promise<LoadedBundle> {
+  const bytes = await bundleBytes(source);
+  if (!opts.verification && !opts.allowUnsigned) {
+    throw new EvaluationError(
+      "refusing to load a bundle without verifying its signature: pass a verification key, or allow unsigned bundles explicitly",
+      "bundle_unverified",
+    );
+  }
+  const { signature, ...bundle } = await readAndVerify(bytes, opts.verification ? { verification: opts.verification } : { allowUnsigned: true });
+  return instantiate(bundle, signature, opts);
+}
+
+/** Instantiates a bundle's modules with its data (and the overlay) set. */
+export async function instantiate(bundle: Bundle, signature: VerifiedSignature | undefined, opts: LoadOptions): Promise<LoadedBundle> {
+  if (bundle.wasm.length === 0) throw new EvaluationError("the bundle holds no policy.wasm module", "bundle_invalid");
+  const checkInput = inputValidator(bundle, opts.inputSchema);
+  const data = overlay(bundle.data, opts.dataOverlay ?? {});
+
+  // One instance per module; each entrypoint evaluates in the module that holds it. Every
+  // built-in of the shared library is offered to the SDK, so answers match the IR interpreter.
+  let context: BuiltinContext | undefined;
+  const modules = new Map<string, LoadedPolicy>();
+  for (const w of bundle.wasm) {
+    const host = new WardenHost([...BUILTINS.keys()], { context: () => context ?? contextOf(freshRecord()) });
+    const policy = await loadPolicy(w.bytes, undefined, host.builtins);
+    host.attach(policy);
+    policy.setData(data);
+    for (const e of w.entrypoints) modules.set(e, policy);
+  }
+
+  return {
+    bundle,
+    revision: bundle.revision,
+    signature,
+    entrypoints: bundle.entrypoints,
+    evaluate(entrypoint, input, eo = {}) {
+      const t0 = performance.now();
+      const name = entrypoint.replace(/^data\./, "").replaceAll(".", "/");
+      const policy = modules.get(name);
+      if (!policy) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
+      checkInput(input);
+      const t1 = performance.now();
+      const recorded = eo.recorded ?? freshRecord();
+      context = contextOf(recorded);
+      let results: { result?: unknown }[];
+      try {
+        results = policy.evaluate(input, name) as { result?: unknown }[];
+      } catch (e) {
+        throw asEvaluationError(e);
+      } finally {
+        context = undefined;
+      }
+      const t2 = performance.now();
+      const decision: Decision = {
+        revision: bundle.revision,
+        decision_id: eo.decisionId ?? randomUUID(),
+        entrypoint: name,
+        recorded,
+        timings: { validate_ms: t1 - t0, eval_ms: t2 - t1, total_ms: t2 - t0 },
+      };
+      if (results.length > 0 && "result" in results[0]!) decision.result = results[0]!.result;
+      return decision;
+    },
+  };
+}
+
+/**
+ * An evaluator that can move to a new revision while in use: each evaluation runs wholly on the
+ * bundle that was active when it started; `swap` loads and verifies the new one before switching.
+ */
+export class Evaluator {
+  private constructor(
+    private active: LoadedBundle,
+    private readonly opts: LoadOptions,
+  ) {}
+
+  static async load(source: BundleSource, opts: LoadOptions = {}): Promise<Evaluator> {
+    return new Evaluator(await loadBundle(source, opts), opts);
+  }
+
+  get revision(): string {
+    return this.active.revision;
+  }
+
+  get bundle(): LoadedBundle {
+    return this.active;
+  }
+
+  evaluate(entrypoint: string, input: unknown, opts?: EvaluateOptions): Decision {
+    return this.active.evaluate(entrypoint, input, opts);
+  }
+
+  /** Loads a new revision (verified like the first) and makes it active; returns the previous one. */
+  async swap(source: BundleSource, opts: Partial<LoadOptions> = {}): Promise<LoadedBundle> {
+    const next = await loadBundle(source, { ...this.opts, ...opts });
+    const previous = this.active;
+    this.active = next;
+    return previous;
+  }
+
+  /** Reloads the active bundle with a new data overlay (the kill switch, say). */
+  async setOverlay(dataOverlay: Record<string, unknown>): Promise<void> {
+    this.opts.dataOverlay = dataOverlay;
+    this.active = await instantiate(this.active.bundle, this.active.signature, this.opts);
+  }
+}
+
+function inputValidator(bundle: Bundle, schema: LoadOptions["inputSchema"]): (input: unknown) => void {
+  const wrap = (check: (v: unknown) => void) => (v: unknown) => {
+    try {
+      check(v);
+    } catch (e) {
+      throw new EvaluationError((e as Error).message, "input_invalid");
+    }
+  };
+  if (typeof schema === "string") return wrap((v) => validate(schema, v));
+  if (schema) return wrap(validatorFor(schema, "input"));
+  const path = (bundle.manifest.metadata as { input_schema?: unknown } | undefined)?.input_schema;
+  if (typeof path === "string") {
+    const file = bundle.files.get(path.replace(/^\//, ""));
+    if (!file) throw new EvaluationError(`the manifest names input schema ${path}, which the bundle does not hold`, "bundle_invalid");
+    return wrap(validatorFor(JSON.parse(new TextDecoder().decode(file)), "input"));
+  }
+  return () => {};
+}
+
+function overlay(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(top)) {
+    const b = out[k];
+    out[k] = isObject(b) && isObject(v) ? overlay(b, v) : v;
+  }
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The SDK throws the module's abort text (`file:row: code: message`); host built-ins throw RegoErrors. */
+function asEvaluationError(e: unknown): Error {
+  if (e instanceof RegoError) return new EvaluationError(e.message, e.code);
+  const text = typeof e === "string" ? e : (e as Error).message;
+  const m = /^(?:.+?:\d+: )?([a-z_]+_error): /.exec(text);
+  return new EvaluationError(text, (m?.[1] as ErrorCode | undefined) ?? "eval_abort");
+}

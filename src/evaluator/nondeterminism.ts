@@ -1,0 +1,33 @@
+// What makes a decision non-deterministic, fixed per evaluation and recorded with it: the clock
+// that time.now_ns reads and the seed of the randomness behind rand.intn and uuid.rfc4122.
+// An auditor's replay feeds the recorded values back, so the replayed decision is exact.
+import { randomBytes } from "node:crypto";
+import type { BuiltinContext } from "../builtins/builtin.ts";
+
+export interface Recorded {
+  /** time.now_ns for the whole evaluation (decimal string: nanoseconds exceed 2^53). */
+  now_ns: string;
+  /** Seed of the evaluation's pseudo-random generator (hex, 32 bits). */
+  seed: string;
+}
+
+export function freshRecord(now: Date = new Date()): Recorded {
+  return { now_ns: (BigInt(now.getTime()) * 1_000_000n).toString(), seed: randomBytes(4).toString("hex") };
+}
+
+/** The built-in context an evaluation runs with; one per evaluation, shared by its calls. */
+export function contextOf(r: Recorded): BuiltinContext {
+  return { nowNs: BigInt(r.now_ns), random: mulberry32(Number.parseInt(r.seed, 16) >>> 0), cache: new Map() };
+}
+
+/** A small, well-distributed 32-bit PRNG: the same seed gives the same sequence on every machine. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
