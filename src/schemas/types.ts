@@ -187,6 +187,7 @@ level: number
  */
 approver_role: string
 requested_by: Principal
+initiator?: Principal
 /**
  * RFC 3339 time in UTC.
  * 
