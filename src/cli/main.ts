@@ -6,6 +6,7 @@ import { UsageError, type Command } from "./command.ts";
 import { check } from "./commands/check.ts";
 import { plan } from "./commands/plan.ts";
 import { evalCommand } from "./commands/eval.ts";
+import { audit } from "./commands/audit.ts";
 import { fmt } from "./commands/fmt.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
@@ -13,6 +14,7 @@ export const COMMANDS: Record<string, Command> = {
   check,
   plan,
   eval: evalCommand,
+  audit,
   fmt,
 };
 

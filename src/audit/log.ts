@@ -1,0 +1,367 @@
+// The audit trail: an append-only, hash-chained log of AuditRecords in a store (SQLite or
+// PostgreSQL). append() assigns seq, id, time, prev_hash and hash under the store's write lock, so
+// any number of processes appending to one store make one chain; verify() walks it (chain.ts).
+// There is no update or delete: the only way to change the past is to tamper, which verify names.
+//
+// Tables (component "audit" in warden_schema):
+//   audit_records(seq PK, id UNIQUE, type, action_id, time, hash, body)  body = canonical JSON of
+//     the record without hash; hash = SHA-256(body); the other columns index the body.
+//   audit_head(one = 1, seq, hash)  the last record, updated in the same transaction as the insert.
+import { randomUUID } from "node:crypto";
+import { canonicalJSON } from "../canonical-json.ts";
+import type { AuditRecord } from "../schemas/types.ts";
+import { SchemaError, validate } from "../schemas/validate.ts";
+import { ChainWalker, ZERO_HASH, parseHead, sha256, type BadRecord, type Head, type StoredRow } from "./chain.ts";
+import { migrate, openStore, storeURL, type Db, type Migration, type OpenOptions } from "./db.ts";
+
+/** What a caller appends: a record without the fields the log assigns. */
+export type AuditEntry = Omit<AuditRecord, "seq" | "id" | "time" | "prev_hash" | "hash">;
+export type AuditType = AuditRecord["type"];
+
+const ASSIGNED = ["seq", "id", "time", "prev_hash", "hash"] as const;
+
+export interface AuditLogOptions extends OpenOptions {
+  /** The clock stamping `time` (default: the system clock). */
+  now?: () => Date;
+  /** Record ids (default: a random UUID). Must be unique in the store. */
+  newId?: (seq: number) => string;
+}
+
+export interface ListOptions {
+  /** A seq (records from it on) or a time (records stamped at or after it). */
+  since?: number | string | Date;
+  type?: AuditType;
+  action_id?: string;
+  limit?: number;
+  /** Newest first. */
+  desc?: boolean;
+}
+
+export interface VerifyOptions {
+  /** A head noted earlier (`HASH` or `SEQ:HASH`): the chain must still contain it. */
+  expectHead?: string;
+  /** Called every `progressEvery` records and at the end with (checked, total at start). */
+  onProgress?: (checked: number, total: number) => void;
+  progressEvery?: number;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Records that verified (all of them when ok; those before the first bad one otherwise). */
+  records: number;
+  /** The last good record. */
+  head: Head;
+  firstBad?: BadRecord;
+}
+
+const MIGRATIONS: Migration[] = [
+  (q) => `
+    CREATE TABLE IF NOT EXISTS audit_records (
+      seq ${q.types.int} PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL,
+      action_id TEXT,
+      time TEXT NOT NULL,
+      hash TEXT NOT NULL,
+      body TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS audit_records_action ON audit_records (action_id, type);
+    CREATE INDEX IF NOT EXISTS audit_records_type ON audit_records (type, seq);
+    CREATE TABLE IF NOT EXISTS audit_head (
+      one INTEGER PRIMARY KEY CHECK (one = 1),
+      seq ${q.types.int} NOT NULL,
+      hash TEXT NOT NULL
+    );
+    INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, '${ZERO_HASH}') ON CONFLICT (one) DO NOTHING;`,
+];
+
+const COLUMNS = "seq, id, type, action_id, time, hash, body";
+const PAGE = 2000;
+
+export class AuditStoreError extends Error {}
+
+export class AuditLog {
+  private readonly now: () => Date;
+  private readonly newId: (seq: number) => string;
+
+  private constructor(
+    /** The store; other components may keep their tables in it. */
+    readonly db: Db,
+    private readonly ownsDb: boolean,
+    options: AuditLogOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? (() => randomUUID());
+  }
+
+  /** Opens (creating if needed) the audit log in a store URL (see openStore) or an open Db. */
+  static async open(store: string | Db = storeURL(), options: AuditLogOptions = {}): Promise<AuditLog> {
+    const db = typeof store === "string" ? await openStore(store, options) : store;
+    try {
+      await migrate(db, "audit", MIGRATIONS);
+    } catch (e) {
+      if (typeof store === "string") await db.close();
+      throw e;
+    }
+    return new AuditLog(db, typeof store === "string", options);
+  }
+
+  /**
+   * Validates the entry against the audit-record schema, then appends it as one durable
+   * transaction and returns the record as stored. Throws SchemaError (nothing written) if the
+   * entry does not fit.
+   */
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    return (await this.write([this.prepare(entry)]))[0]!;
+  }
+
+  /** Appends several entries in one transaction (all or none), in order. */
+  async appendAll(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    const prepared = entries.map((e) => this.prepare(e));
+    return prepared.length ? this.write(prepared) : [];
+  }
+
+  private prepare(entry: AuditEntry): Record<string, unknown> {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new SchemaError("audit-record", ["(root): must be object"]);
+    const assigned = ASSIGNED.filter((k) => (entry as Record<string, unknown>)[k] !== undefined);
+    if (assigned.length) throw new SchemaError("audit-record", assigned.map((k) => `/${k}: is assigned by the audit log`));
+    let clean: Record<string, unknown>;
+    try {
+      // What is validated is exactly what will be hashed and stored (and a copy the caller
+      // cannot change after the call).
+      clean = JSON.parse(canonicalJSON(entry));
+    } catch (e) {
+      throw new SchemaError("audit-record", [`(root): ${(e as Error).message}`]);
+    }
+    validate("audit-record", { ...clean, seq: 1, id: "pending", time: "1970-01-01T00:00:00.000Z", prev_hash: ZERO_HASH, hash: ZERO_HASH });
+    return clean;
+  }
+
+  private write(entries: Record<string, unknown>[]): Promise<AuditRecord[]> {
+    return this.db.transaction(async (tx) => {
+      const [h] = await tx.query<Head>(`SELECT seq, hash FROM audit_head WHERE one = 1${tx.forUpdate}`);
+      if (!h) throw new AuditStoreError("the audit store has lost its head row: run `warden audit verify`");
+      let { seq, hash } = h;
+      const out: AuditRecord[] = [];
+      for (const e of entries) {
+        seq++;
+        const rec = { ...e, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
+        const body = canonicalJSON(rec);
+        hash = sha256(body);
+        await tx.run("INSERT INTO audit_records (seq, id, type, action_id, time, hash, body) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
+          seq,
+          rec.id,
+          rec.type,
+          rec.action_id ?? null,
+          rec.time,
+          hash,
+          body,
+        ]);
+        out.push({ ...rec, hash });
+      }
+      await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
+      return out;
+    }, "write");
+  }
+
+  /** One record by seq (a number) or id (a string). */
+  async get(key: number | string): Promise<AuditRecord | undefined> {
+    const [row] = await this.db.query<StoredRow>(`SELECT ${COLUMNS} FROM audit_records WHERE ${typeof key === "number" ? "seq" : "id"} = $1`, [key]);
+    return row && toRecord(row);
+  }
+
+  /** Records in seq order (newest first with desc), filtered; fetched page by page. */
+  async *list(options: ListOptions = {}): AsyncGenerator<AuditRecord> {
+    for await (const row of this.rows(options)) yield toRecord(row);
+  }
+
+  /** The stored rows themselves, in seq order (for export and for checking). */
+  async *rows(options: ListOptions = {}): AsyncGenerator<StoredRow> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (cond: string, v: unknown) => {
+      params.push(v);
+      where.push(cond.replace("?", `$${params.length}`));
+    };
+    if (options.type !== undefined) add("type = ?", options.type);
+    if (options.action_id !== undefined) add("action_id = ?", options.action_id);
+    if (typeof options.since === "number") add("seq >= ?", options.since);
+    else if (options.since !== undefined) add("time >= ?", new Date(options.since).toISOString());
+    const desc = options.desc === true;
+    let cursor = desc ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+    let left = options.limit ?? Infinity;
+    const n = params.length;
+    const sql =
+      `SELECT ${COLUMNS} FROM audit_records WHERE ${[...where, `seq ${desc ? "<" : ">"} $${n + 1}`].join(" AND ")}` +
+      ` ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT $${n + 2}`;
+    while (left > 0) {
+      const page = await this.db.query<StoredRow>(sql, [...params, cursor, Math.min(PAGE, left)]);
+      for (const row of page) yield row;
+      if (page.length < Math.min(PAGE, left)) return;
+      left -= page.length;
+      cursor = page[page.length - 1]!.seq;
+    }
+  }
+
+  /** The last record's seq and hash (seq 0 and 64 zeros when empty), as the store records it. */
+  async head(): Promise<Head> {
+    const [h] = await this.db.query<Head>("SELECT seq, hash FROM audit_head WHERE one = 1");
+    if (!h) throw new AuditStoreError("the audit store has lost its head row: run `warden audit verify`");
+    return { seq: h.seq, hash: h.hash };
+  }
+
+  async count(): Promise<number> {
+    const [r] = await this.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM audit_records");
+    return Number(r!.n);
+  }
+
+  /**
+   * Walks the whole chain and stops at the first bad record (see chain.ts for what is caught).
+   * Also checks the store's head row (a truncated tail) and, if given, a head noted earlier.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    const expect = options.expectHead === undefined ? undefined : parseHead(options.expectHead);
+    const every = options.progressEvery ?? 10_000;
+    // The head first: records up to it exist now, and appends made during the walk only add
+    // records after it.
+    const [stored] = await this.db.query<Head>("SELECT seq, hash FROM audit_head WHERE one = 1");
+    const total = await this.count();
+    const walker = new ChainWalker();
+    const fail = (firstBad: BadRecord): VerifyResult => ({ ok: false, records: walker.count, head: walker.head, firstBad });
+    let expectSeen = false;
+    for await (const row of this.rows()) {
+      const bad = walker.check(row);
+      if (bad) return fail(bad);
+      if (stored && row.seq === stored.seq && row.hash !== stored.hash) {
+        return fail({
+          seq: row.seq,
+          id: row.id,
+          reason: "head_mismatch",
+          message: `record ${row.seq} (id ${row.id}) is not the record the store's head recorded: it was altered and its hash recomputed`,
+        });
+      }
+      if (expect && (expect.seq === undefined ? row.hash === expect.hash : row.seq === expect.seq)) {
+        if (row.hash !== expect.hash) {
+          return fail({
+            seq: row.seq,
+            id: row.id,
+            reason: "expected_head_missing",
+            message: `record ${row.seq} (id ${row.id}) is not the expected head ${expect.hash}: the log was rewritten from this record on`,
+          });
+        }
+        expectSeen = true;
+      }
+      if (walker.count % every === 0) options.onProgress?.(walker.count, Math.max(total, walker.count));
+    }
+    options.onProgress?.(walker.count, Math.max(total, walker.count));
+    const last = walker.head;
+    if (!stored) return fail({ seq: last.seq + 1, reason: "head_mismatch", message: "the store's head row is missing" });
+    if (last.seq < stored.seq) {
+      return fail({
+        seq: last.seq + 1,
+        reason: "truncated",
+        message: `records ${last.seq + 1}..${stored.seq} are missing: the chain ends at seq ${last.seq} but the store's head is seq ${stored.seq} (the tail was removed)`,
+      });
+    }
+    if (expect && !expectSeen) {
+      return fail({
+        seq: expect.seq ?? last.seq + 1,
+        reason: "expected_head_missing",
+        message:
+          expect.seq === undefined
+            ? `no record hashes to the expected head ${expect.hash}: the log was truncated or rewritten before it`
+            : `the chain ends at seq ${last.seq}, before the expected head seq ${expect.seq}: the tail was removed`,
+      });
+    }
+    return { ok: true, records: walker.count, head: last };
+  }
+
+  /** Every record as one line of canonical JSON (with its hash), in seq order. */
+  async *exportLines(options: ListOptions = {}): AsyncGenerator<string> {
+    for await (const row of this.rows(options)) yield exportLine(row);
+  }
+
+  /** Writes the log as JSONL through `write` (awaited per line); returns the number of records. */
+  async exportJSONL(write: (line: string) => unknown, options: ListOptions = {}): Promise<number> {
+    let n = 0;
+    for await (const line of this.exportLines(options)) {
+      await write(`${line}\n`);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Actions with an intent record but no outcome record, oldest first: each is an action that
+   * may have run (or half run) without its result being recorded, such as after a crash.
+   */
+  async incomplete(): Promise<AuditRecord[]> {
+    const rows = await this.db.query<StoredRow>(
+      `SELECT ${COLUMNS} FROM audit_records i WHERE i.type = 'intent' AND NOT EXISTS ` +
+        `(SELECT 1 FROM audit_records o WHERE o.action_id = i.action_id AND o.type = 'outcome') ORDER BY i.seq`,
+    );
+    return rows.map(toRecord);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) await this.db.close();
+  }
+}
+
+function toRecord(row: StoredRow): AuditRecord {
+  return { ...(JSON.parse(row.body) as Omit<AuditRecord, "hash">), hash: row.hash };
+}
+
+function exportLine(row: StoredRow): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(row.body);
+  } catch {
+    // Export what is there; verify names it.
+    return canonicalJSON({ seq: row.seq, id: row.id, hash: row.hash, unparseable_body: row.body });
+  }
+  return canonicalJSON({ ...rec, hash: row.hash });
+}
+
+/**
+ * Verifies an exported JSONL log (lines of records with their hashes) the same way as a store:
+ * each record re-hashed from its canonical JSON, each linked to the one before.
+ */
+export async function verifyJSONL(lines: AsyncIterable<string> | Iterable<string>, options: Pick<VerifyOptions, "expectHead"> = {}): Promise<VerifyResult> {
+  const expect = options.expectHead === undefined ? undefined : parseHead(options.expectHead);
+  const walker = new ChainWalker();
+  const fail = (firstBad: BadRecord): VerifyResult => ({ ok: false, records: walker.count, head: walker.head, firstBad });
+  let expectSeen = false;
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === "") continue;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line);
+      if (rec === null || typeof rec !== "object" || Array.isArray(rec)) throw new Error("not an object");
+    } catch (e) {
+      return fail({ seq: walker.head.seq + 1, reason: "unparseable", message: `line ${lineNo} is not a JSON object: ${(e as Error).message}` });
+    }
+    const { hash, ...rest } = rec;
+    const row: StoredRow = {
+      seq: typeof rest.seq === "number" ? rest.seq : NaN,
+      id: String(rest.id),
+      type: String(rest.type),
+      action_id: (rest.action_id as string | undefined) ?? null,
+      time: String(rest.time),
+      hash: String(hash),
+      body: canonicalJSON(rest),
+    };
+    const bad = walker.check(row);
+    if (bad) return fail(bad);
+    if (expect && (expect.seq === undefined ? row.hash === expect.hash : row.seq === expect.seq)) {
+      if (row.hash !== expect.hash) return fail({ seq: row.seq, id: row.id, reason: "expected_head_missing", message: `record ${row.seq} is not the expected head ${expect.hash}` });
+      expectSeen = true;
+    }
+  }
+  if (expect && !expectSeen) {
+    return fail({ seq: expect.seq ?? walker.head.seq + 1, reason: "expected_head_missing", message: `the expected head ${expect.hash} is not in the file: it was truncated or rewritten` });
+  }
+  return { ok: true, records: walker.count, head: walker.head };
+}
