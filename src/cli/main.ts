@@ -8,6 +8,12 @@ import { plan } from "./commands/plan.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { audit } from "./commands/audit.ts";
 import { fmt } from "./commands/fmt.ts";
+import { build } from "./commands/build.ts";
+import { sign } from "./commands/sign.ts";
+import { verify } from "./commands/verify.ts";
+import { publish } from "./commands/publish.ts";
+import { bundles } from "./commands/bundles.ts";
+import { inspect } from "./commands/inspect.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
 export const COMMANDS: Record<string, Command> = {
@@ -16,6 +22,12 @@ export const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   audit,
   fmt,
+  build,
+  sign,
+  verify,
+  publish,
+  bundles,
+  inspect,
 };
 
 function help(): string {
