@@ -8,6 +8,7 @@ import { plan } from "./commands/plan.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { audit } from "./commands/audit.ts";
 import { fmt } from "./commands/fmt.ts";
+import { test } from "./commands/test.ts";
 import { build } from "./commands/build.ts";
 import { sign } from "./commands/sign.ts";
 import { verify } from "./commands/verify.ts";
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   audit,
   fmt,
+  test,
   build,
   sign,
   verify,

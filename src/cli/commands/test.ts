@@ -1,0 +1,67 @@
+import { UsageError, type Command } from "../command.ts";
+import { loadPaths } from "../files.ts";
+import { runTests } from "../../testing/run.ts";
+import { counts, jsonReport, prettyReport } from "../../testing/report.ts";
+import { RegoError, RegoErrors } from "../../errors.ts";
+import { checkSources } from "./check.ts";
+
+export const test: Command = {
+  summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
+  usage:
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--coverage] [--threshold N]\n\n" +
+    "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
+    "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
+    "when its rule is defined and true. Exit 1 on any failure, error or compile error.\n" +
+    "  -v, --verbose      every test with its time\n" +
+    "  -r, --run REGEX    only tests whose full name (data.pkg.test_x) matches\n" +
+    "  -f, --format FMT   pretty (default) or json (one document)\n" +
+    "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
+    "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)",
+  options: {
+    verbose: { type: "boolean", short: "v" },
+    run: { type: "string", short: "r" },
+    format: { type: "string", short: "f" },
+    coverage: { type: "boolean", short: "c" },
+    threshold: { type: "string" },
+  },
+  async run(v, paths) {
+    const format = (v.format as string | undefined) ?? "pretty";
+    if (format !== "pretty" && format !== "json") throw new UsageError(`unknown format ${JSON.stringify(format)}: use pretty or json`);
+    let run: RegExp | undefined;
+    if (v.run !== undefined) {
+      try {
+        run = new RegExp(v.run as string);
+      } catch (e) {
+        throw new UsageError(`--run: ${(e as Error).message}`);
+      }
+    }
+    let threshold: number | undefined;
+    if (v.threshold !== undefined) {
+      threshold = Number(v.threshold);
+      if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError("--threshold takes a percentage, 0 to 100");
+    }
+    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
+    let result;
+    try {
+      result = await runTests(sources, data, {
+        ...(run ? { run } : {}),
+        coverage: v.coverage === true || threshold !== undefined,
+        onSlowBuild: () => console.error("warden: building the WebAssembly runtime (first run only, about 40 s; cached in build/)"),
+      });
+    } catch (e) {
+      // A policy that does not compile: report every error, as `warden check` does.
+      if (!(e instanceof RegoErrors || e instanceof RegoError)) throw e;
+      const all = checkSources(sources);
+      throw all.length > 0 ? new RegoErrors(all) : e;
+    }
+    process.stdout.write(format === "json" ? jsonReport(result) : prettyReport(result, { verbose: v.verbose === true }));
+    const c = counts(result);
+    if (c.total === 0) console.error("warden: no tests found");
+    let code = c.fail > 0 || c.error > 0 ? 1 : 0;
+    if (threshold !== undefined && result.coverage && result.coverage.percent < threshold) {
+      console.error(`warden: code coverage threshold not met: got ${result.coverage.percent.toFixed(2)} instead of ${threshold.toFixed(2)}`);
+      code = 1;
+    }
+    return code;
+  },
+};

@@ -1,0 +1,115 @@
+// Test reports: OPA's layout for people (`opa test`), one JSON document for machines.
+import type { TestResult, TestRun } from "./run.ts";
+import { rowRanges } from "./coverage.ts";
+
+const RULE = "-".repeat(80);
+
+/** Go's time.Duration text, as OPA prints test times: `0s`, `812ns`, `279.875µs`, `1.2345ms`, `2.5s`. */
+export function formatDuration(ns: number): string {
+  if (ns <= 0) return "0s";
+  const [unit, scale] = ns < 1e3 ? ["ns", 1] : ns < 1e6 ? ["µs", 1e3] : ns < 1e9 ? ["ms", 1e6] : ["s", 1e9];
+  const digits = Math.max(0, Math.log10(scale));
+  return `${(ns / scale).toFixed(digits).replace(/\.?0+$/, "")}${unit}`;
+}
+
+function fullName(r: TestResult): string {
+  return `${r.test.pkg}.${r.test.name}`;
+}
+
+function line(r: TestResult): string {
+  switch (r.outcome) {
+    case "pass":
+      return `${fullName(r)}: PASS (${formatDuration(r.durationNs)})`;
+    case "fail":
+      return `${fullName(r)}: FAIL (${formatDuration(r.durationNs)})`;
+    case "error":
+      return `${fullName(r)}: ERROR (${formatDuration(r.durationNs)})`;
+    case "skip":
+      return `${fullName(r)}: SKIPPED`;
+  }
+}
+
+export interface Counts {
+  pass: number;
+  fail: number;
+  skip: number;
+  error: number;
+  total: number;
+}
+
+export function counts(run: TestRun): Counts {
+  const c: Counts = { pass: 0, fail: 0, skip: 0, error: 0, total: run.results.length };
+  for (const r of run.results) c[r.outcome]++;
+  return c;
+}
+
+/**
+ * OPA's pretty report: the failing tests with the expression that failed (FAILURES), then per
+ * file the tests that did not pass (every test with `verbose`), then the counts.
+ */
+export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): string {
+  const out: string[] = [];
+  const failures = run.results.filter((r) => r.outcome === "fail");
+  if (failures.length > 0) {
+    out.push("FAILURES", RULE);
+    for (const r of failures) {
+      out.push(line(r), "");
+      for (const f of r.failures ?? []) out.push(`  ${f.file}:${f.row}:`, `    ${f.text}`, "");
+    }
+    out.push("SUMMARY", RULE);
+  }
+  let lastFile: string | undefined;
+  let dirty = failures.length > 0;
+  for (const r of run.results) {
+    if (!opts.verbose && r.outcome === "pass") continue;
+    if (r.test.loc.file !== lastFile) {
+      if (lastFile !== undefined) out.push("");
+      out.push(`${r.test.loc.file}:`);
+      lastFile = r.test.loc.file;
+    }
+    out.push(line(r));
+    if (r.error) out.push(`  ${r.error}`);
+    dirty = true;
+  }
+  if (run.coverage) {
+    if (dirty) out.push(RULE);
+    out.push("COVERAGE");
+    for (const f of run.coverage.files) {
+      const missing = f.notCovered.length > 0 ? `, not covered: ${rowRanges(f.notCovered)}` : "";
+      out.push(`${f.file}: ${f.percent.toFixed(2)}% (${f.covered.length}/${f.covered.length + f.notCovered.length} lines)${missing}`);
+    }
+    out.push(`total: ${run.coverage.percent.toFixed(2)}% (${run.coverage.covered}/${run.coverage.total} lines)`);
+    dirty = true;
+  }
+  if (dirty) out.push(RULE);
+  const c = counts(run);
+  if (c.pass) out.push(`PASS: ${c.pass}/${c.total}`);
+  if (c.fail) out.push(`FAIL: ${c.fail}/${c.total}`);
+  if (c.skip) out.push(`SKIPPED: ${c.skip}/${c.total}`);
+  if (c.error) out.push(`ERROR: ${c.error}/${c.total}`);
+  return out.join("\n") + "\n";
+}
+
+/** One JSON document: every test with its package, name, location, outcome and duration. */
+export function jsonReport(run: TestRun): string {
+  const tests = run.results.map((r) => ({
+    package: r.test.pkg,
+    name: r.test.name,
+    location: r.test.loc,
+    outcome: r.outcome,
+    duration_ns: r.durationNs,
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.failures ? { failures: r.failures } : {}),
+  }));
+  const coverage = run.coverage
+    ? {
+        percent: run.coverage.percent,
+        covered: run.coverage.covered,
+        total: run.coverage.total,
+        files: Object.fromEntries(
+          run.coverage.files.map((f) => [f.file, { percent: f.percent, covered: f.covered, not_covered: f.notCovered }]),
+        ),
+      }
+    : undefined;
+  return JSON.stringify({ tests, summary: counts(run), ...(coverage ? { coverage } : {}) }, null, 2) + "\n";
+}

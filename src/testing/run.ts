@@ -1,0 +1,173 @@
+// The test runner: compiles the policy with its tests, plans every test rule as an entrypoint of
+// one WebAssembly module (the engine production uses), loads it once through the stock
+// @open-policy-agent/opa-wasm SDK and evaluates each test. A test passes when its rule is
+// defined and true.
+//
+// What the WebAssembly run cannot tell — which expression made a test fail, which lines ran —
+// comes from a second run of the same tests on the reference interpreter, over instrumented
+// copies of the modules (probes.ts). That run happens only for failing tests, or for all tests
+// with coverage on.
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import type { SourceFile } from "../engine.ts";
+import { parseAll } from "../pipeline.ts";
+import { compileModules } from "../compiler/compile.ts";
+import { planEntrypoints } from "../planner/planner.ts";
+import { compileWasm } from "../wasm/compile.ts";
+import { runtimeWasm } from "../../scripts/build-runtime.ts";
+import { hostBuiltins } from "../wasm/host.ts";
+import { Interpreter } from "../interpreter/interpreter.ts";
+import { ObjectValue, fromJSON, toJSONText, type Value } from "../values/value.ts";
+import { RegoError } from "../errors.ts";
+import { formatExpr } from "../syntax/format.ts";
+import { discoverTests, type TestCase } from "./discover.ts";
+import { attachProbes, instrument, ruleKey, splitResults, type Instrumented } from "./probes.ts";
+import { coverageReport, type CoverageReport } from "./coverage.ts";
+
+export type Outcome = "pass" | "fail" | "skip" | "error";
+
+/** Where and why a failing test stopped: the last expression of its body that was reached. */
+export interface Failure {
+  file: string;
+  row: number;
+  /** The expression, formatted; or what went wrong when every expression held. */
+  text: string;
+}
+
+export interface TestResult {
+  test: TestCase;
+  outcome: Outcome;
+  /** Evaluation time in the WebAssembly module, in nanoseconds (0 for skipped tests). */
+  durationNs: number;
+  error?: string;
+  failures?: Failure[];
+}
+
+export interface TestRun {
+  results: TestResult[];
+  coverage?: CoverageReport;
+}
+
+export interface RunOptions {
+  /** Only tests whose full name (`data.pkg.test_x`) matches. */
+  run?: RegExp;
+  coverage?: boolean;
+  /** Called when building the WebAssembly module takes a while (the runtime's first build). */
+  onSlowBuild?: () => void;
+}
+
+export async function runTests(sources: SourceFile[], data: unknown, opts: RunOptions = {}): Promise<TestRun> {
+  const modules = parseAll(sources);
+  const compiled = compileModules(modules);
+  const tests = discoverTests(compiled).filter((t) => !opts.run || opts.run.test(`${t.pkg}.${t.name}`));
+  const runnable = tests.filter((t) => !t.skip);
+  const results = new Map<TestCase, TestResult>();
+  for (const t of tests) if (t.skip) results.set(t, { test: t, outcome: "skip", durationNs: 0 });
+
+  if (runnable.length > 0) {
+    const evaluate = await wasmEvaluator(planEntrypoints(compiled, runnable.map((t) => t.entrypoint)), data, opts.onSlowBuild);
+    for (const t of runnable) results.set(t, evaluate(t));
+  }
+
+  const failed = runnable.filter((t) => results.get(t)!.outcome === "fail");
+  const traced = opts.coverage ? runnable : failed;
+  let coverage: CoverageReport | undefined;
+  if (traced.length > 0) {
+    const probed = instrument(modules);
+    const hitsOf = probeRunner(probed, traced, data);
+    const all = new Set<number>();
+    for (const t of traced) {
+      const run = hitsOf(t);
+      for (const h of run.hits) all.add(h);
+      const r = results.get(t)!;
+      if (r.outcome === "fail") r.failures = explain(t, probed, run);
+    }
+    if (opts.coverage) coverage = coverageReport(probed.probes, all);
+  }
+  return { results: tests.map((t) => results.get(t)!), ...(coverage ? { coverage } : {}) };
+}
+
+/** Compiles the tests' plans to one module, loads it once, and returns a function running one test. */
+async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: unknown, onSlowBuild?: () => void) {
+  // The runtime is built once per change of its sources and cached; only a build takes long.
+  const slow = onSlowBuild ? setTimeout(onSlowBuild, 1500) : undefined;
+  try {
+    await runtimeWasm();
+  } finally {
+    clearTimeout(slow);
+  }
+  const module = await compileWasm(policy);
+  const loaded = await loadPolicy(module.wasm, undefined, hostBuiltins(Object.keys(module.builtins)));
+  loaded.setData((data ?? {}) as object);
+  return (t: TestCase): TestResult => {
+    const start = process.hrtime.bigint();
+    let rs: { result?: unknown }[];
+    try {
+      rs = loaded.evaluate(undefined, t.entrypoint) as { result?: unknown }[];
+    } catch (e) {
+      return { test: t, outcome: "error", durationNs: elapsed(start), error: errorText(e) };
+    }
+    const durationNs = elapsed(start);
+    return { test: t, outcome: rs.length > 0 && rs[0]!.result === true ? "pass" : "fail", durationNs };
+  };
+}
+
+function elapsed(start: bigint): number {
+  return Number(process.hrtime.bigint() - start);
+}
+
+/** The SDK throws what the module aborted with (`file:row: code: message`) or a host RegoError. */
+function errorText(e: unknown): string {
+  if (typeof e === "string") return e;
+  if (e instanceof RegoError) return e.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface ProbeRun {
+  hits: Set<number>;
+  /** The test rule's value on the reference interpreter, undefined when it is undefined there. */
+  value?: Value;
+  error?: string;
+}
+
+/** Plans the instrumented modules and returns a function running one test on the interpreter. */
+function probeRunner(probed: Instrumented, tests: TestCase[], data: unknown): (t: TestCase) => ProbeRun {
+  const policy = attachProbes(planEntrypoints(compileModules(probed.modules), tests.map((t) => t.entrypoint)));
+  const interpreter = new Interpreter(policy);
+  const base = fromJSON(data ?? {});
+  return (t) => {
+    try {
+      const { hits, results } = splitResults(interpreter.eval(t.entrypoint, { data: base }));
+      const first = results[0];
+      const value = first instanceof ObjectValue ? first.getString("result") : undefined;
+      return { hits, ...(value !== undefined ? { value } : {}) };
+    } catch (e) {
+      return { hits: new Set(), error: errorText(e) };
+    }
+  };
+}
+
+/** For each definition of a failing test: the last expression of its body that was reached. */
+function explain(t: TestCase, probed: Instrumented, run: ProbeRun): Failure[] {
+  if (run.error) return [{ file: t.loc.file, row: t.loc.row, text: `reference interpreter: ${run.error}` }];
+  if (run.value === true) {
+    return [{ file: t.loc.file, row: t.loc.row, text: "fails in WebAssembly but passes on the reference interpreter (a backend bug)" }];
+  }
+  const out: Failure[] = [];
+  for (const d of t.defs) {
+    for (let branch: typeof d.source | undefined = d.source; branch; branch = branch.else) {
+      const owner = ruleKey(branch.loc);
+      const mine = probed.probes.filter((p) => p.owner === owner && run.hits.has(p.id));
+      if (mine.length === 0) continue;
+      if (mine.some((p) => p.kind === "head")) {
+        const v = run.value === undefined ? "undefined" : toJSONText(run.value);
+        out.push({ file: branch.loc.file, row: branch.loc.row, text: `the rule's value is ${v}, not true` });
+        continue;
+      }
+      const last = Math.max(...mine.map((p) => p.index));
+      const e = branch.body[last]!;
+      out.push({ file: e.loc.file, row: e.loc.row, text: formatExpr(e) });
+    }
+  }
+  if (out.length === 0) out.push({ file: t.loc.file, row: t.loc.row, text: "the test rule was not evaluated" });
+  return out;
+}
