@@ -1,0 +1,196 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildBundleBytes } from "../../src/bundle/index.ts";
+import { Evaluator } from "../../src/evaluator/evaluator.ts";
+import { AuditLog } from "../../src/audit/index.ts";
+import { MemoryStateStore, RollbackConflict } from "../../src/rollback/index.ts";
+import { Governor, type Handler, type Outcome } from "../../src/governance/governor.ts";
+import { ApprovalError } from "../../src/governance/approvals.ts";
+import type { Ticket } from "../../src/schemas/types.ts";
+
+let bundle: Uint8Array;
+beforeAll(async () => {
+  bundle = (await buildBundleBytes({ paths: ["policy"] })).bytes;
+});
+
+const agent = { id: "support-bot-1", role: "support-agent" };
+const request = (action: string, parameters: Record<string, unknown>) => ({
+  agent,
+  initiator: { id: "customer-42", kind: "user" as const },
+  action,
+  parameters,
+  context: { attributes: { identity_verified: true } },
+});
+const lead = { id: "lena", kind: "user" as const, roles: ["support-lead"] };
+
+/** A governor over a fresh SQLite file; `clock.t` moves time. */
+async function setup(opts: { mode?: "enforce" | "shadow"; file?: string; state?: MemoryStateStore; clock?: { t: number } } = {}) {
+  const file = opts.file ?? join(mkdtempSync(join(tmpdir(), "warden-gov-")), "warden.db");
+  const clock = opts.clock ?? { t: Date.parse("2026-11-24T09:00:00Z") };
+  const now = () => new Date(clock.t);
+  const audit = await AuditLog.open(file, { now });
+  const state = opts.state ?? new MemoryStateStore();
+  const evaluator = await Evaluator.load({ bytes: bundle }, { allowUnsigned: true, inputSchema: "action-request" });
+  const gov = await Governor.open({ evaluator, audit, state, now, mode: opts.mode, killSwitchPollMs: 10 });
+  return { gov, audit, state, file, clock };
+}
+
+const applyDiscount: Handler = async ({ parameters, state }) => {
+  const order = (await state.get(`orders/${parameters.order as string}`)) as { total: number; discounts: number[] };
+  await state.put(`orders/${parameters.order as string}`, { ...order, discounts: [...order.discounts, parameters.amount as number] });
+  return { output: { applied: parameters.amount } };
+};
+
+async function types(audit: AuditLog, action_id: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const r of audit.list({ action_id })) out.push(r.type + (r.status ? `:${r.status}` : ""));
+  return out;
+}
+
+describe("governor", () => {
+  it("runs auto and notify actions with intent and outcome, queueing notify ones for review", async () => {
+    const { gov, audit, state } = await setup();
+    await state.put("orders/A-1", { total: 120, discounts: [] });
+    const lookup = await gov.execute(request("order.lookup", { order: "A-1" }), async () => ({ output: { found: true } }));
+    expect(lookup).toMatchObject({ status: "executed", category: "auto", queued_for_review: false });
+    expect(await types(audit, lookup.action_id)).toEqual(["decision", "intent", "outcome:succeeded"]);
+
+    const discount = await gov.execute(request("discount.apply", { order: "A-1", amount: 20 }), applyDiscount, { resource: "orders/A-1" });
+    expect(discount).toMatchObject({ status: "executed", category: "notify", queued_for_review: true });
+    expect((await gov.store.notifyQueue({ pendingOnly: true })).map((n) => n.action_id)).toEqual([discount.action_id]);
+    expect(await state.get("orders/A-1")).toEqual({ total: 120, discounts: [20] });
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it("blocks and audits denied attempts", async () => {
+    const { gov, audit } = await setup();
+    let ran = false;
+    const out = await gov.execute(request("permissions.change", { user: "u", grant: "admin" }), async () => void (ran = true));
+    expect(out).toEqual({ status: "blocked", action_id: out.action_id, reasons: ["role support-agent has no write access to iam"] });
+    expect(ran).toBe(false);
+    const [rec] = await collect(audit, out.action_id);
+    expect(rec!.type).toBe("decision");
+    expect((rec!.decision!.result as { category: string }).category).toBe("block");
+  });
+
+  it("pauses an approve action; the ticket survives a restart; only the routed role, not the requester, approves", async () => {
+    const first = await setup();
+    const paused = await first.gov.execute(request("refund.issue", { order: "A-2", amount: 750 }), async () => ({}));
+    expect(paused.status).toBe("paused");
+    const ticket = JSON.parse(JSON.stringify((paused as Extract<Outcome, { status: "paused" }>).ticket)) as Ticket;
+    const approval = (paused as Extract<Outcome, { status: "paused" }>).approval;
+    expect(approval.approver_role).toBe("support-lead");
+
+    // A new process over the same store.
+    const { gov, audit } = await setup({ file: first.file, clock: first.clock });
+    expect((await gov.resume(ticket, async () => ({}))).status).toBe("pending");
+    const saw = { request_hash: ticket.request_hash, revision: ticket.revision };
+    const refusal = (by: object) => gov.decideApproval({ approval_id: ticket.approval_id, verdict: "approve", by, saw }).catch((e: ApprovalError) => e.reason);
+    expect(await refusal({ id: "support-bot-1", roles: ["support-lead"] })).toBe("self_approval");
+    expect(await refusal({ id: "sam", roles: ["support-agent"] })).toBe("wrong_role");
+    expect(await refusal({ id: "customer-42", roles: ["support-lead"] })).toBe("self_approval");
+    await gov.decideApproval({ approval_id: ticket.approval_id, verdict: "approve", by: lead, saw });
+    let ran = false;
+    const done = await gov.resume(ticket, async () => ((ran = true), { output: { refunded: 750 } }));
+    expect(done).toMatchObject({ status: "executed", category: "approve" });
+    expect(ran).toBe(true);
+    expect(await types(audit, ticket.action_id)).toEqual(["decision", "approval", "approval", "intent", "outcome:succeeded"]);
+  });
+
+  it("refuses a ticket whose request changed after it was routed", async () => {
+    const { gov } = await setup();
+    const paused = (await gov.execute(request("refund.issue", { order: "A-2", amount: 750 }), async () => ({}))) as Extract<Outcome, { status: "paused" }>;
+    const changed = { ...paused.ticket, request: { ...paused.ticket.request, parameters: { order: "A-2", amount: 7500 } } };
+    await expect(gov.resume(changed, async () => ({}))).rejects.toThrow(/does not match its hash/);
+    const rehashed = { ...changed, request_hash: "f".repeat(64) };
+    await expect(gov.resume(rehashed, async () => ({}))).rejects.toThrow(/does not match its hash|does not belong/);
+  });
+
+  it("re-decides a modified request: a smaller refund runs as modified", async () => {
+    const { gov } = await setup();
+    const paused = (await gov.execute(request("refund.issue", { order: "A-2", amount: 750 }), async () => ({}))) as Extract<Outcome, { status: "paused" }>;
+    const saw = { request_hash: paused.ticket.request_hash, revision: paused.ticket.revision };
+    await gov.decideApproval({ approval_id: paused.ticket.approval_id, verdict: "modify", by: lead, saw, parameters: { amount: 400 } });
+    let got: unknown;
+    const out = await gov.resume(paused.ticket, async ({ parameters }) => void (got = parameters));
+    expect(out).toMatchObject({ status: "executed", category: "notify" });
+    expect(got).toEqual({ order: "A-2", amount: 400 });
+  });
+
+  it("escalates on SLA timeout, then expires, never approving", async () => {
+    const { gov, clock } = await setup();
+    const paused = (await gov.execute(request("refund.issue", { order: "A-3", amount: 900 }), async () => ({}))) as Extract<Outcome, { status: "paused" }>;
+    clock.t += 61 * 60_000;
+    const escalated = await gov.refresh(paused.ticket.approval_id);
+    expect(escalated).toMatchObject({ status: "pending", level: 1, approver_role: "support-manager" });
+    const saw = { request_hash: paused.ticket.request_hash, revision: paused.ticket.revision };
+    await expect(gov.decideApproval({ approval_id: paused.ticket.approval_id, verdict: "approve", by: lead, saw })).rejects.toMatchObject({ reason: "wrong_role" });
+    clock.t += 3 * 61 * 60_000;
+    const out = await gov.resume(paused.ticket, async () => ({}));
+    expect(out.status).toBe("expired");
+  });
+
+  it("rolls back a change, and refuses when a later change conflicts, showing the difference", async () => {
+    const { gov, state, audit } = await setup();
+    await state.put("orders/A-1", { total: 120, discounts: [] });
+    const first = await gov.execute(request("discount.apply", { order: "A-1", amount: 20 }), applyDiscount, { resource: "orders/A-1" });
+    const r = await gov.rollback(first.action_id, { id: "ops", kind: "operator" });
+    expect(await state.get("orders/A-1")).toEqual({ total: 120, discounts: [] });
+    expect(await types(audit, r.action_id)).toEqual(["intent", "outcome:succeeded"]);
+
+    const second = await gov.execute(request("discount.apply", { order: "A-1", amount: 30 }), applyDiscount, { resource: "orders/A-1" });
+    await state.put("orders/A-1", { total: 150, discounts: [30] });
+    const err = await gov.rollback(second.action_id, { id: "ops" }).catch((e) => e);
+    expect(err).toBeInstanceOf(RollbackConflict);
+    expect(await state.get("orders/A-1")).toEqual({ total: 150, discounts: [30] });
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it("the kill switch aborts an in-flight action and blocks new ones", async () => {
+    const { gov, audit } = await setup();
+    let aborted = false;
+    const long = gov.execute(request("order.update_address", { order: "A-1" }), ({ signal }) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(resolve, 10_000);
+        signal.addEventListener("abort", () => {
+          clearTimeout(t);
+          aborted = true;
+          reject(signal.reason);
+        });
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const { aborted: n } = await gov.setKillSwitch(true, { id: "ops", kind: "operator" }, "test");
+    expect(n).toBe(1);
+    const out = await long;
+    expect(out.status).toBe("aborted");
+    expect(aborted).toBe(true);
+    const next = await gov.execute(request("order.lookup", {}), async () => ({}));
+    expect(next).toMatchObject({ status: "blocked", reasons: ["kill switch is on"] });
+    await gov.setKillSwitch(false, { id: "ops" });
+    expect((await gov.execute(request("order.lookup", {}), async () => ({}))).status).toBe("executed");
+    expect(await types(audit, out.action_id)).toEqual(["decision", "intent", "outcome:aborted"]);
+  });
+
+  it("in shadow mode a human approves every action, and the policy's verdict is recorded", async () => {
+    const { gov, audit } = await setup({ mode: "shadow" });
+    const out = await gov.execute(request("order.lookup", {}), async () => ({}));
+    expect(out.status).toBe("paused");
+    const [rec] = await collect(audit, out.action_id);
+    expect(rec!.decision).toMatchObject({ mode: "shadow", result: { category: "auto" } });
+  });
+
+  it("rejects requests that fail the schema, naming the field, and records nothing", async () => {
+    const { gov, audit } = await setup();
+    await expect(gov.execute({ ...request("order.lookup", {}), agent: { id: "x" } }, async () => ({}))).rejects.toThrow(/\/agent\/role: is required/);
+    expect((await audit.head()).seq).toBe(0);
+  });
+});
+
+async function collect(audit: AuditLog, action_id: string) {
+  const out = [];
+  for await (const r of audit.list({ action_id })) out.push(r);
+  return out;
+}
