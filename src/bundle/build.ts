@@ -5,6 +5,8 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, relative, sep } from "node:path";
 import { loadPaths } from "../cli/files.ts";
 import { compileModules } from "../compiler/compile.ts";
+import type { SourceFile } from "../engine.ts";
+import { RegoError, RegoErrors } from "../errors.ts";
 import { parseAll } from "../pipeline.ts";
 import { planEntrypoints } from "../planner/planner.ts";
 import { compileWasm } from "../wasm/compile.ts";
@@ -38,7 +40,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const paths = opts.paths.length > 0 ? opts.paths : ["policy"];
   const files: BundleFiles = new Map();
   const origin = new Map<string, string>();
-  const sources = [];
+  const sources: SourceFile[] = [];
   for (const root of paths) {
     const isDir = statSync(root, { throwIfNoEntry: false })?.isDirectory() ?? false;
     for (const src of loadPaths([root]).sources) {
@@ -47,14 +49,24 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       if (before !== undefined) throw new BundleError(`two sources have this bundle path: ${before} and ${src.file}`, path);
       origin.set(path, src.file);
       files.set(path, readFileSync(src.file));
-      sources.push(src);
+      // Compiled under its bundle path: locations end up in the module, and must not depend on where DIR is.
+      sources.push({ file: path, text: src.text });
     }
   }
-  const modules = parseAll(sources);
+  const onDisk = (e: RegoError) => (e.loc ? new RegoError(e.code, e.detail, { ...e.loc, file: origin.get(e.loc.file) ?? e.loc.file }) : e);
+  const located = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof RegoErrors) throw new RegoErrors(e.errors.map(onDisk));
+      if (e instanceof RegoError) throw onDisk(e);
+      throw e;
+    }
+  };
+  const modules = located(() => parseAll(sources));
   const entrypoints = [...new Set([...(opts.entrypoints ?? []).map(normalizeEntrypoint), ...annotatedEntrypoints(modules)])];
   if (entrypoints.length === 0) throw new BundleError("no entrypoints: give -e ENTRYPOINT or annotate rules with `entrypoint: true`");
-  const compiled = compileModules(modules);
-  const policy = planEntrypoints(compiled, entrypoints);
+  const policy = located(() => planEntrypoints(compileModules(modules), entrypoints));
   progress(`compiling ${entrypoints.length} entrypoint(s) to WebAssembly (the first build also builds the runtime, about 40 s)`);
   const mod = await compileWasm(policy);
   const data = loadPaths(paths).data;
