@@ -1,0 +1,174 @@
+// `warden test`: a directory of passing tests and one of failing tests (test/fixtures/policy-tests),
+// run through the WebAssembly engine; what is reported, how, and with which exit code.
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadPaths } from "../../src/cli/files.ts";
+import { main } from "../../src/cli/main.ts";
+import { runTests, type TestRun } from "../../src/testing/run.ts";
+import { prettyReport } from "../../src/testing/report.ts";
+
+const PASSING = "test/fixtures/policy-tests/passing";
+const FAILING = "test/fixtures/policy-tests/failing";
+
+async function runDir(dir: string, opts: Parameters<typeof runTests>[2] = {}): Promise<TestRun> {
+  const { sources, data } = loadPaths([dir], { tests: true });
+  return runTests(sources, data, opts);
+}
+
+/** Runs the CLI, capturing what it writes. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(console, "log").mockImplementation((...a) => void (out += a.join(" ") + "\n"));
+  vi.spyOn(console, "error").mockImplementation((...a) => void (err += a.join(" ") + "\n"));
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("passing tests", () => {
+  let run: TestRun;
+  beforeAll(async () => {
+    run = await runDir(PASSING, { coverage: true });
+  }, 300_000);
+
+  it("runs every test_ rule, mocks of input, data, functions and built-ins included", () => {
+    const outcomes = Object.fromEntries(run.results.map((r) => [r.test.name, r.outcome]));
+    expect(outcomes).toEqual({
+      test_admin_allowed: "pass",
+      test_viewer_can_get: "pass",
+      test_viewer_cannot_post: "pass",
+      test_guest_reads_with_mocked_data: "pass",
+      test_limit_of_editor: "pass",
+      test_vip_discount: "pass",
+      test_discount_mocked: "pass",
+      test_sprintf_mocked: "pass",
+      todo_test_editor_limits: "skip",
+    });
+    expect(run.results.every((r) => r.test.pkg === "data.authz_test")).toBe(true);
+  });
+
+  it("prints only the summary when nothing fails, every test with -v", () => {
+    expect(prettyReport(run).split("\n").slice(-3)).toEqual(["PASS: 8/9", "SKIPPED: 1/9", ""]);
+    const verbose = prettyReport(run, { verbose: true });
+    expect(verbose).toMatch(/^test\/fixtures\/policy-tests\/passing\/authz_test\.rego:\n/);
+    expect(verbose).toMatch(/\ndata\.authz_test\.test_admin_allowed: PASS \(\d+(\.\d+)?(ns|µs|ms|s)\)\n/);
+    expect(verbose).toContain("\ndata.authz_test.todo_test_editor_limits: SKIPPED\n");
+  });
+
+  it("measures line coverage of the policy: the rule no test calls is not covered", () => {
+    const cov = run.coverage!;
+    expect(cov.files.map((f) => f.file)).toEqual([join(PASSING, "authz.rego")]);
+    const [file] = cov.files;
+    // `unused` (lines 22-25) never runs; everything the tests reach is covered.
+    expect(file!.notCovered).toEqual([22, 23, 24]);
+    expect(file!.covered).toEqual(expect.arrayContaining([6, 9, 10, 13, 15, 17, 19]));
+    expect(cov.percent).toBeGreaterThan(50);
+    expect(cov.percent).toBeLessThan(100);
+  });
+});
+
+describe("failing tests", () => {
+  let run: TestRun;
+  beforeAll(async () => {
+    run = await runDir(FAILING);
+  }, 300_000);
+
+  it("reports pass, fail, error and skip", () => {
+    const outcomes = Object.fromEntries(run.results.map((r) => [r.test.name, r.outcome]));
+    expect(outcomes).toEqual({
+      test_admin_allowed: "pass",
+      test_viewer_can_post: "fail",
+      test_viewer_limit: "fail",
+      test_value_not_true: "fail",
+      test_conflict: "error",
+      todo_test_later: "skip",
+    });
+    const conflict = run.results.find((r) => r.test.name === "test_conflict")!;
+    expect(conflict.error).toMatch(/eval_conflict_error: functions must not produce multiple outputs/);
+  });
+
+  it("names the expression that failed, with its file and line", () => {
+    const failures = Object.fromEntries(run.results.filter((r) => r.failures).map((r) => [r.test.name, r.failures]));
+    const file = join(FAILING, "authz_test.rego");
+    expect(failures).toEqual({
+      test_viewer_can_post: [{ file, row: 9, text: "authz.allow with input as input_doc" }],
+      test_viewer_limit: [{ file, row: 15, text: "l == 11" }],
+      test_value_not_true: [{ file, row: 18, text: "the rule's value is 5, not true" }],
+    });
+  });
+
+  it("prints OPA's layout: FAILURES, SUMMARY, counts", () => {
+    const text = prettyReport(run);
+    const file = join(FAILING, "authz_test.rego");
+    expect(text).toMatch(
+      new RegExp(
+        [
+          "^FAILURES",
+          "-{80}",
+          "data\\.authz_test\\.test_viewer_can_post: FAIL \\([^)]+\\)",
+          "",
+          `  ${file}:9:`,
+          "    authz\\.allow with input as input_doc",
+          "",
+        ].join("\n"),
+      ),
+    );
+    expect(text).toContain(`SUMMARY\n${"-".repeat(80)}\n${file}:\n`);
+    expect(text).toMatch(/\ndata\.authz_test\.test_conflict: ERROR \([^)]+\)\n  .*eval_conflict_error/);
+    expect(text).not.toContain("test_admin_allowed");
+    expect(text.endsWith(`${"-".repeat(80)}\nPASS: 1/6\nFAIL: 3/6\nSKIPPED: 1/6\nERROR: 1/6\n`)).toBe(true);
+  });
+});
+
+describe("the command", () => {
+  it("exits 1 on failures, with -f json one document of every test", async () => {
+    const { code, out } = await cli(["test", FAILING, "-f", "json"]);
+    expect(code).toBe(1);
+    const doc = JSON.parse(out) as { tests: Record<string, unknown>[]; summary: Record<string, number> };
+    expect(doc.summary).toEqual({ pass: 1, fail: 3, skip: 1, error: 1, total: 6 });
+    const first = doc.tests[0]!;
+    expect(first).toMatchObject({
+      package: "data.authz_test",
+      name: "test_admin_allowed",
+      location: { file: join(FAILING, "authz_test.rego"), row: 5, col: 1 },
+      outcome: "pass",
+    });
+    expect(typeof first.duration_ns).toBe("number");
+  }, 300_000);
+
+  it("exits 0 when every selected test passes; --run selects by full name; --threshold fails below it", async () => {
+    const ok = await cli(["test", PASSING, "--run", "mock", "-v", "--threshold", "10"]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("data.authz_test.test_guest_reads_with_mocked_data: PASS");
+    expect(ok.out).toContain("data.authz_test.test_discount_mocked: PASS");
+    expect(ok.out).not.toContain("test_admin_allowed");
+    expect(ok.out).toMatch(/COVERAGE\n.*authz\.rego: \d+\.\d\d% \(\d+\/\d+ lines\), not covered: /);
+    expect(ok.out).toMatch(/PASS: 3\/3\n$/);
+
+    const low = await cli(["test", PASSING, "--threshold", "100"]);
+    expect(low.code).toBe(1);
+    expect(low.err).toMatch(/coverage threshold not met: got \d+\.\d\d instead of 100\.00/);
+  }, 300_000);
+
+  it("reports compile errors of every file located, tests included, and exits 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-test-"));
+    writeFileSync(join(dir, "p.rego"), "package p\n\nallow if input.x == y\n");
+    writeFileSync(join(dir, "p_test.rego"), "package p_test\n\ntest_a if undefined_fn(1)\n");
+    const { code, err } = await cli(["test", dir]);
+    expect(code).toBe(1);
+    expect(err).toContain(`${join(dir, "p.rego")}:3:21: rego_unsafe_var_error: var y is unsafe`);
+    expect(err).toContain(`${join(dir, "p_test.rego")}:3:11: rego_type_error: undefined function undefined_fn`);
+    const checked = await cli(["check", dir]);
+    expect(checked.code).toBe(1);
+    expect(checked.err).toBe(err);
+  });
+});
