@@ -241,6 +241,12 @@ export class Governor {
     return this.store.killSwitch();
   }
 
+  /** Stops watching and closes the audit store (when the governor opened it through a URL). */
+  async dispose(): Promise<void> {
+    this.close();
+    await this.opts.audit.close();
+  }
+
   /** Stops watching for the kill switch (for a clean process exit). */
   close(): void {
     if (this.watcher) clearInterval(this.watcher);
