@@ -339,6 +339,11 @@ async function serveCases(ref: EngineRef): Promise<void> {
     send({ loadError: e instanceof Error ? e.message : String(e) });
     return process.disconnect();
   }
+  // One trivial query first, outside any case's time: an engine's first run pays for lazy
+  // initialisation (the WebAssembly engine's first module takes seconds on a busy machine).
+  await Promise.resolve()
+    .then(() => engine.run({ modules: [], query: "x = 1" }))
+    .catch(() => undefined);
   process.on("message", async (m: ToChild) => send({ result: await runCase(engine, m.case, m.timeoutMs) }));
   send({ ready: true });
 }

@@ -1,11 +1,11 @@
 // The WebAssembly engine: parse, compile, plan, generate a module, and evaluate it through the
 // stock @open-policy-agent/opa-wasm SDK. Built-ins the module does not implement natively are
-// served to the SDK as custom built-ins from the shared TypeScript library.
-import { loadPolicy } from "@open-policy-agent/opa-wasm";
+// served to the SDK as custom built-ins from the shared TypeScript library (src/wasm/host.ts).
+import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { Bindings, Engine, QueryRequest } from "../engine.ts";
 import { compileWasm } from "../wasm/compile.ts";
-import { hostBuiltins } from "../wasm/host.ts";
-import { fromJSON, toJSON } from "../values/value.ts";
+import { WardenHost } from "../wasm/host.ts";
+import { fromJSON, ObjectValue, SetValue, toJSON, toText, type Value } from "../values/value.ts";
 import { inputOf, planRequest } from "./request.ts";
 import { RegoError, type ErrorCode } from "../errors.ts";
 
@@ -16,18 +16,80 @@ export const wasmEngine: Engine = {
     // by the host, which throws instead of answering undefined.
     const strict = req.strictBuiltinErrors ?? false;
     const module = await compileWasm(planRequest(req), { optimize: false, hostBuiltinsOnly: strict });
-    const loaded = await loadPolicy(module.wasm, undefined, hostBuiltins(Object.keys(module.builtins), { strict }));
+    const host = new WardenHost(Object.keys(module.builtins), { strict, callSites: module.callSites });
+    const loaded = await loadPolicy(module.wasm, undefined, host.builtins);
+    host.attach(loaded);
     loaded.setData((req.data ?? {}) as object);
     const input = inputOf(req);
     let results: Record<string, unknown>[];
     try {
-      results = loaded.evaluate(input === undefined ? undefined : toJSON(input), "query") as Record<string, unknown>[];
+      const out =
+        input === undefined ? loaded.evaluate(undefined, "query")
+        : isPlainJSON(input) ? loaded.evaluate(toJSON(input), "query")
+        : evaluateRegoInput(loaded, input, "query");
+      results = out as Record<string, unknown>[];
     } catch (e) {
       throw asRegoError(e);
     }
     return results.map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJSON(v)])));
   },
 };
+
+/**
+ * Whether the SDK's evaluate can pass this input: it takes JSON (no sets, string keys only) and
+ * treats a falsy input (false, 0, "", null) as no input at all.
+ */
+function isPlainJSON(v: Value): boolean {
+  if (!v) return false;
+  const json = (x: Value): boolean => {
+    if (x instanceof SetValue) return false;
+    if (Array.isArray(x)) return x.every(json);
+    if (x instanceof ObjectValue) return x.entries().every(([k, val]) => typeof k === "string" && json(val));
+    return true;
+  };
+  return json(v);
+}
+
+interface AbiExports {
+  opa_heap_ptr_set(p: number): void;
+  opa_malloc(n: number): number;
+  opa_value_parse(p: number, n: number): number;
+  opa_json_dump(v: number): number;
+  opa_eval_ctx_new(): number;
+  opa_eval_ctx_set_input(ctx: number, v: number): void;
+  opa_eval_ctx_set_data(ctx: number, v: number): void;
+  opa_eval_ctx_set_entrypoint(ctx: number, id: number): void;
+  eval(ctx: number): number;
+  opa_eval_ctx_get_result(ctx: number): number;
+}
+
+/**
+ * Evaluates with an input the SDK's JSON path cannot carry, on the instance the SDK loaded, through
+ * the ABI's own calls: the input as Rego value text (opa_value_parse), then the evaluation context,
+ * as the SDK does for modules before ABI 1.2.
+ */
+function evaluateRegoInput(loaded: LoadedPolicy, input: Value, entrypoint: string): unknown {
+  const instance = "instance" in loaded.wasmInstance ? loaded.wasmInstance.instance : loaded.wasmInstance;
+  const x = instance.exports as unknown as AbiExports;
+  const id = (loaded.entrypoints as Record<string, number>)[entrypoint];
+  if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
+  x.opa_heap_ptr_set(loaded.dataHeapPtr as number);
+  const bytes = new TextEncoder().encode(toText(input));
+  const at = x.opa_malloc(bytes.length);
+  new Uint8Array(loaded.mem.buffer).set(bytes, at);
+  const value = x.opa_value_parse(at, bytes.length);
+  if (value === 0) throw new Error("the module cannot read the input");
+  const ctx = x.opa_eval_ctx_new();
+  x.opa_eval_ctx_set_input(ctx, value);
+  x.opa_eval_ctx_set_data(ctx, loaded.dataAddr);
+  x.opa_eval_ctx_set_entrypoint(ctx, id);
+  x.eval(ctx);
+  const text = x.opa_json_dump(x.opa_eval_ctx_get_result(ctx));
+  const mem = new Uint8Array(loaded.mem.buffer);
+  let end = text;
+  while (mem[end] !== 0) end++;
+  return JSON.parse(new TextDecoder().decode(mem.subarray(text, end)));
+}
 
 /**
  * The SDK throws what the module passed to opa_abort, a string in OPA's format
@@ -40,4 +102,3 @@ function asRegoError(e: unknown): unknown {
   const loc = m[1] ? { file: m[1], row: Number(m[2]), col: 1 } : undefined;
   return new RegoError(m[3] as ErrorCode, m[4]!, loc);
 }
-

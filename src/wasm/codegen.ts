@@ -17,7 +17,7 @@ import binaryen from "binaryen";
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from "../ir/ir.ts";
 import type { Location } from "../syntax/ast.ts";
 import { formatError } from "../errors.ts";
-import { DISPATCH, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
+import { DISPATCH, HOST_CALL_EXPORT, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
 
 const i32 = binaryen.i32;
 
@@ -314,6 +314,7 @@ class Generator {
 
   private exports(): void {
     const keep = new Set([...ABI_EXPORTS, "builtins", "entrypoints", "memory"]);
+    if (this.hostImports.size > 0) keep.add(HOST_CALL_EXPORT);
     const names: string[] = [];
     for (let i = 0; i < this.m.getNumExports(); i++) names.push(binaryen.getExportInfo(this.m.getExportByIndex(i)).name);
     for (const n of names) if (!keep.has(n)) this.m.removeExport(n);
@@ -578,9 +579,18 @@ class FunctionGen {
       return this.seq(...this.defined(s.args), this.setOrFail(s.result, m.call(this.g.rt(nativeBuiltinExport(s.func)), args, i32)));
     }
     if (args.length > 4) throw new Error(`built-in ${s.func} takes ${args.length} arguments; the ABI passes at most 4 to the host`);
+    // Arguments go through temporaries: the call record (runtime/hostcall.ts) holds them too.
     const site = this.g.callSite(s.loc, args.length);
-    const call = m.call(`opa_builtin${args.length}`, [m.i32.const(host), m.i32.const(site), ...args], i32);
-    return this.seq(...this.defined(s.args), this.setOrFail(s.result, call));
+    const temps = args.map(() => this.temp(i32));
+    const saved = () => temps.map((t) => m.local.get(t, i32)); // an expression is used once only
+    const record = [...saved(), ...Array.from({ length: 4 - args.length }, () => m.i32.const(0))];
+    const call = m.call(`opa_builtin${args.length}`, [m.i32.const(host), m.i32.const(site), ...saved()], i32);
+    return this.seq(
+      ...this.defined(s.args),
+      ...args.map((a, i) => m.local.set(temps[i]!, a)),
+      this.g.call(RT.hostCallBegin, [m.i32.const(site), m.i32.const(args.length), ...record]),
+      this.setOrFail(s.result, this.g.call(RT.hostCallEnd, [call])),
+    );
   }
 }
 

@@ -63,6 +63,12 @@ export const RT = {
   /** UpsertStmt: a copy of doc (0 = empty object) with value at path (an array value). */
   upsert: fn("warden_upsert", ["i32", "i32", "i32"]),
 
+  // host built-ins (see runtime/hostcall.ts)
+  /** Records a host call: call site, argument count, four argument pointers (0 when unused). */
+  hostCallBegin: fn("warden_host_call_begin", ["i32", "i32", "i32", "i32", "i32", "i32"], "none"),
+  /** The host's result: the value it stored in the call record, else the one it returned. */
+  hostCallEnd: fn("warden_host_call_end", ["i32"]),
+
   // errors and results
   /** Aborts evaluation with a message (a NUL-terminated string in memory) via opa_abort. */
   abort: fn("warden_abort", ["i32"], "none"),
@@ -82,6 +88,12 @@ export const nativeBuiltinExport = (name: string) => `builtin_${name.replace(/\.
  * input 0 when undefined) and returns the result set (a set of `{"result": …}` objects).
  */
 export const DISPATCH = { module: "warden", base: "dispatch", params: 3 } as const;
+
+/**
+ * The one export beyond OPA's ABI: the address of the host call record (runtime/hostcall.ts),
+ * through which Warden's host reads a host built-in's arguments as Rego values and its call site.
+ */
+export const HOST_CALL_EXPORT = "warden_host_call";
 
 /** ABI version this backend implements. */
 export const ABI_VERSION = 1;

@@ -7,7 +7,7 @@ import {
   TYPE_ARRAY, TYPE_BOOLEAN, TYPE_NULL, TYPE_NUMBER, TYPE_OBJECT, TYPE_SET, TYPE_STRING,
 } from "./value";
 
-/** JSON: sets as arrays, non-string object keys as their text. */
+/** JSON: sets as arrays, non-string object keys as strings of their JSON text. */
 export const DUMP_JSON: u32 = 1;
 /** ", " and ": " between members, as Rego (and OPA's sprintf %v) prints values. */
 export const DUMP_SPACED: u32 = 2;
@@ -83,9 +83,9 @@ function dumpObject(b: usize, v: usize, mode: u32): void {
     if (i) separator(b, mode);
     const k = objectKey(v, i);
     if (mode & DUMP_JSON && typeOf(k) != TYPE_STRING) {
-      // JSON keys are strings: a non-string key is written as a string of its Rego text.
+      // JSON keys are strings: a non-string key is written as a string of its own JSON text.
       const t = bufNew(32);
-      dumpValue(t, k, DUMP_SPACED);
+      dumpValue(t, k, DUMP_JSON);
       quote(b, load<u32>(t), load<u32>(t, 4), mode);
     } else dumpValue(b, k, mode);
     bufByte(b, 58);

@@ -18,6 +18,7 @@ export {
   opa_eval_ctx_set_data, opa_eval_ctx_set_entrypoint, opa_eval_ctx_get_result, eval, opa_eval,
   warden_abort, opa_value_add_path, opa_value_remove_path,
 } from "./abi";
+export { warden_host_call, warden_host_call_begin, warden_host_call_end } from "./hostcall";
 export * from "./builtins/index";
 
 const AS_ABORT = memory.data<u8>([
