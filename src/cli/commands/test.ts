@@ -1,6 +1,5 @@
 import { UsageError, type Command } from "../command.ts";
 import { loadPaths } from "../files.ts";
-import { runTests } from "../../testing/run.ts";
 import { counts, jsonReport, prettyReport } from "../../testing/report.ts";
 import { RegoError, RegoErrors } from "../../errors.ts";
 import { checkSources } from "./check.ts";
@@ -43,6 +42,8 @@ export const test: Command = {
     const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
     let result;
     try {
+      // The runner pulls in the compiler and binaryen: loaded only when tests run (bin/warden.mjs).
+      const { runTests } = await import("../../testing/run.ts");
       result = await runTests(sources, data, {
         ...(run ? { run } : {}),
         coverage: v.coverage === true || threshold !== undefined,
