@@ -45,7 +45,7 @@ export type BadReason =
   | "seq_mismatch" // the body says another seq than where it is stored
   | "inserted" // a record that the next record's prev_hash skips over
   | "rehashed" // its hash is not the one the next record chained to
-  | "prev_hash_mismatch" // the first record does not start from 64 zeros
+  | "prev_hash_mismatch" // the first record does not start from 64 zeros, or one past the head does not chain
   | "column_mismatch" // an indexed column differs from the body
   | "truncated" // the store's head is beyond the last record
   | "head_mismatch" // the store's head names another hash
@@ -73,8 +73,28 @@ export class ChainWalker {
   private prev: Head & { id?: string } = { seq: 0, hash: ZERO_HASH };
   private prev2 = ZERO_HASH;
 
+  /**
+   * `trustedHeadSeq`: the seq of a head known good from elsewhere (the store's head row, read
+   * before the walk). A record beyond it that does not chain to the one before is itself the
+   * forgery (the one before was checked against that head).
+   */
+  constructor(private readonly trustedHeadSeq?: number) {}
+
   get head(): Head {
     return { seq: this.prev.seq, hash: this.prev.hash };
+  }
+
+  /** The last good record before a bad one at `seq` (the walker may have passed one more). */
+  headBefore(seq: number): Head {
+    if (seq - 1 >= this.prev.seq) return this.head;
+    if (seq - 1 === this.prev.seq - 1) return { seq: seq - 1, hash: this.prev2 };
+    throw new Error(`no head kept for seq ${seq - 1}`);
+  }
+
+  /** A failed walk's result: the first bad record, and the records before it that verified. */
+  failure(firstBad: BadRecord): { ok: false; records: number; head: Head; firstBad: BadRecord } {
+    const head = this.headBefore(firstBad.seq);
+    return { ok: false, records: head.seq, head, firstBad };
   }
 
   check(row: StoredRow): BadRecord | undefined {
@@ -118,6 +138,14 @@ export class ChainWalker {
       }
       if (at === 1) {
         return { seq: 1, id: row.id, reason: "prev_hash_mismatch", message: `record 1 (id ${row.id}) does not start the chain: its prev_hash is not 64 zeros` };
+      }
+      if (this.trustedHeadSeq !== undefined && at > this.trustedHeadSeq) {
+        return {
+          seq: at,
+          id: row.id,
+          reason: "prev_hash_mismatch",
+          message: `record ${at} (id ${row.id}) does not chain to record ${at - 1}, the store's head: it was not appended by the audit log`,
+        };
       }
       return {
         seq: at - 1,

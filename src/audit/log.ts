@@ -25,6 +25,8 @@ export interface AuditLogOptions extends OpenOptions {
   now?: () => Date;
   /** Record ids (default: a random UUID). Must be unique in the store. */
   newId?: (seq: number) => string;
+  /** Rows fetched per query when listing, exporting and verifying (default 2000). */
+  pageSize?: number;
 }
 
 export interface ListOptions {
@@ -76,13 +78,13 @@ const MIGRATIONS: Migration[] = [
 ];
 
 const COLUMNS = "seq, id, type, action_id, time, hash, body";
-const PAGE = 2000;
 
 export class AuditStoreError extends Error {}
 
 export class AuditLog {
   private readonly now: () => Date;
   private readonly newId: (seq: number) => string;
+  private readonly pageSize: number;
 
   private constructor(
     /** The store; other components may keep their tables in it. */
@@ -92,6 +94,7 @@ export class AuditLog {
   ) {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? (() => randomUUID());
+    this.pageSize = options.pageSize ?? 2000;
   }
 
   /** Opens (creating if needed) the audit log in a store URL (see openStore) or an open Db. */
@@ -195,9 +198,10 @@ export class AuditLog {
       `SELECT ${COLUMNS} FROM audit_records WHERE ${[...where, `seq ${desc ? "<" : ">"} $${n + 1}`].join(" AND ")}` +
       ` ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT $${n + 2}`;
     while (left > 0) {
-      const page = await this.db.query<StoredRow>(sql, [...params, cursor, Math.min(PAGE, left)]);
+      const want = Math.min(this.pageSize, left);
+      const page = await this.db.query<StoredRow>(sql, [...params, cursor, want]);
       for (const row of page) yield row;
-      if (page.length < Math.min(PAGE, left)) return;
+      if (page.length < want) return;
       left -= page.length;
       cursor = page[page.length - 1]!.seq;
     }
@@ -226,8 +230,8 @@ export class AuditLog {
     // records after it.
     const [stored] = await this.db.query<Head>("SELECT seq, hash FROM audit_head WHERE one = 1");
     const total = await this.count();
-    const walker = new ChainWalker();
-    const fail = (firstBad: BadRecord): VerifyResult => ({ ok: false, records: walker.count, head: walker.head, firstBad });
+    const walker = new ChainWalker(stored?.seq);
+    const fail = (firstBad: BadRecord): VerifyResult => walker.failure(firstBad);
     let expectSeen = false;
     for await (const row of this.rows()) {
       const bad = walker.check(row);
@@ -255,7 +259,13 @@ export class AuditLog {
     }
     options.onProgress?.(walker.count, Math.max(total, walker.count));
     const last = walker.head;
-    if (!stored) return fail({ seq: last.seq + 1, reason: "head_mismatch", message: "the store's head row is missing" });
+    if (!stored) {
+      return fail({
+        seq: last.seq + 1,
+        reason: "head_mismatch",
+        message: `the store's head row is missing: whether records from seq ${last.seq + 1} on were removed cannot be told`,
+      });
+    }
     if (last.seq < stored.seq) {
       return fail({
         seq: last.seq + 1,
@@ -330,7 +340,7 @@ function exportLine(row: StoredRow): string {
 export async function verifyJSONL(lines: AsyncIterable<string> | Iterable<string>, options: Pick<VerifyOptions, "expectHead"> = {}): Promise<VerifyResult> {
   const expect = options.expectHead === undefined ? undefined : parseHead(options.expectHead);
   const walker = new ChainWalker();
-  const fail = (firstBad: BadRecord): VerifyResult => ({ ok: false, records: walker.count, head: walker.head, firstBad });
+  const fail = (firstBad: BadRecord): VerifyResult => walker.failure(firstBad);
   let expectSeen = false;
   let lineNo = 0;
   for await (const line of lines) {

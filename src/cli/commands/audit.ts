@@ -2,9 +2,9 @@ import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { UsageError, type Command } from "../command.ts";
-import { AuditLog, verifyJSONL, type VerifyResult } from "../../audit/log.ts";
-import { formatHead } from "../../audit/chain.ts";
-import { storeURL } from "../../audit/db.ts";
+// The store (better-sqlite3, pg, ajv) loads when an audit command runs, not with every command.
+import type { AuditLog, VerifyResult } from "../../audit/log.ts";
+import { formatHead, parseHead } from "../../audit/chain.ts";
 import type { AuditRecord } from "../../schemas/types.ts";
 import { canonicalJSON } from "../../canonical-json.ts";
 
@@ -64,6 +64,13 @@ export const audit: Command = {
     for (const k of Object.keys(v)) if (!ok.includes(k)) throw new UsageError(`audit ${sub}: --${k} does not apply`);
     if (sub !== "show" && rest.length) throw new UsageError(`audit ${sub}: unexpected argument ${JSON.stringify(rest[0])}`);
     if (rest.length > 1) throw new UsageError("audit show: give at most one SEQ or ID");
+    if (v["expect-head"] !== undefined) {
+      try {
+        parseHead(v["expect-head"] as string);
+      } catch (e) {
+        throw new UsageError(`--expect-head: ${(e as Error).message}`);
+      }
+    }
     if (sub === "verify" && v.file !== undefined) return verifyFile(v.file as string, v);
     let log: AuditLog | undefined;
     try {
@@ -83,6 +90,8 @@ export const audit: Command = {
 };
 
 async function openExisting(store: string | undefined): Promise<AuditLog> {
+  const { storeURL } = await import("../../audit/db.ts");
+  const { AuditLog } = await import("../../audit/log.ts");
   const url = storeURL(store);
   if (!/^postgres(ql)?:\/\//.test(url)) {
     const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : url;
@@ -113,6 +122,7 @@ async function verify(log: AuditLog, v: Record<string, unknown>): Promise<number
 async function verifyFile(file: string, v: Record<string, unknown>): Promise<number> {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
+  const { verifyJSONL } = await import("../../audit/log.ts");
   const result = await verifyJSONL(lines, { expectHead: v["expect-head"] as string | undefined });
   return printVerify(result, v, file);
 }
