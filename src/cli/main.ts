@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { RegoError, RegoErrors, displayError } from "../errors.ts";
 import { UsageError, type Command } from "./command.ts";
+import { demo } from "./commands/demo.ts";
 import { check } from "./commands/check.ts";
 import { plan } from "./commands/plan.ts";
 import { evalCommand } from "./commands/eval.ts";
@@ -18,6 +19,7 @@ import { inspect } from "./commands/inspect.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
 export const COMMANDS: Record<string, Command> = {
+  demo,
   check,
   plan,
   eval: evalCommand,

@@ -92,6 +92,15 @@ export class Governor {
     return g;
   }
 
+  get auditLog(): AuditLog {
+    return this.opts.audit;
+  }
+
+  /** The state documents actions change. */
+  get stateStore(): StateStore {
+    return this.opts.state;
+  }
+
   get mode(): Mode {
     return this.opts.mode ?? "enforce";
   }
@@ -232,9 +241,11 @@ export class Governor {
   async setKillSwitch(on: boolean, by: Principal, reason?: string): Promise<{ aborted: number }> {
     const k: KillSwitch = { on, by: by.id, at: this.now().toISOString(), ...(reason ? { reason } : {}) };
     await this.store.setKillSwitch(k);
-    await this.opts.audit.append({ type: "kill_switch", actor: by, details: { on, ...(reason ? { reason } : {}) } });
+    // Halt first: running handlers are aborted before the audit record and the policy reload.
+    const aborted = on ? this.abortAll() : 0;
+    await this.opts.audit.append({ type: "kill_switch", actor: by, details: { on, aborted, ...(reason ? { reason } : {}) } });
     await this.syncKillSwitch();
-    return { aborted: on ? this.abortAll() : 0 };
+    return { aborted };
   }
 
   async killSwitch(): Promise<KillSwitch> {

@@ -11,6 +11,7 @@ op: ("add" | "remove" | "replace" | "move" | "copy" | "test")
 path: string
 from?: string
 value?: unknown
+[k: string]: unknown
 }[]
 
 export interface WardenSchemas {
@@ -65,7 +66,7 @@ action: string
  * The action's arguments.
  */
 parameters: {
-
+[k: string]: unknown
 }
 /**
  * What the agent received: the user's input and the context it retrieved.
@@ -74,16 +75,14 @@ context?: {
 /**
  * The message or event that started the work.
  */
-input?: {
-[k: string]: unknown
-}
+input?: unknown
 retrieved?: unknown[]
 channel?: string
 /**
  * Facts about the user or situation the policy may use.
  */
 attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -148,7 +147,7 @@ revision: string
  * Required for modify: the changed parameters.
  */
 parameters?: {
-
+[k: string]: unknown
 }
 comment?: string
 }
@@ -261,7 +260,7 @@ revision: string
  * The changed parameters of a modify decision.
  */
 parameters?: {
-
+[k: string]: unknown
 }
 comment?: string
 /**
@@ -309,20 +308,18 @@ mode?: ("enforce" | "shadow")
 /**
  * The policy's result as evaluated.
  */
-result: {
-[k: string]: unknown
-}
+result: unknown
 /**
  * Results of non-deterministic built-ins (time.now_ns, random, uuid) fed back on replay.
  */
 recorded?: {
-
+[k: string]: unknown
 }
 }
 executed?: {
 action: string
 parameters: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -332,9 +329,7 @@ status?: ("succeeded" | "failed" | "aborted")
 /**
  * What the action produced.
  */
-output?: {
-[k: string]: unknown
-}
+output?: unknown
 error?: string
 rollback?: RollbackRecord
 approval?: Approval
@@ -346,7 +341,7 @@ rolls_back?: string
  * Anything else worth keeping, such as a kill switch reason.
  */
 details?: {
-
+[k: string]: unknown
 }
 /**
  * This interface was referenced by `Common`'s JSON-Schema
@@ -399,9 +394,7 @@ target: string
 /**
  * What was sent.
  */
-payload?: {
-[k: string]: unknown
-}
+payload?: unknown
 /**
  * The action a human should take instead of an automatic undo.
  */

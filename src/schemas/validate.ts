@@ -40,6 +40,8 @@ function instance(): Ajv {
   // ajv-formats is CommonJS; its default export arrives wrapped under some loaders.
   const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
   addFormats(ajv);
+  // json-schema-to-typescript's annotation for members of any JSON type; no meaning to validation.
+  ajv.addKeyword("tsType");
   for (const f of readdirSync(SCHEMAS).filter((n) => n.endsWith(".schema.json")).sort()) {
     ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, f), "utf8")), f);
   }
