@@ -16,6 +16,11 @@ import { verify } from "./commands/verify.ts";
 import { publish } from "./commands/publish.ts";
 import { bundles } from "./commands/bundles.ts";
 import { inspect } from "./commands/inspect.ts";
+import { approvals } from "./commands/approvals.ts";
+import { killSwitch } from "./commands/kill-switch.ts";
+import { rollback } from "./commands/rollback.ts";
+import { replay } from "./commands/replay.ts";
+import { notify } from "./commands/notify.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
 export const COMMANDS: Record<string, Command> = {
@@ -32,6 +37,11 @@ export const COMMANDS: Record<string, Command> = {
   publish,
   bundles,
   inspect,
+  approvals,
+  "kill-switch": killSwitch,
+  rollback,
+  replay,
+  notify,
 };
 
 function help(): string {

@@ -1,0 +1,76 @@
+import { UsageError, type Command } from "../command.ts";
+import { AuditLog } from "../../audit/log.ts";
+import { GovernanceState } from "../../governance/state.ts";
+import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkStoreExists, deploymentFrom, operator, span, subcommand } from "../governance.ts";
+
+const USAGE = `warden notify list|review [OPTIONS]
+
+The review queue: notify-category actions ran at once, and a human must review each within 24
+hours of it running.
+
+warden notify list [--all] [--json]
+  Actions waiting for review (with --all: reviewed ones too), oldest first, with their due time;
+  overdue ones are marked. Exit 0.
+
+warden notify review ACTION_ID --by USER [--comment TEXT]
+  Marks the action reviewed by USER (audited). Exit 1 if it is not in the queue or was already
+  reviewed. To undo the action instead, see warden rollback.
+
+${DEPLOYMENT_HELP}`;
+
+export const notify: Command = {
+  summary: "the 24-hour review queue of notify actions",
+  usage: USAGE,
+  options: { ...DEPLOYMENT_OPTIONS, all: { type: "boolean" }, json: { type: "boolean" }, by: { type: "string" }, comment: { type: "string" } },
+  async run(v, positionals) {
+    const [given, ...rest] = positionals;
+    const sub = subcommand("notify", v, given, { list: ["all", "json"], review: ["by", "comment"] });
+    if (sub === "list" && rest.length) throw new UsageError(`notify list: unexpected argument ${JSON.stringify(rest[0])}`);
+    if (sub === "review" && rest.length !== 1) throw new UsageError("notify review: give one ACTION_ID");
+    if (sub === "review" && v.by === undefined) throw new UsageError("notify review: --by USER is required: who reviewed");
+    const d = deploymentFrom(v, { needsRevision: false });
+    checkStoreExists(d.store);
+    const audit = await AuditLog.open(d.store);
+    try {
+      const state = await GovernanceState.open(audit.db);
+      const now = new Date();
+      if (sub === "list") {
+        const items = await state.notifyQueue({ pendingOnly: v.all !== true });
+        if (v.json) {
+          for (const i of items) console.log(JSON.stringify(i));
+          return 0;
+        }
+        if (items.length === 0) console.log(v.all ? "the review queue is empty" : "nothing waits for review");
+        for (const i of items) {
+          const due = Date.parse(i.due_at) - now.getTime();
+          const when = i.reviewed_at ? `reviewed by ${i.reviewed_by} at ${i.reviewed_at}` : due >= 0 ? `due in ${span(due)}` : `OVERDUE by ${span(-due)}`;
+          console.log([i.action_id, i.action.padEnd(22), `ran ${i.enqueued_at}`, when].join("  "));
+        }
+        return 0;
+      }
+      const by = operator(v, "user");
+      const action_id = rest[0]!;
+      const item = (await state.notifyQueue()).find((i) => i.action_id === action_id);
+      if (!item) {
+        console.error(`warden: notify review: action ${action_id} is not in the review queue`);
+        return 1;
+      }
+      if (!(await state.markReviewed(action_id, by.id, now))) {
+        console.error(`warden: notify review: action ${action_id} was already reviewed (by ${item.reviewed_by} at ${item.reviewed_at})`);
+        return 1;
+      }
+      // The review is a human decision about an executed action: it goes on the audit trail.
+      await audit.append({
+        type: "approval",
+        action_id,
+        actor: by,
+        details: { event: "notify_reviewed", action: item.action, due_at: item.due_at, ...(v.comment !== undefined ? { comment: v.comment as string } : {}) },
+      });
+      const late = now.getTime() > Date.parse(item.due_at);
+      console.log(`reviewed action ${action_id} (${item.action}) by ${by.id}${late ? `, ${span(now.getTime() - Date.parse(item.due_at))} after its due time` : ""}`);
+      return 0;
+    } finally {
+      await audit.close();
+    }
+  },
+};

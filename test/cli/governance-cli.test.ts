@@ -1,0 +1,141 @@
+// The governance commands as an operator runs them (node bin/warden.mjs in a working directory
+// holding .warden/deployment.json): approvals, kill-switch, rollback, replay. Few spawns: each
+// costs seconds.
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AuditLog } from "../../src/audit/index.ts";
+import { buildBundleBytes, openStore } from "../../src/bundle/index.ts";
+import { openGovernor, writeDeployment, type Deployment } from "../../src/governance/deployment.ts";
+import type { Handler, Outcome } from "../../src/governance/governor.ts";
+import { GovernanceState } from "../../src/governance/state.ts";
+import { FileStateStore } from "../../src/rollback/index.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+const cwd = mkdtempSync(join(tmpdir(), "warden-gov-cli-"));
+let deployment: Deployment;
+let approvalId: string;
+let discountId: string;
+
+function warden(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.WARDEN_STORE;
+  return new Promise((done) => {
+    execFile(process.execPath, [join(ROOT, "bin/warden.mjs"), ...args], { cwd, env }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const request = (action: string, parameters: Record<string, unknown>) => ({
+  agent: { id: "support-bot-1", role: "support-agent" },
+  initiator: { id: "customer-42", kind: "user" as const },
+  action,
+  parameters,
+  context: { attributes: { identity_verified: true }, input: "I was charged twice, please refund" },
+});
+
+beforeAll(async () => {
+  const { bytes } = await buildBundleBytes({ paths: [join(ROOT, "policy")] });
+  const revision = openStore(join(cwd, "bundles")).put(bytes).entry.revision;
+  deployment = {
+    store: join(cwd, ".warden", "warden.db"),
+    bundles: join(cwd, "bundles"),
+    revision,
+    state: join(cwd, ".warden", "state"),
+    mode: "enforce",
+  };
+  writeDeployment(deployment, join(cwd, ".warden", "deployment.json"));
+  const gov = await openGovernor(deployment);
+  const state = new FileStateStore(deployment.state);
+  await state.put("orders/A-1", { total: 120, discounts: [] });
+  const applyDiscount: Handler = async ({ parameters, state }) => {
+    const order = (await state.get("orders/A-1")) as { total: number; discounts: number[] };
+    await state.put("orders/A-1", { ...order, discounts: [...order.discounts, parameters.amount as number] });
+  };
+  const paused = (await gov.execute(request("refund.issue", { order: "A-2", amount: 750 }), async () => ({}))) as Extract<Outcome, { status: "paused" }>;
+  approvalId = paused.approval.approval_id;
+  discountId = (await gov.execute(request("discount.apply", { order: "A-1", amount: 20 }), applyDiscount, { resource: "orders/A-1" })).action_id;
+  await gov.dispose();
+});
+
+describe("warden governance commands", { timeout: 180_000 }, () => {
+  it("approvals: list and show give the context; the wrong role is refused with its reason; the routed role approves", async () => {
+    const [list, show, usage] = await Promise.all([warden("approvals", "list"), warden("approvals", "show", approvalId.slice(0, 8)), warden("approvals", "approve", approvalId)]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${approvalId}  pending +refund\\.issue 750 +support-lead \\(level 0\\) +due in 59m`, "m"));
+    expect(show.code).toBe(0);
+    for (const text of ["PENDING", '"amount":750', '"order":"A-2"', "customer-42 (user)", "I was charged twice", "amount 750 exceeds the approval threshold 500", "[support-lead] -> support-manager -> head-of-support -> expire", deployment.revision]) {
+      expect(show.stdout).toContain(text);
+    }
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--by USER is required");
+
+    const wrong = await warden("approvals", "approve", approvalId, "--by", "sam", "--role", "support-agent");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("refused: wrong_role: sam does not hold the role support-lead");
+    const right = await warden("approvals", "approve", approvalId, "--by", "lena", "--role", "support-lead", "--comment", "duplicate charge confirmed");
+    expect(right.stderr).toBe("");
+    expect(right.code).toBe(0);
+    expect(right.stdout).toContain("approved by lena (support-lead)");
+
+    const audit = await AuditLog.open(deployment.store);
+    const approval = await (await GovernanceState.open(audit.db)).getApproval(approvalId);
+    expect(approval).toMatchObject({ status: "approved", history: [{ event: "approve", by: { id: "lena" }, comment: "duplicate charge confirmed" }] });
+    await audit.close();
+  });
+
+  it("kill-switch on, status, off: audited, and the store holds the state", async () => {
+    const on = await warden("kill-switch", "on", "--by", "ops", "--reason", "incident 7");
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/kill switch: ON \(by ops at .*\): incident 7/);
+    const status = await warden("kill-switch", "status");
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/kill switch: ON \(by ops at .*\): incident 7/);
+    const off = await warden("kill-switch", "off", "--by", "ops");
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain("kill switch: off (by ops");
+
+    const audit = await AuditLog.open(deployment.store);
+    expect(await (await GovernanceState.open(audit.db)).killSwitch()).toMatchObject({ on: false, by: "ops" });
+    const records = [];
+    for await (const r of audit.list({ type: "kill_switch" })) records.push(r.details);
+    expect(records).toMatchObject([{ on: true, reason: "incident 7" }, { on: false }]);
+    await audit.close();
+  });
+
+  it("rollback restores the state; a second rollback conflicts, showing the difference", async () => {
+    const first = await warden("rollback", discountId, "--by", "ops");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`rolled back action ${discountId}`);
+    expect(await new FileStateStore(deployment.state).get("orders/A-1")).toEqual({ total: 120, discounts: [] });
+    const again = await warden("rollback", discountId);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("conflict: cannot roll back action");
+    expect(again.stderr).toMatch(/\/discounts\/0: 20 \(recorded\) -> absent \(now\)/);
+  });
+
+  it("replay: zero differences exit 0; a tampered decision exits 1 and is shown", async () => {
+    const ok = await warden("replay");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("replayed 2 decisions: 2 same, 0 different");
+    expect(ok.stderr).toContain("replaying: 2 decision(s)");
+
+    const audit = await AuditLog.open(deployment.store);
+    let forged;
+    for await (const r of audit.list({ type: "decision", limit: 1 })) {
+      const { seq: _s, id: _i, time: _t, prev_hash: _p, hash: _h, ...entry } = r;
+      forged = { ...entry, action_id: "forged", decision: { ...entry.decision!, result: { ...(entry.decision!.result as object), category: "auto", allow: true } } };
+    }
+    const appended = await audit.append(forged!);
+    await audit.close();
+    const bad = await warden("replay", "--json");
+    expect(bad.code).toBe(1);
+    const report = JSON.parse(bad.stdout);
+    expect(report).toMatchObject({ checked: 3, same: 2, missing_revisions: [] });
+    expect(report.differences).toEqual([expect.objectContaining({ seq: appended.seq, action_id: "forged", diff: expect.arrayContaining([{ path: "/category", recorded: "auto", replayed: "approve" }]) })]);
+  });
+});
