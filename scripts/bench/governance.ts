@@ -1,0 +1,62 @@
+// Governed actions per second, end to end (issue 5): validate the request, evaluate the policy,
+// append the decision, the intent and the outcome to the audit trail (each append a durable
+// SQLite commit), run a trivial handler. Also the decision alone (propose: one durable append).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBundleBytes } from "../../src/bundle/index.ts";
+import { Evaluator } from "../../src/evaluator/evaluator.ts";
+import { AuditLog } from "../../src/audit/log.ts";
+import { MemoryStateStore } from "../../src/rollback/index.ts";
+import { Governor } from "../../src/governance/governor.ts";
+
+export interface GovernanceBench {
+  actions_per_sec: number;
+  action_p50_ms: number;
+  action_p99_ms: number;
+  proposals_per_sec: number;
+  actions: number;
+}
+
+const request = {
+  agent: { id: "support-bot-1", role: "support-agent" },
+  initiator: { id: "customer-c77", kind: "user" as const },
+  action: "order.lookup",
+  parameters: { order: "A-1001" },
+  context: { channel: "chat", attributes: { identity_verified: true } },
+};
+
+export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
+  const dir = mkdtempSync(join(tmpdir(), "warden-bench-gov-"));
+  const audit = await AuditLog.open(join(dir, "warden.db"));
+  try {
+    const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true, inputSchema: "action-request" });
+    const gov = await Governor.open({ evaluator, audit, state: new MemoryStateStore() });
+    const handler = async () => ({ output: { ok: true } });
+    for (let i = 0; i < 20; i++) await gov.execute(request, handler); // warm up
+    const samples: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) {
+      const t = performance.now();
+      const out = await gov.execute(request, handler);
+      if (out.status !== "executed") throw new Error(`benchmark action was ${out.status}`);
+      samples.push(performance.now() - t);
+    }
+    let proposals = 0;
+    const pEnd = performance.now() + seconds * 1000;
+    const pStart = performance.now();
+    while (performance.now() < pEnd) {
+      await gov.propose(request);
+      proposals++;
+    }
+    const proposals_per_sec = proposals / ((performance.now() - pStart) / 1000);
+    gov.close();
+    const total = samples.reduce((a, b) => a + b, 0);
+    samples.sort((a, b) => a - b);
+    const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]!;
+    return { actions_per_sec: samples.length / (total / 1000), action_p50_ms: pct(0.5), action_p99_ms: pct(0.99), proposals_per_sec, actions: samples.length };
+  } finally {
+    await audit.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
