@@ -115,7 +115,7 @@ export class Governor {
     await this.opts.audit.append({
       type: "decision",
       action_id,
-      actor: { id: request.agent.id, kind: "agent", roles: [request.agent.role] },
+      actor: agentOf(request),
       initiator: request.initiator,
       request,
       request_hash,
@@ -271,7 +271,7 @@ export class Governor {
       request: p.request,
       revision: p.decision.revision,
       route,
-      requested_by: { id: p.request.agent.id, kind: "agent", roles: [p.request.agent.role] },
+      requested_by: agentOf(p.request),
       now: this.now(),
     });
     await this.store.putApproval(approval);
@@ -300,7 +300,7 @@ export class Governor {
     await this.opts.audit.append({
       type: "intent",
       action_id,
-      actor: { id: request.agent.id, kind: "agent", roles: [request.agent.role] },
+      actor: agentOf(request),
       initiator: request.initiator,
       request,
       request_hash: hashJSON(request),
@@ -358,6 +358,11 @@ export class Governor {
     this.watcher = setInterval(() => void this.syncKillSwitch().catch(() => {}), this.opts.killSwitchPollMs ?? 50);
     this.watcher.unref();
   }
+}
+
+/** The agent that proposes a request, as the principal audit records and approvals name. */
+function agentOf(request: ActionRequest): Principal {
+  return { id: request.agent.id, kind: "agent", roles: [request.agent.role] };
 }
 
 function abortError(message: string): Error {
