@@ -1,13 +1,23 @@
 // `npm run bench [-- --json]`: the project's benchmarks, peers side by side in one process.
+//   compile   Rego to plan IR (a generated 10k-line policy), and authz.rego to a wasm module
+//   authz     decisions per second on scripts/bench/authz.rego: the hand-written TypeScript
+//             function, the IR interpreter, the module through the stock opa-wasm SDK, and
+//             @cedar-policy/cedar-wasm on the same policy written in Cedar (authz.cedar)
+//   memory    one million SDK evaluations in one loaded policy: the module's memory after the
+//             first thousand and at the end
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { planSources } from "../src/pipeline.ts";
 import { Interpreter } from "../src/interpreter/interpreter.ts";
+import { compileWasm } from "../src/wasm/compile.ts";
 import { fromJSON } from "../src/values/value.ts";
 import { measure, timeOnce, type Measurement } from "./bench/measure.ts";
 import { generatePolicy } from "./bench/generate.ts";
 import { allowByHand, authzData, authzRequests } from "./bench/authz.ts";
+import { cedarRequests } from "./bench/cedar.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -22,42 +32,105 @@ planSources([{ file: "generated.rego", text: big }], ["generated"]); // warm up 
 const compileMs = Math.min(...[0, 1, 2].map(() => timeOnce(() => planSources([{ file: "generated.rego", text: big }], ["generated"]))));
 log(`compile: ${bigLines} lines of Rego to plan IR in ${compileMs.toFixed(0)} ms (best of 3)`);
 
-// --- evaluation -------------------------------------------------------------------------------
 const authz = readFileSync(join(here, "bench/authz.rego"), "utf8");
+const authzSources = [{ file: "authz.rego", text: authz }];
+const toWasm = () => compileWasm(planSources(authzSources, ["authz/allow"]));
+await toWasm(); // warm up (the runtime, binaryen's code)
+const wasmTimes: number[] = [];
+let module = await toWasm();
+for (let i = 0; i < 3; i++) {
+  const t = performance.now();
+  module = await toWasm();
+  wasmTimes.push(performance.now() - t);
+}
+const wasmCompileMs = Math.min(...wasmTimes);
+const moduleBytes = module.wasm.byteLength;
+log(`compile: authz.rego to WebAssembly (parse, compile, plan, generate, optimise) in ${wasmCompileMs.toFixed(0)} ms (best of 3)`);
+log(`module:  ${moduleBytes} bytes (runtime included); host built-ins: ${Object.keys(module.builtins).length}`);
+
+// --- evaluation -------------------------------------------------------------------------------
 const data = authzData();
 const requests = authzRequests();
-const plan = planSources([{ file: "authz.rego", text: authz }], ["authz/allow"]);
+const plan = planSources(authzSources, ["authz/allow"]);
 const interpreter = new Interpreter(plan);
 const dataValue = fromJSON(data);
 const inputs = requests.map(fromJSON);
 
-// Both engines must decide the same before their speed means anything.
+const policy = await loadPolicy(module.wasm); // no custom built-ins: authz.rego's are all native
+policy.setData(data);
+
+const cedarPolicies = readFileSync(join(here, "bench/authz.cedar"), "utf8");
+const parsed = cedar.preparsePolicySet("authz", { staticPolicies: cedarPolicies });
+if (parsed.type !== "success") throw new Error(`authz.cedar: ${JSON.stringify(parsed.errors)}`);
+const cedarCalls = cedarRequests(data, requests).map((r) => ({ ...r, preparsedPolicySetId: "authz" }));
+const cedarAllow = (i: number): boolean => {
+  const answer = cedar.statefulIsAuthorized(cedarCalls[i]!);
+  if (answer.type !== "success") throw new Error(`cedar: ${JSON.stringify(answer.errors)}`);
+  return answer.response.decision === "allow";
+};
+
+// Every engine must decide the same before their speed means anything.
 for (const [i, r] of requests.entries()) {
-  const got = interpreter.eval("authz/allow", { input: inputs[i], data: dataValue });
   const want = allowByHand(data, r);
-  const value = (got[0] as { get(k: string): unknown } | undefined)?.get("result");
-  if (value !== want) throw new Error(`engines disagree on request ${i}: IR ${String(value)}, by hand ${want}`);
+  const ir = (interpreter.eval("authz/allow", { input: inputs[i], data: dataValue })[0] as { get(k: string): unknown } | undefined)?.get("result");
+  const wasm = (policy.evaluate(r, "authz/allow") as { result: unknown }[])[0]?.result;
+  const ced = cedarAllow(i);
+  if (ir !== want || wasm !== want || ced !== want) {
+    throw new Error(`engines disagree on request ${i}: by hand ${want}, IR ${String(ir)}, wasm ${String(wasm)}, Cedar ${ced}`);
+  }
 }
+const allowed = requests.filter((r) => allowByHand(data, r)).length;
 
 let n = 0;
 const results: Measurement[] = [
   measure("hand-written TypeScript", () => allowByHand(data, requests[n++ % requests.length]!)),
   measure("IR interpreter", () => interpreter.eval("authz/allow", { input: inputs[n++ % inputs.length], data: dataValue })),
+  measure("wasm (stock opa-wasm SDK)", () => policy.evaluate(requests[n++ % requests.length], "authz/allow")),
+  measure("cedar-wasm", () => cedarAllow(n++ % cedarCalls.length)),
 ];
 const base = results[0]!.opsPerSec;
-log("\nauthz/allow decisions (200 users, 64 requests round-robin):");
-log("engine                      decisions/s    p50 µs    p99 µs   vs hand-written");
+const wasmRate = results[2]!.opsPerSec;
+log(`\nauthz/allow decisions (200 users, ${requests.length} requests round-robin, ${allowed} allowed):`);
+log("engine                      decisions/s    p50 µs    p99 µs   vs hand-written   vs wasm");
 for (const r of results) {
   log(
-    `${r.name.padEnd(26)} ${r.opsPerSec.toFixed(0).padStart(12)} ${r.p50us.toFixed(2).padStart(9)} ${r.p99us.toFixed(2).padStart(9)}   ${(r.opsPerSec / base).toFixed(3)}x`,
+    `${r.name.padEnd(26)} ${r.opsPerSec.toFixed(0).padStart(12)} ${r.p50us.toFixed(2).padStart(9)} ${r.p99us.toFixed(2).padStart(9)}   ${(r.opsPerSec / base).toFixed(3).padStart(14)}x ${(r.opsPerSec / wasmRate).toFixed(2).padStart(8)}x`,
   );
 }
+
+// --- memory -----------------------------------------------------------------------------------
+// The SDK resets the heap pointer before each evaluation, so after warming up the module's
+// memory must not grow, however many evaluations follow.
+const EVALUATIONS = 1_000_000;
+const WARM = 1_000;
+const mem = await loadPolicy(module.wasm);
+mem.setData(data);
+const initialBytes = mem.mem.buffer.byteLength;
+for (let i = 0; i < WARM; i++) mem.evaluate(requests[i % requests.length], "authz/allow");
+const afterWarmBytes = mem.mem.buffer.byteLength;
+const memStart = performance.now();
+for (let i = WARM; i < EVALUATIONS; i++) mem.evaluate(requests[i % requests.length], "authz/allow");
+const memSeconds = (performance.now() - memStart) / 1000;
+const finalBytes = mem.mem.buffer.byteLength;
+log(
+  `\nmemory: ${EVALUATIONS.toLocaleString("en")} evaluations in one loaded policy: ${initialBytes} bytes at load, ` +
+    `${afterWarmBytes} after the first ${WARM.toLocaleString("en")}, ${finalBytes} at the end ` +
+    `(growth after warm-up: ${finalBytes - afterWarmBytes} bytes; ${memSeconds.toFixed(1)} s)`,
+);
+if (finalBytes !== afterWarmBytes) process.exitCode = 1;
 
 if (json) {
   console.log(
     JSON.stringify({
-      compile: { lines: bigLines, ms: Math.round(compileMs) },
-      authz: Object.fromEntries(results.map((r) => [r.name, { ops_per_sec: Math.round(r.opsPerSec), p50_us: r.p50us, p99_us: r.p99us, ratio: r.opsPerSec / base }])),
+      compile: { lines: bigLines, ms: Math.round(compileMs), wasm_ms: Math.round(wasmCompileMs) },
+      module: { bytes: moduleBytes, host_builtins: Object.keys(module.builtins).length },
+      authz: Object.fromEntries(
+        results.map((r) => [
+          r.name,
+          { ops_per_sec: Math.round(r.opsPerSec), p50_us: r.p50us, p99_us: r.p99us, ratio: r.opsPerSec / base, vs_wasm: r.opsPerSec / wasmRate },
+        ]),
+      ),
+      memory: { evaluations: EVALUATIONS, initial_bytes: initialBytes, after_first_1000_bytes: afterWarmBytes, final_bytes: finalBytes, growth_bytes: finalBytes - afterWarmBytes },
     }),
   );
 }

@@ -8,6 +8,7 @@ import { WardenHost } from "../wasm/host.ts";
 import { fromJSON, ObjectValue, SetValue, toJSON, toText, type Value } from "../values/value.ts";
 import { inputOf, planRequest } from "./request.ts";
 import { RegoError, type ErrorCode } from "../errors.ts";
+import type { BuiltinContext } from "../builtins/builtin.ts";
 
 export const wasmEngine: Engine = {
   name: "wasm",
@@ -15,8 +16,11 @@ export const wasmEngine: Engine = {
     // Strict built-in errors need the shared library's messages: every built-in is then served
     // by the host, which throws instead of answering undefined.
     const strict = req.strictBuiltinErrors ?? false;
-    const module = await compileWasm(planRequest(req), { optimize: false, hostBuiltinsOnly: strict });
-    const host = new WardenHost(Object.keys(module.builtins), { strict, callSites: module.callSites });
+    const module = await compileWasm(planRequest(req), { optimize: false, hostBuiltinsOnly: strict, prefixHostNames: true });
+    // One context for the evaluation: built-ins such as rand.intn and uuid.rfc4122 answer the same
+    // within a query.
+    const context: BuiltinContext = { nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map() };
+    const host = new WardenHost(Object.keys(module.builtins), { strict, callSites: module.callSites, context: () => context });
     const loaded = await loadPolicy(module.wasm, undefined, host.builtins);
     host.attach(loaded);
     loaded.setData((req.data ?? {}) as object);

@@ -17,7 +17,7 @@ import binaryen from "binaryen";
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from "../ir/ir.ts";
 import type { Location } from "../syntax/ast.ts";
 import { formatError } from "../errors.ts";
-import { DISPATCH, HOST_CALL_EXPORT, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
+import { DISPATCH, HOST_CALL_EXPORT, HOST_NAME_PREFIX, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
 
 const i32 = binaryen.i32;
 
@@ -49,13 +49,19 @@ export interface GenerateOptions {
   optimize?: boolean;
   /** Serve every built-in from the host, even those the runtime has (used for strict errors). */
   hostBuiltinsOnly?: boolean;
+  /**
+   * Declares host built-ins in `builtins()` under HOST_NAME_PREFIX + name. The stock SDK prefers
+   * its own implementation of a few built-ins (sprintf, regex.split, json.is_valid, yaml.*) to a
+   * custom one of the same name; under the prefix the host's (Warden's library) serves them.
+   */
+  prefixHostNames?: boolean;
 }
 
 export interface GeneratedModule {
   wasm: Uint8Array;
   /** Entrypoint name -> id, as `entrypoints()` reports. */
   entrypoints: Record<string, number>;
-  /** Host-served built-in name -> id, as `builtins()` reports. */
+  /** Host-served built-in name -> id, as `builtins()` reports (see prefixHostNames). */
   builtins: Record<string, number>;
   /** Location of a host built-in call, by the id passed as its context argument. */
   callSites: Location[];
@@ -163,7 +169,8 @@ class Generator {
     phase("plans", () => this.policy.plans.forEach((p, i) => this.plan(p, i)));
     phase("dispatcher", () => this.dispatcher());
     const entrypoints = Object.fromEntries(this.policy.plans.map((p, i) => [p.name, i]));
-    const builtins = Object.fromEntries(this.hostBuiltins);
+    const prefix = this.opts.prefixHostNames ? HOST_NAME_PREFIX : "";
+    const builtins = Object.fromEntries([...this.hostBuiltins].map(([name, id]) => [prefix + name, id]));
     phase("exports of entrypoints and builtins", () => {
       this.jsonExport("entrypoints", entrypoints);
       this.jsonExport("builtins", builtins);

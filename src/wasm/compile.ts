@@ -21,8 +21,13 @@ async function runtimeHeapBase(runtime: Uint8Array): Promise<number> {
   return base;
 }
 
+let runtimeBytes: Promise<Uint8Array> | undefined;
+
 /** Compiles plan IR to a module that follows OPA's WebAssembly ABI. */
 export async function compileWasm(policy: Policy, opts: GenerateOptions = {}): Promise<GeneratedModule> {
-  const runtime = await runtimeWasm();
+  // Once per process: checking the build against the runtime's sources costs more than many a
+  // small policy's code generation.
+  runtimeBytes ??= runtimeWasm();
+  const runtime = await runtimeBytes;
   return generateModule(policy, runtime, await runtimeHeapBase(runtime), opts);
 }

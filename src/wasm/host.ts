@@ -14,7 +14,7 @@ import { fromJSON, toJSON, toText, type Value } from "../values/value.ts";
 import { parseTerm } from "../syntax/parser.ts";
 import { constantValue, isConstant } from "../compiler/terms.ts";
 import type { Location } from "../syntax/ast.ts";
-import { HOST_CALL_EXPORT } from "./runtime-api.ts";
+import { HOST_CALL_EXPORT, HOST_NAME_PREFIX } from "./runtime-api.ts";
 
 type HostFunction = (...args: unknown[]) => unknown;
 
@@ -54,10 +54,11 @@ export class WardenHost {
     names: string[],
     private readonly opts: HostOptions = {},
   ) {
-    for (const name of names) {
+    for (const declared of names) {
+      const name = declared.startsWith(HOST_NAME_PREFIX) ? declared.slice(HOST_NAME_PREFIX.length) : declared;
       const def = lookupBuiltin(name);
       if (!def) continue;
-      this.builtins[name] = (...json: unknown[]) => {
+      this.builtins[declared] = (...json: unknown[]) => {
         const call = this.currentCall(json.length);
         const args = call ? call.args : json.map(fromJSON);
         const ctx: BuiltinContext = this.opts.context?.() ?? { nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map() };
@@ -97,12 +98,14 @@ export class WardenHost {
     const x = this.exports;
     if (!x || !this.memory) return undefined;
     const record = x.warden_host_call();
-    const view = new DataView(this.memory.buffer);
-    if (view.getInt32(record + 4, true) !== argc) return undefined;
+    // A fresh view per read: dumping a value may grow the memory, which detaches the old buffer.
+    const u32 = (at: number) => new DataView(this.memory!.buffer).getUint32(at, true);
+    if (u32(record + 4) !== argc) return undefined;
+    const site = u32(record);
     const args: Value[] = [];
-    for (let i = 0; i < argc; i++) args.push(this.readValue(view.getUint32(record + 8 + 4 * i, true)));
+    for (let i = 0; i < argc; i++) args.push(this.readValue(u32(record + 8 + 4 * i)));
     return {
-      site: view.getInt32(record, true),
+      site,
       args,
       store: (v) => {
         const bytes = new TextEncoder().encode(toText(v));

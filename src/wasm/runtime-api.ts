@@ -95,6 +95,9 @@ export const DISPATCH = { module: "warden", base: "dispatch", params: 3 } as con
  */
 export const HOST_CALL_EXPORT = "warden_host_call";
 
+/** Prefix of host built-in names that only Warden's host serves (GenerateOptions.prefixHostNames). */
+export const HOST_NAME_PREFIX = "warden:";
+
 /** ABI version this backend implements. */
 export const ABI_VERSION = 1;
 export const ABI_MINOR_VERSION = 3;
