@@ -3,7 +3,7 @@
 // caller, delete everything on stop. When the postgres binaries are missing, tests skip with the
 // reason. WARDEN_TEST_PG_URL (e.g. from scripts/pg-test-server.sh) points at a server to use
 // instead of starting one. initdb refuses to run as root: as root it runs as the postgres user.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -71,16 +71,19 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const owner = asRoot ? userId("postgres") : undefined;
   if (asRoot && !owner) throw new Error(postgresUnavailable());
   if (owner) chownSync(dir, owner.uid, owner.gid);
-  const run = (cmd: string, args: string[]) => {
-    const [file, argv] = owner ? ["runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]] : [join(bin, cmd), args];
-    execFileSync(file as string, argv as string[], { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
-  };
+  // Asynchronously: initdb takes seconds, and a test worker whose event loop is blocked that
+  // long loses its connection to vitest.
+  const run = (cmd: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const [file, argv] = owner ? ["runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]] : [join(bin, cmd), args];
+      execFile(file as string, argv as string[], { cwd: dir }, (err, _stdout, stderr) => (err ? reject(Object.assign(err, { stderr })) : resolve()));
+    });
   const data = join(dir, "data");
   try {
-    run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+    await run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
+    throw new Error(`initdb failed: ${String((e as { stderr?: string }).stderr || e)}`);
   }
   let port = 0;
   for (let attempt = 0; ; attempt++) {
@@ -88,19 +91,19 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     try {
       // A throwaway server: no fsync (the tests are about locking and chains, not power loss).
       const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`;
-      run("pg_ctl", ["-D", data, "-o", opts, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
+      await run("pg_ctl", ["-D", data, "-o", opts, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
       break;
     } catch (e) {
       if (attempt >= 2) {
         rmSync(dir, { recursive: true, force: true });
-        throw new Error(`pg_ctl start failed: ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
+        throw new Error(`pg_ctl start failed: ${String((e as { stderr?: string }).stderr || e)}`);
       }
     }
   }
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return handle(url, async () => {
     try {
-      run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      await run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

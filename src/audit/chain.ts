@@ -116,7 +116,7 @@ export class ChainWalker {
     if (sha256(row.body) !== row.hash) {
       return { seq: at, id: row.id, reason: "hash_mismatch", message: `record ${at} (id ${row.id}) does not hash to its stored hash: the record or its hash was altered` };
     }
-    if ("hash" in rec || canonicalJSON(rec) !== row.body) {
+    if ("hash" in rec || !isCanonical(rec, row.body)) {
       return { seq: at, id: row.id, reason: "not_canonical", message: `record ${at} (id ${row.id}) is not in canonical form: it was not written by the audit log` };
     }
     if (rec.seq !== at || rec.prev_hash !== this.prev.hash) {
@@ -164,6 +164,32 @@ export class ChainWalker {
     this.count++;
     return undefined;
   }
+}
+
+/**
+ * Whether `text` (which parsed to `value`) is exactly canonicalJSON(value). Fast path: the native
+ * JSON.stringify gives back the same bytes and every object's keys are in sorted order. Slow
+ * path, when that fails (objects with integer-like keys, which JS orders numerically): compare
+ * with canonicalJSON itself.
+ */
+export function isCanonical(value: unknown, text: string): boolean {
+  if (JSON.stringify(value) === text && keysSorted(value)) return true;
+  return canonicalJSON(value) === text;
+}
+
+function keysSorted(v: unknown): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!keysSorted(x)) return false;
+    return true;
+  }
+  let prev: string | undefined;
+  for (const k in v as Record<string, unknown>) {
+    if (prev !== undefined && !(prev < k)) return false;
+    prev = k;
+    if (!keysSorted((v as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 /** Parses `HASH` or `SEQ:HASH` (as `warden audit verify` prints the head). */

@@ -205,8 +205,8 @@ function openSQLite(path: string, options: OpenOptions): Db {
 
 // --- PostgreSQL -------------------------------------------------------------------------------
 
+/** PostgreSQL's type oid for int8 (BIGINT, and what COUNT(*) returns). */
 const INT8 = 20;
-const NUMERIC_COUNT = new Set([INT8]);
 
 function parseInt8(v: string): number {
   const n = Number(v);
@@ -221,7 +221,7 @@ function pgValue(v: unknown): unknown {
 function openPostgres(url: string, options: OpenOptions): Db {
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
-      NUMERIC_COUNT.has(oid) && format !== "binary" ? parseInt8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+      oid === INT8 && format !== "binary" ? parseInt8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 4, types });
   // An idle client losing its server must not crash the process; the next query reports it.
