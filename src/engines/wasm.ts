@@ -4,7 +4,7 @@
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { Bindings, Engine, QueryRequest } from "../engine.ts";
 import { compileWasm } from "../wasm/compile.ts";
-import { WardenHost } from "../wasm/host.ts";
+import { cString, WardenHost } from "../wasm/host.ts";
 import { fromJSON, ObjectValue, SetValue, toJSON, toText, type Value } from "../values/value.ts";
 import { inputOf, planRequest } from "./request.ts";
 import { RegoError, type ErrorCode } from "../errors.ts";
@@ -88,11 +88,7 @@ function evaluateRegoInput(loaded: LoadedPolicy, input: Value, entrypoint: strin
   x.opa_eval_ctx_set_data(ctx, loaded.dataAddr);
   x.opa_eval_ctx_set_entrypoint(ctx, id);
   x.eval(ctx);
-  const text = x.opa_json_dump(x.opa_eval_ctx_get_result(ctx));
-  const mem = new Uint8Array(loaded.mem.buffer);
-  let end = text;
-  while (mem[end] !== 0) end++;
-  return JSON.parse(new TextDecoder().decode(mem.subarray(text, end)));
+  return JSON.parse(cString(loaded.mem, x.opa_json_dump(x.opa_eval_ctx_get_result(ctx))));
 }
 
 /**

@@ -128,7 +128,8 @@ export class WardenHost {
   }
 }
 
-function cString(memory: WebAssembly.Memory, at: number): string {
+/** The NUL-terminated UTF-8 text at `at` in the module's memory. */
+export function cString(memory: WebAssembly.Memory, at: number): string {
   const bytes = new Uint8Array(memory.buffer);
   let end = at;
   while (bytes[end] !== 0) end++;
