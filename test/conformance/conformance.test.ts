@@ -1,5 +1,6 @@
-// The IR engine against OPA's conformance cases: every case in the baseline must still pass.
-// Grow the baseline with `npm run conformance -- --update-baseline`.
+// The engines against OPA's conformance cases and Warden's own: every case in an engine's baseline
+// must still pass. Grow a baseline with
+// `npm run conformance -- --engine <ir|wasm> --update-baseline ../shared/conformance test/rego-cases`.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -37,4 +38,26 @@ describe("Warden's own Rego cases on the IR engine", () => {
     const lost = regressions(baseline, reports).map((r) => `${r.id}: ${r.reason ?? r.status}`);
     expect(lost).toEqual([]);
   }, 600_000);
+});
+
+// The WebAssembly engine (modules through the stock SDK) on the same cases: each case costs a
+// module generation with binaryen, so this is the slowest suite; it runs in its own child process
+// alongside the IR suites.
+describe("conformance of the wasm engine", () => {
+  const baseline = readBaseline(baselineFile("wasm"));
+  const root = fileURLToPath(new URL("../rego-cases", import.meta.url));
+
+  it("baselines every case the IR engine passes", () => {
+    const missing = [...readBaseline(baselineFile("ir"))].filter((id) => !baseline.has(id));
+    expect(missing).toEqual([]);
+  });
+
+  it(`still passes the ${baseline.size} baselined case(s)`, async () => {
+    const paths = existsSync(DEFAULT_ROOT) ? [DEFAULT_ROOT, root] : [root];
+    const cases = loadCases(paths, DEFAULT_ROOT).filter((c) => baseline.has(c.id));
+    expect(cases.length).toBeGreaterThan(0);
+    const reports = await runIsolated(engineRef("wasm"), cases);
+    const lost = regressions(baseline, reports).map((r) => `${r.id}: ${r.reason ?? r.status}`);
+    expect(lost).toEqual([]);
+  }, 900_000);
 });
