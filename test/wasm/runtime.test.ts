@@ -77,8 +77,8 @@ describe("Rego value text", () => {
     expect(rt.dumpValue(rt.value(text))).toBe(expected);
   });
 
-  it("writes sets as arrays and non-string keys as their text in JSON", () => {
-    expect(rt.dumpJSON(rt.value(`{"s": {2, 1}, 1: {[1, "a"]: true}}`))).toBe(`{"1":{"[1, \\"a\\"]":true},"s":[1,2]}`);
+  it("writes sets as arrays and non-string keys as their JSON text in JSON", () => {
+    expect(rt.dumpJSON(rt.value(`{"s": {2, 1}, 1: {[1, "a"]: true}}`))).toBe(`{"1":{"[1,\\"a\\"]":true},"s":[1,2]}`);
   });
 });
 
