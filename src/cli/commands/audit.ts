@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { UsageError, type Command } from "../command.ts";
 // The store (better-sqlite3, pg, ajv) loads when an audit command runs, not with every command.
@@ -121,10 +120,20 @@ async function verify(log: AuditLog, v: Record<string, unknown>): Promise<number
 
 async function verifyFile(file: string, v: Record<string, unknown>): Promise<number> {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
   const { verifyJSONL } = await import("../../audit/log.ts");
-  const result = await verifyJSONL(lines, { expectHead: v["expect-head"] as string | undefined });
+  const result = await verifyJSONL(linesOf(file), { expectHead: v["expect-head"] as string | undefined });
   return printVerify(result, v, file);
+}
+
+/** The file's lines, read in chunks. (readline's iterator, left early, can leave the process hanging.) */
+async function* linesOf(file: string): AsyncGenerator<string> {
+  let rest = "";
+  for await (const chunk of createReadStream(file, { encoding: "utf8" })) {
+    const parts = (rest + (chunk as string)).split("\n");
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  if (rest !== "") yield rest;
 }
 
 function printVerify(result: VerifyResult, v: Record<string, unknown>, where: string): number {
