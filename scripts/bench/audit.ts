@@ -2,14 +2,14 @@
 // disk before append() resolves: SQLite WAL with synchronous=FULL) and chain verification speed.
 // Records are the size of a real decision record (request, context, decision, reasoning).
 //
-//   import { benchAudit } from "../bench/audit.ts";
+//   import { benchAudit } from "./bench/audit.ts";
 //   const r = await benchAudit();   // { append_per_sec, verify_per_sec, ... }
 //
-// Run alone: node --import tsx bench/audit.ts [--json] [--store URL]
+// Run alone: node --import tsx scripts/bench/audit.ts [--json] [--store URL]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditLog, type AuditEntry } from "../src/audit/log.ts";
+import { AuditLog, type AuditEntry } from "../../src/audit/log.ts";
 
 export interface AuditBenchOptions {
   /** Store to measure (default: a new SQLite file in a temporary directory, deleted after). */

@@ -1,6 +1,6 @@
 // The audit benchmark runs and returns its figures (tiny sizes: this checks it works, not speed).
 import { expect, it } from "vitest";
-import { benchAudit } from "../../bench/audit.ts";
+import { benchAudit } from "../../scripts/bench/audit.ts";
 
 it("benchAudit returns append and verify figures", async () => {
   const r = await benchAudit({ appends: 20, verifyRecords: 1200 });
