@@ -5,6 +5,10 @@
 //             @cedar-policy/cedar-wasm on the same policy written in Cedar (authz.cedar)
 //   memory    one million SDK evaluations in one loaded policy: the module's memory after the
 //             first thousand and at the end
+//   evaluator the governance policy through the stock SDK, then the evaluator (stamped, recorded),
+//             then with schema validation of each request: what each layer costs
+//   governed  actions end to end (decision + intent + outcome, durable audit appends), proposals
+//   audit     durable appends per second and chain verification (records per second)
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -18,6 +22,9 @@ import { measure, timeOnce, type Measurement } from "./bench/measure.ts";
 import { generatePolicy } from "./bench/generate.ts";
 import { allowByHand, authzData, authzRequests } from "./bench/authz.ts";
 import { cedarRequests } from "./bench/cedar.ts";
+import { benchEvaluator } from "./bench/evaluator.ts";
+import { benchGovernance } from "./bench/governance.ts";
+import { benchAudit } from "./bench/audit.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -119,9 +126,30 @@ log(
 );
 if (finalBytes !== afterWarmBytes) process.exitCode = 1;
 
+// --- evaluator layers, governed actions, audit trail ---------------------------------------------
+const ev = await benchEvaluator();
+log(`\ngovernance/decision through the evaluator (signature verified once at load: ${ev.verify_ms.toFixed(1)} ms):`);
+log("layer                           decisions/s    p50 µs    p99 µs   vs raw SDK");
+for (const r of [ev.raw_sdk, ev.evaluator, ev.evaluator_validated]) {
+  log(`${r.name.padEnd(30)} ${r.opsPerSec.toFixed(0).padStart(12)} ${r.p50us.toFixed(2).padStart(9)} ${r.p99us.toFixed(2).padStart(9)}   ${(r.opsPerSec / ev.raw_sdk.opsPerSec).toFixed(2).padStart(9)}x`);
+}
+const gov = await benchGovernance();
+log(
+  `\ngoverned actions end to end (SQLite, every audit append durable): ${gov.actions_per_sec.toFixed(0)} actions/s ` +
+    `(p50 ${gov.action_p50_ms.toFixed(2)} ms, p99 ${gov.action_p99_ms.toFixed(2)} ms; 3 appends each); decisions alone ${gov.proposals_per_sec.toFixed(0)}/s`,
+);
+const audit = await benchAudit();
+log(
+  `audit trail: ${audit.append_per_sec.toFixed(0)} durable appends/s (${audit.append_batched_per_sec.toFixed(0)}/s batched), ` +
+    `verify ${audit.verify_per_sec.toFixed(0)} records/s over ${audit.verify_records} records`,
+);
+
 if (json) {
   console.log(
     JSON.stringify({
+      evaluator: { verify_ms: ev.verify_ms, raw_sdk: ev.raw_sdk, evaluator: ev.evaluator, evaluator_validated: ev.evaluator_validated },
+      governed: gov,
+      audit,
       compile: { lines: bigLines, ms: Math.round(compileMs), wasm_ms: Math.round(wasmCompileMs) },
       module: { bytes: moduleBytes, host_builtins: Object.keys(module.builtins).length },
       authz: Object.fromEntries(
