@@ -21,6 +21,7 @@ import { killSwitch } from "./commands/kill-switch.ts";
 import { rollback } from "./commands/rollback.ts";
 import { replay } from "./commands/replay.ts";
 import { notify } from "./commands/notify.ts";
+import { review } from "./commands/review.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
 export const COMMANDS: Record<string, Command> = {
@@ -42,6 +43,7 @@ export const COMMANDS: Record<string, Command> = {
   rollback,
   replay,
   notify,
+  review,
 };
 
 function help(): string {
