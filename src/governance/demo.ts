@@ -53,6 +53,9 @@ function request(action: string, parameters: Record<string, unknown>): ActionReq
   };
 }
 
+/** When the slow handler saw the kill switch's abort signal (for the halt latency). */
+let abortSeenAt = Number.NaN;
+
 /** Handlers of the agent's tools: they read and write order documents in the state store. */
 const handlers: Record<string, Handler> = {
   "order.lookup": async ({ parameters, state }) => ({ output: { order: (await state.get(`orders/${String(parameters.order)}`)) as Record<string, unknown> } }),
@@ -73,7 +76,7 @@ const handlers: Record<string, Handler> = {
     for (let step = 0; step < 50; step++) {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, 100);
-        signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+        signal.addEventListener("abort", () => (clearTimeout(t), (abortSeenAt = performance.now()), reject(signal.reason)), { once: true });
       });
     }
     const key = `orders/${String(parameters.order)}`;
@@ -170,9 +173,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     const thrown = performance.now();
     const { aborted } = await gov.setKillSwitch(true, OPS, "agent misbehaving in production");
     const halted = await running;
-    const haltMs = performance.now() - thrown;
+    const haltMs = abortSeenAt - thrown;
+    const settledMs = performance.now() - thrown;
     outcomes["update an address (kill switch)"] = halted.status;
-    say(`Kill switch thrown by ops-oncall while the agent was updating an address: ${aborted} running action ${halted.status} in ${haltMs.toFixed(1)} ms.`);
+    say(
+      `Kill switch thrown by ops-oncall while the agent was updating an address: ${aborted} running action ${halted.status}; ` +
+        `the handler saw the abort ${haltMs.toFixed(1)} ms after the switch, its outcome was audited at ${settledMs.toFixed(1)} ms.`,
+    );
     const refused = await act("look up order A-1001 with the kill switch on", "order.lookup", { order: "A-1001" });
     void refused;
     await gov.setKillSwitch(false, OPS, "incident resolved");
