@@ -13,6 +13,7 @@ import type { ActionRequest, Approval, ApprovalDecision, Decision, Principal, Ro
 import { validate } from "../schemas/validate.ts";
 import { applyModification, decide, openApproval, tick } from "./approvals.ts";
 import { GovernanceState, type KillSwitch } from "./state.ts";
+import { reviewNotified } from "./notify.ts";
 
 export type Mode = "enforce" | "shadow";
 
@@ -199,6 +200,12 @@ export class Governor {
       await this.opts.audit.append({ type: "approval", action_id: next.action_id, approval: next, details: { events } });
     }
     return next;
+  }
+
+  /** Records that a human reviewed an executed notify-category action (audited). */
+  async reviewNotify(action_id: string, by: Principal, comment?: string): Promise<{ late_ms: number }> {
+    const { late_ms } = await reviewNotified(this.opts.audit, this.store, action_id, by, { now: this.now(), ...(comment !== undefined ? { comment } : {}) });
+    return { late_ms };
   }
 
   /** Escalates or expires every pending approval whose SLA passed. */

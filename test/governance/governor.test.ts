@@ -61,6 +61,10 @@ describe("governor", () => {
     expect(discount).toMatchObject({ status: "executed", category: "notify", queued_for_review: true });
     expect((await gov.store.notifyQueue({ pendingOnly: true })).map((n) => n.action_id)).toEqual([discount.action_id]);
     expect(await state.get("orders/A-1")).toEqual({ total: 120, discounts: [20] });
+    await gov.reviewNotify(discount.action_id, lead, "fine");
+    expect(await gov.store.notifyQueue({ pendingOnly: true })).toEqual([]);
+    await expect(gov.reviewNotify(discount.action_id, lead)).rejects.toThrow(/already reviewed/);
+    expect((await types(audit, discount.action_id)).at(-1)).toBe("approval");
     expect((await audit.verify()).ok).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 import { UsageError, type Command } from "../command.ts";
 import { AuditLog } from "../../audit/log.ts";
 import { GovernanceState } from "../../governance/state.ts";
+import { NotifyReviewError, reviewNotified } from "../../governance/notify.ts";
 import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkStoreExists, deploymentFrom, operator, span, subcommand } from "../governance.ts";
 
 const USAGE = `warden notify list|review [OPTIONS]
@@ -50,24 +51,16 @@ export const notify: Command = {
       }
       const by = operator(v, "user");
       const action_id = rest[0]!;
-      const item = (await state.notifyQueue()).find((i) => i.action_id === action_id);
-      if (!item) {
-        console.error(`warden: notify review: action ${action_id} is not in the review queue`);
+      let reviewed;
+      try {
+        reviewed = await reviewNotified(audit, state, action_id, by, { now, ...(v.comment !== undefined ? { comment: v.comment as string } : {}) });
+      } catch (e) {
+        if (!(e instanceof NotifyReviewError)) throw e;
+        console.error(`warden: notify review: ${e.message}`);
         return 1;
       }
-      if (!(await state.markReviewed(action_id, by.id, now))) {
-        console.error(`warden: notify review: action ${action_id} was already reviewed (by ${item.reviewed_by} at ${item.reviewed_at})`);
-        return 1;
-      }
-      // The review is a human decision about an executed action: it goes on the audit trail.
-      await audit.append({
-        type: "approval",
-        action_id,
-        actor: by,
-        details: { event: "notify_reviewed", action: item.action, due_at: item.due_at, ...(v.comment !== undefined ? { comment: v.comment as string } : {}) },
-      });
-      const late = now.getTime() > Date.parse(item.due_at);
-      console.log(`reviewed action ${action_id} (${item.action}) by ${by.id}${late ? `, ${span(now.getTime() - Date.parse(item.due_at))} after its due time` : ""}`);
+      const { item, late_ms } = reviewed;
+      console.log(`reviewed action ${action_id} (${item.action}) by ${by.id}${late_ms > 0 ? `, ${span(late_ms)} after its due time` : ""}`);
       return 0;
     } finally {
       await audit.close();
