@@ -48,7 +48,7 @@ export const COMMANDS: Record<string, Command> = {
 
 function help(): string {
   const lines = ["warden: governance for AI agents, as policy-as-code", "", "usage: warden COMMAND [OPTIONS]", "", "commands:"];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
   lines.push("", "Run `warden COMMAND --help` for a command's options.");
   return lines.join("\n");
 }
