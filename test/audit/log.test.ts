@@ -287,9 +287,9 @@ for (const backend of backends()) {
       }
       expect(byWriter.w1).toEqual(Array.from({ length: 200 }, (_, i) => i));
       expect(byWriter.w2).toEqual(Array.from({ length: 200 }, (_, i) => i));
-      // They really raced: the writers' records interleave.
-      const switches = order.filter((w, i) => i > 0 && w !== order[i - 1]).length;
-      expect(switches).toBeGreaterThan(1);
+      // Both writers' records are in one chain. Whether they interleave depends on scheduling:
+      // SQLite's busy handler may let one writer finish while the other waits, so it is not asserted.
+      expect(new Set(order)).toEqual(new Set(["w1", "w2"]));
     });
 
     it("a crash between intent and outcome leaves a visible incomplete action", async () => {
