@@ -30,7 +30,7 @@ export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
   const dir = mkdtempSync(join(tmpdir(), "warden-bench-gov-"));
   const audit = await AuditLog.open(join(dir, "warden.db"));
   try {
-    const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true, inputSchema: "action-request" });
+    const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true });
     const gov = await Governor.open({ evaluator, audit, state: new MemoryStateStore() });
     const handler = async () => ({ output: { ok: true } });
     for (let i = 0; i < 20; i++) await gov.execute(request, handler); // warm up

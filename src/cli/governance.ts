@@ -5,9 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { storeURL } from "../audit/db.ts";
 import { AuditLog } from "../audit/log.ts";
-import { openEvaluator, readDeployment, resolveDeployment, type Deployment } from "../governance/deployment.ts";
-import { Governor } from "../governance/governor.ts";
-import { FileStateStore } from "../rollback/store.ts";
+import { openGovernor, readDeployment, resolveDeployment, type Deployment } from "../governance/deployment.ts";
+import type { Governor } from "../governance/governor.ts";
 import type { Principal } from "../schemas/types.ts";
 import { UsageError, type Command } from "./command.ts";
 
@@ -69,15 +68,8 @@ export interface Governed {
 export async function openGoverned(v: Record<string, unknown>): Promise<Governed> {
   const deployment = deploymentFrom(v);
   checkStoreExists(deployment.store);
-  const evaluator = await openEvaluator(deployment);
-  const audit = await AuditLog.open(deployment.store);
-  try {
-    const governor = await Governor.open({ evaluator, audit, state: new FileStateStore(deployment.state), mode: deployment.mode });
-    return { deployment, governor, audit, close: () => governor.dispose() };
-  } catch (e) {
-    await audit.close();
-    throw e;
-  }
+  const governor = await openGovernor(deployment);
+  return { deployment, governor, audit: governor.auditLog, close: () => governor.dispose() };
 }
 
 /** The operator running the command: --by, else the login name. */

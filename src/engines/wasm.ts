@@ -7,7 +7,8 @@ import { compileWasm } from "../wasm/compile.ts";
 import { cString, WardenHost } from "../wasm/host.ts";
 import { fromJSON, ObjectValue, SetValue, toJSON, toText, type Value } from "../values/value.ts";
 import { inputOf, planRequest } from "./request.ts";
-import { RegoError, type ErrorCode } from "../errors.ts";
+import { RegoError } from "../errors.ts";
+import { parseAbort } from "../wasm/abort.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 
 export const wasmEngine: Engine = {
@@ -91,14 +92,8 @@ function evaluateRegoInput(loaded: LoadedPolicy, input: Value, entrypoint: strin
   return JSON.parse(cString(loaded.mem, x.opa_json_dump(x.opa_eval_ctx_get_result(ctx))));
 }
 
-/**
- * The SDK throws what the module passed to opa_abort, a string in OPA's format
- * (`file:row: code: message`); errors of host built-ins arrive as thrown RegoErrors.
- */
+/** The SDK throws what the module passed to opa_abort; errors of host built-ins arrive as RegoErrors. */
 function asRegoError(e: unknown): unknown {
   if (e instanceof RegoError || typeof e !== "string") return e;
-  const m = /^(?:(.+?):(\d+): )?([a-z_]+_error): (.*)$/s.exec(e);
-  if (!m) return new RegoError("eval_builtin_error", e);
-  const loc = m[1] ? { file: m[1], row: Number(m[2]), col: 1 } : undefined;
-  return new RegoError(m[3] as ErrorCode, m[4]!, loc);
+  return parseAbort(e) ?? new RegoError("eval_builtin_error", e);
 }

@@ -9,6 +9,7 @@ import { loadBundle as readAndVerify, openStore, type Bundle, type VerifiedSigna
 import { WardenHost } from "../wasm/host.ts";
 import { RegoError, type ErrorCode } from "../errors.ts";
 import { validate, validatorFor, type SchemaName } from "../schemas/validate.ts";
+import { parseAbort } from "../wasm/abort.ts";
 import { contextOf, freshRecord, type Recorded } from "./nondeterminism.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 import { BUILTINS } from "../builtins/registry.ts";
@@ -208,8 +209,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 /** The SDK throws the module's abort text (`file:row: code: message`); host built-ins throw RegoErrors. */
 function asEvaluationError(e: unknown): Error {
-  if (e instanceof RegoError) return new EvaluationError(e.message, e.code);
   const text = typeof e === "string" ? e : (e as Error).message;
-  const m = /^(?:.+?:\d+: )?([a-z_]+_error): /.exec(text);
-  return new EvaluationError(text, (m?.[1] as ErrorCode | undefined) ?? "eval_abort");
+  const rego = e instanceof RegoError ? e : parseAbort(text);
+  return rego ? new EvaluationError(rego.message, rego.code) : new EvaluationError(text, "eval_abort");
 }

@@ -61,15 +61,23 @@ export function resolveDeployment(overrides: Partial<Deployment> = {}, file = DE
   };
 }
 
-/** Loads the evaluator (verified when a key is configured) for a revision of the deployment's bundle store. */
+/**
+ * Loads the evaluator (verified when a key is configured) for a revision of the deployment's
+ * bundle store. It does not validate inputs: the governor validates each request at its boundary.
+ */
 export async function openEvaluator(d: Deployment, revision = d.revision): Promise<Evaluator> {
   const verification = d.verification_key ? { key: readFileSync(d.verification_key, "utf8"), algorithm: d.algorithm } : undefined;
-  return Evaluator.load({ store: d.bundles, revision }, verification ? { verification, inputSchema: "action-request" } : { allowUnsigned: true, inputSchema: "action-request" });
+  return Evaluator.load({ store: d.bundles, revision }, verification ? { verification } : { allowUnsigned: true });
 }
 
 /** A governor over the deployment: its store, its bundle, its state. Dispose of it with `governor.dispose()`. */
 export async function openGovernor(d: Deployment, options: { now?: () => Date } = {}): Promise<Governor> {
-  const audit = await AuditLog.open(d.store, options.now ? { now: options.now } : {});
   const evaluator = await openEvaluator(d);
-  return Governor.open({ evaluator, audit, state: new FileStateStore(d.state), mode: d.mode, ...(options.now ? { now: options.now } : {}) });
+  const audit = await AuditLog.open(d.store, options.now ? { now: options.now } : {});
+  try {
+    return await Governor.open({ evaluator, audit, state: new FileStateStore(d.state), mode: d.mode, ...(options.now ? { now: options.now } : {}) });
+  } catch (e) {
+    await audit.close();
+    throw e;
+  }
 }

@@ -142,7 +142,7 @@ export class Governor {
       if (!approval) throw new GovernanceError(`the policy asked for approval of ${p.request.action} but named no route`);
       return this.pause(p, approval);
     }
-    return this.run(p.action_id, p.request, category, handler, opts);
+    return this.run(p, category, handler, opts);
   }
 
   /**
@@ -170,7 +170,7 @@ export class Governor {
     if (category === "block") return { status: "blocked", action_id: ticket.action_id, reasons: p!.decision.result.reasons };
     await this.syncKillSwitch();
     if (this.killSwitchOn) return { status: "blocked", action_id: ticket.action_id, reasons: ["kill switch is on"] };
-    return this.run(ticket.action_id, request, category, handler, opts, approval);
+    return this.run(p ?? ticket, category, handler, opts, approval);
   }
 
   /** Records an approver's decision (approve, modify or reject) after checking who and what they saw. */
@@ -294,10 +294,12 @@ export class Governor {
     return { status: "paused", action_id: p.action_id, ticket, approval };
   }
 
-  /** Intent, handler (abortable, state captured), outcome; notify actions join the review queue. */
+  /**
+   * Intent, handler (abortable, state captured), outcome; notify actions join the review queue.
+   * The request itself is on the action's decision record; the intent names it by its hash.
+   */
   private async run(
-    action_id: string,
-    request: ActionRequest,
+    { action_id, request, request_hash }: { action_id: string; request: ActionRequest; request_hash: string },
     category: Decision["category"],
     handler: Handler,
     opts: ExecuteOptions,
@@ -309,8 +311,7 @@ export class Governor {
       action_id,
       actor: agentOf(request),
       initiator: request.initiator,
-      request,
-      request_hash: hashJSON(request),
+      request_hash,
       executed,
       ...(approval ? { approval } : {}),
     });

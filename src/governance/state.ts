@@ -2,7 +2,7 @@
 // human (so a paused action survives a restart), the notify queue (executed actions a human must
 // review within 24 hours), and operator settings (kill switch, mode). The audit trail stays the
 // record of what happened; these tables are what is pending now.
-import { migrate, type Db, type Migration, type Queryable } from "../audit/db.ts";
+import { migrate, type Db, type Migration } from "../audit/db.ts";
 import type { Approval } from "../schemas/types.ts";
 import { validate } from "../schemas/validate.ts";
 
@@ -53,17 +53,17 @@ export class GovernanceState {
     return new GovernanceState(db);
   }
 
-  async putApproval(a: Approval, q: Queryable = this.db): Promise<void> {
+  async putApproval(a: Approval): Promise<void> {
     validate("approval", a);
-    await q.run(
+    await this.db.run(
       `INSERT INTO approvals (approval_id, action_id, status, approver_role, body) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (approval_id) DO UPDATE SET status = excluded.status, approver_role = excluded.approver_role, body = excluded.body`,
       [a.approval_id, a.action_id, a.status, a.approver_role, JSON.stringify(a)],
     );
   }
 
-  async getApproval(approval_id: string, q: Queryable = this.db): Promise<Approval | undefined> {
-    const [row] = await q.query<{ body: string }>(`SELECT body FROM approvals WHERE approval_id = $1${q === this.db ? "" : q.forUpdate}`, [approval_id]);
+  async getApproval(approval_id: string): Promise<Approval | undefined> {
+    const [row] = await this.db.query<{ body: string }>("SELECT body FROM approvals WHERE approval_id = $1", [approval_id]);
     return row ? (JSON.parse(row.body) as Approval) : undefined;
   }
 

@@ -32,7 +32,7 @@ async function setup(opts: { mode?: "enforce" | "shadow"; file?: string; state?:
   const now = () => new Date(clock.t);
   const audit = await AuditLog.open(file, { now });
   const state = opts.state ?? new MemoryStateStore();
-  const evaluator = await Evaluator.load({ bytes: bundle }, { allowUnsigned: true, inputSchema: "action-request" });
+  const evaluator = await Evaluator.load({ bytes: bundle }, { allowUnsigned: true });
   const gov = await Governor.open({ evaluator, audit, state, now, mode: opts.mode, killSwitchPollMs: 10 });
   return { gov, audit, state, file, clock };
 }
