@@ -9,6 +9,7 @@
 //             then with schema validation of each request: what each layer costs
 //   governed  actions end to end (decision + intent + outcome, durable audit appends), proposals
 //   audit     durable appends per second and chain verification (records per second)
+//   hostile   ReDoS patterns on a 10,000-character input through both engines (linear, RE2)
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -25,6 +26,7 @@ import { cedarRequests } from "./bench/cedar.ts";
 import { benchEvaluator } from "./bench/evaluator.ts";
 import { benchGovernance } from "./bench/governance.ts";
 import { benchAudit } from "./bench/audit.ts";
+import { benchHostile } from "./bench/hostile.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -144,9 +146,16 @@ log(
     `verify ${audit.verify_per_sec.toFixed(0)} records/s over ${audit.verify_records} records`,
 );
 
+const hostile = await benchHostile();
+log("\nhostile input (slowest of 3 runs):");
+for (const h of hostile) {
+  log(`${h.name.padEnd(8)} ${h.input_chars} chars: ir ${h.ir_ms.toFixed(1)} ms, wasm evaluator ${h.wasm_ms.toFixed(1)} ms`);
+}
+
 if (json) {
   console.log(
     JSON.stringify({
+      hostile,
       evaluator: { verify_ms: ev.verify_ms, raw_sdk: ev.raw_sdk, evaluator: ev.evaluator, evaluator_validated: ev.evaluator_validated },
       governed: gov,
       audit,

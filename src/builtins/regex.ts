@@ -2,7 +2,7 @@
 import type { Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { arr, builtinError, elementError, fn, int, str, typeError } from "./args.ts";
-import { RegexSyntaxError, compileRE2, findAll, replaceAll, split, type CompiledRegex } from "./re2.ts";
+import { RegexSyntaxError, compileRE2, findAll, replaceAll, split, test, type CompiledRegex } from "./re2.ts";
 import { T } from "./types.ts";
 
 /** Compiles a Go pattern; a bad pattern is a built-in error. */
@@ -28,21 +28,19 @@ function isValid([p]: Value[]): Value {
 }
 
 function matches(args: Value[]): Value {
-  const re = pattern(args, 0).re;
-  const s = str(args, 1);
-  re.lastIndex = 0;
-  return re.test(s);
+  const c = pattern(args, 0);
+  return test(c, str(args, 1));
 }
 
 function findN(args: Value[]): Value {
   const c = pattern(args, 0);
-  return findAll(c, str(args, 1), int(args, 2)).map((m) => m[0]);
+  return findAll(c, str(args, 1), int(args, 2)).map((m) => m.groups[0]!);
 }
 
 /** Each match as [whole, group 1, ...], with "" for groups that did not take part. */
 function findSubmatches(args: Value[]): Value {
   const c = pattern(args, 0);
-  return findAll(c, str(args, 1), int(args, 2)).map((m) => Array.from(m, (g) => g ?? ""));
+  return findAll(c, str(args, 1), int(args, 2)).map((m) => m.groups.map((g) => g ?? ""));
 }
 
 /**
@@ -62,9 +60,7 @@ function templateMatch(args: Value[]): Value {
     source += quoteMeta(template.slice(literalFrom, start)) + "(" + template.slice(start + 1, end - 1) + ")";
     literalFrom = end;
   }
-  const re = compile(source + quoteMeta(template.slice(literalFrom)) + "$").re;
-  re.lastIndex = 0;
-  return re.test(value);
+  return test(compile(source + quoteMeta(template.slice(literalFrom)) + "$"), value);
 }
 
 /** [start, end) of each outermost delimited part; unbalanced delimiters are an error. */
@@ -91,7 +87,8 @@ function quoteMeta(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Globs: `*` (not crossing delimiters), `**` (crossing them), `?`, `[a-z]`, `[!a]`, `{a,b}`, `\`.
 
-const globCache = new Map<string, RegExp>();
+// A glob is translated to an RE2 pattern and matched by the same linear-time engine as regex.*.
+const globCache = new Map<string, CompiledRegex>();
 
 function globMatch(args: Value[]): Value {
   const glob = str(args, 0);
@@ -100,11 +97,11 @@ function globMatch(args: Value[]): Value {
   const key = JSON.stringify([glob, delimiters]);
   let re = globCache.get(key);
   if (re === undefined) {
-    re = new RegExp(`^${new GlobTranslator(glob, delimiters).run()}$`, "u");
+    re = compile(`^(?s:${new GlobTranslator(glob, delimiters).run()})$`);
     if (globCache.size >= 1000) globCache.clear();
     globCache.set(key, re);
   }
-  return re.test(s);
+  return test(re, s);
 }
 
 /** Single-rune delimiters; null means none, an empty array the default ".". */
@@ -138,7 +135,7 @@ class GlobTranslator {
 
   /** Translates up to the end, or (inside `{...}`) up to an unescaped `,` or `}`. */
   private sequence(inAlternatives: boolean): string {
-    const notDelimiter = this.delimiters.length === 0 ? "[\\s\\S]" : `[^${this.delimiters.map(escapeClassChar).join("")}]`;
+    const notDelimiter = this.delimiters.length === 0 ? "." : `[^${this.delimiters.map(escapeClassChar).join("")}]`;
     let out = "";
     while (this.i < this.g.length) {
       const c = String.fromCodePoint(this.g.codePointAt(this.i)!);
@@ -147,7 +144,7 @@ class GlobTranslator {
       if (c === "*") {
         const double = this.g[this.i] === "*";
         if (double) this.i++;
-        out += double ? "[\\s\\S]*" : `${notDelimiter}*`;
+        out += double ? ".*" : `${notDelimiter}*`;
       } else if (c === "?") out += notDelimiter;
       else if (c === "[") out += this.range();
       else if (c === "{") out += this.alternatives();
