@@ -10,6 +10,7 @@
 //   governed  actions end to end (decision + intent + outcome, durable audit appends), proposals
 //   audit     durable appends per second and chain verification (records per second)
 //   hostile   ReDoS patterns on a 10,000-character input through both engines (linear, RE2)
+//   budget    the step budget's cost (modules with and without its checks) and the input check's
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
@@ -26,7 +27,7 @@ import { cedarRequests } from "./bench/cedar.ts";
 import { benchEvaluator } from "./bench/evaluator.ts";
 import { benchGovernance } from "./bench/governance.ts";
 import { benchAudit } from "./bench/audit.ts";
-import { benchHostile } from "./bench/hostile.ts";
+import { benchBudgetOverhead, benchHostile, benchInputCheck } from "./bench/hostile.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -152,10 +153,23 @@ for (const h of hostile) {
   log(`${h.name.padEnd(8)} ${h.input_chars} chars: ir ${h.ir_ms.toFixed(1)} ms, wasm evaluator ${h.wasm_ms.toFixed(1)} ms`);
 }
 
+const budget = await benchBudgetOverhead({ text: authz, data, requests });
+log("\nevaluation budget overhead (stock SDK, same module with and without step checks, best of 3 rounds):");
+for (const b of budget) {
+  log(`${b.name.padEnd(32)} ${b.with_budget_per_sec.toFixed(0).padStart(9)}/s with, ${b.without_budget_per_sec.toFixed(0).padStart(9)}/s without: ${b.overhead_pct.toFixed(1)} %`);
+}
+const inputCheck = benchInputCheck(requests[0]!);
+log(
+  `input boundary check (limits, finite numbers) and encoding: ${inputCheck.check_us.toFixed(2)} µs per request, ` +
+    `against ${inputCheck.stringify_us.toFixed(2)} µs for the JSON encoding alone (the SDK's own)`,
+);
+
 if (json) {
   console.log(
     JSON.stringify({
       hostile,
+      budget,
+      input_check: inputCheck,
       evaluator: { verify_ms: ev.verify_ms, raw_sdk: ev.raw_sdk, evaluator: ev.evaluator, evaluator_validated: ev.evaluator_validated },
       governed: gov,
       audit,

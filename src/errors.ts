@@ -11,6 +11,7 @@ export type ErrorCode =
   | "eval_type_error"
   | "eval_builtin_error"
   | "eval_cancel_error"
+  | "eval_budget_exceeded"
   | "internal_error";
 
 export class RegoError extends Error {
@@ -46,4 +47,34 @@ export class RegoErrors extends Error {
     );
     this.name = "RegoErrors";
   }
+}
+
+/**
+ * The work one evaluation may do, on every engine (see DESIGN.md, "Bounded"). Exceeding any of
+ * them ends that evaluation with `eval_budget_exceeded`; the engine stays usable.
+ */
+export interface Budget {
+  /** Iterations and calls the evaluation may run (loop iterations in WebAssembly and the interpreter). */
+  steps: number;
+  /** Elements (array items, set members) one built-in call may produce, as numbers.range. */
+  builtinElements: number;
+  /** Characters one built-in call may produce (string results such as replace or sprintf). */
+  builtinChars: number;
+}
+
+export const DEFAULT_BUDGET: Readonly<Budget> = Object.freeze({
+  steps: 25_000_000,
+  builtinElements: 1_000_000,
+  builtinChars: 16 * 1024 * 1024,
+});
+
+export const BUDGET_EXCEEDED = "eval_budget_exceeded" as const;
+
+/** The error that ends an evaluation over its budget: never made undefined, whatever the mode. */
+export function budgetExceeded(what: string, loc?: Location): RegoError {
+  return new RegoError(BUDGET_EXCEEDED, what, loc);
+}
+
+export function isBudgetExceeded(e: unknown): e is RegoError {
+  return e instanceof RegoError && e.code === BUDGET_EXCEEDED;
 }

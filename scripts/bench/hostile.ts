@@ -1,14 +1,20 @@
 // Hostile input (issue 10): what an untrusted input costs each engine. A ReDoS pattern on a
 // 10,000-character input, through the IR interpreter and through the evaluator (the WebAssembly
 // bundle via the stock SDK); both must stay linear (RE2 semantics, src/builtins/re2.ts).
+// And what the evaluation budget costs when nobody is hostile: the same modules with and without
+// the step checks through the stock SDK, and the evaluator's input boundary check.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundleBytes } from "../../src/bundle/index.ts";
-import { Evaluator } from "../../src/evaluator/evaluator.ts";
+import { Evaluator, type LoadOptions } from "../../src/evaluator/evaluator.ts";
 import { planSources } from "../../src/pipeline.ts";
 import { Interpreter } from "../../src/interpreter/interpreter.ts";
 import { fromJSON, ObjectValue } from "../../src/values/value.ts";
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { compileWasm } from "../../src/wasm/compile.ts";
+import { DEFAULT_INPUT_LIMITS, encodeInput } from "../../src/evaluator/input.ts";
+import { measure } from "./measure.ts";
 
 export const HOSTILE_POLICY = `package hostile
 
@@ -30,12 +36,12 @@ export interface HostileCase {
 }
 
 /** Builds the hostile policy into an unsigned bundle and loads it in an Evaluator. */
-export async function hostileEvaluator(policy = HOSTILE_POLICY): Promise<Evaluator> {
+export async function hostileEvaluator(policy = HOSTILE_POLICY, opts: LoadOptions = {}): Promise<Evaluator> {
   const dir = mkdtempSync(join(tmpdir(), "warden-hostile-"));
   try {
     writeFileSync(join(dir, "hostile.rego"), policy);
     const built = await buildBundleBytes({ paths: [dir] });
-    return await Evaluator.load({ bytes: built.bytes }, { allowUnsigned: true });
+    return await Evaluator.load({ bytes: built.bytes }, { allowUnsigned: true, ...opts });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -72,6 +78,58 @@ export async function benchHostile(): Promise<HostileCase[]> {
     out.push({ name: c.name, input_chars: c.s.length, ir_ms: ir.ms, wasm_ms: wasm.ms, result: wasm.value });
   }
   return out;
+}
+
+export interface BudgetOverhead {
+  name: string;
+  with_budget_per_sec: number;
+  without_budget_per_sec: number;
+  /** Relative slowdown, in percent (negative: within noise, faster). */
+  overhead_pct: number;
+}
+
+const LOOPS = `package loops
+
+scanned := count([x | some x in input.xs; x > 10])
+`;
+
+/**
+ * The step budget's cost: each policy compiled with and without the step checks, evaluated in
+ * alternating rounds through the stock SDK (best round of each). `authz` is a typical decision;
+ * `loops` a loop over 1,000 elements, the worst case (a check per iteration).
+ */
+export async function benchBudgetOverhead(authz: { text: string; data: object; requests: object[] }, rounds = 3): Promise<BudgetOverhead[]> {
+  const cases = [
+    { name: "authz/allow (typical decision)", text: authz.text, entry: "authz/allow", data: authz.data, inputs: authz.requests },
+    { name: "loop over 1,000 elements", text: LOOPS, entry: "loops/scanned", data: {}, inputs: [{ xs: Array.from({ length: 1000 }, (_, i) => i) }] },
+  ];
+  const out: BudgetOverhead[] = [];
+  for (const c of cases) {
+    const plan = planSources([{ file: "p.rego", text: c.text }], [c.entry]);
+    const load = async (stepBudget: boolean) => {
+      const p = await loadPolicy((await compileWasm(plan, { stepBudget })).wasm);
+      p.setData(c.data);
+      return p;
+    };
+    const [withBudget, without] = [await load(true), await load(false)];
+    let i = 0;
+    const next = () => c.inputs[i++ % c.inputs.length];
+    let best = { with: 0, without: 0 };
+    for (let r = 0; r < rounds; r++) {
+      best.without = Math.max(best.without, measure("without", () => without.evaluate(next(), c.entry), 0.5).opsPerSec);
+      best.with = Math.max(best.with, measure("with", () => withBudget.evaluate(next(), c.entry), 0.5).opsPerSec);
+    }
+    out.push({ name: c.name, with_budget_per_sec: best.with, without_budget_per_sec: best.without, overhead_pct: (best.without / best.with - 1) * 100 });
+  }
+  return out;
+}
+
+/** The input boundary's extra cost per evaluation, in µs, over the JSON encoding the SDK does anyway. */
+export function benchInputCheck(input: object): { check_us: number; stringify_us: number } {
+  const encoder = new TextEncoder();
+  const check = measure("encodeInput", () => encodeInput(input, DEFAULT_INPUT_LIMITS), 0.5);
+  const plain = measure("stringify", () => encoder.encode(JSON.stringify(input)), 0.5);
+  return { check_us: 1e6 / check.opsPerSec, stringify_us: 1e6 / plain.opsPerSec };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

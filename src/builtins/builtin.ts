@@ -2,6 +2,7 @@
 // definitions; the type checker, the IR interpreter and the WASM host all read from it.
 import type { Value } from "../values/value.ts";
 import type { Signature } from "./types.ts";
+import { budgetExceeded, DEFAULT_BUDGET, type Budget } from "../errors.ts";
 
 /**
  * What a built-in may need from the evaluation that calls it. Non-deterministic inputs (the clock,
@@ -14,6 +15,20 @@ export interface BuiltinContext {
   random(): number;
   /** Per-evaluation memo for built-ins that must return the same result for the same arguments. */
   cache: Map<string, Value>;
+  /** What one call may materialise; DEFAULT_BUDGET when absent. */
+  budget?: Pick<Budget, "builtinElements" | "builtinChars">;
+}
+
+/** Refuses (eval_budget_exceeded) a result of `n` elements over the call's budget. */
+export function checkElements(ctx: BuiltinContext | undefined, n: number | bigint): void {
+  const max = ctx?.budget?.builtinElements ?? DEFAULT_BUDGET.builtinElements;
+  if (n > max) throw budgetExceeded(`a built-in would produce ${n} elements (at most ${max})`);
+}
+
+/** Refuses (eval_budget_exceeded) a result of `n` characters over the call's budget. */
+export function checkChars(ctx: BuiltinContext | undefined, n: number | bigint): void {
+  const max = ctx?.budget?.builtinChars ?? DEFAULT_BUDGET.builtinChars;
+  if (n > max) throw budgetExceeded(`a built-in would produce ${n} characters (at most ${max})`);
 }
 
 /**

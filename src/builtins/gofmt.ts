@@ -1,6 +1,7 @@
 // Go's fmt.Sprintf, for the argument kinds OPA's sprintf passes it: Go ints, *big.Int, float64 and
 // string. Output matches Go's, including its complaints inline (`%!d(string=foo)`,
 // `%!s(MISSING)`, `%!(EXTRA int=1)`), because OPA returns whatever Go prints.
+import { checkChars } from "./builtin.ts";
 
 export type FmtArg =
   | { kind: "int"; value: bigint } // a Go int (64-bit)
@@ -198,6 +199,7 @@ function runeLength(s: string): number {
 function pad(s: string, f: Flags, zero = f.zero): string {
   const n = (f.width ?? 0) - runeLength(s);
   if (n <= 0) return s;
+  checkChars(undefined, n);
   if (f.minus) return s + " ".repeat(n);
   return (zero ? "0" : " ").repeat(n) + s;
 }

@@ -1,6 +1,6 @@
 // Arithmetic: + - * / %, rounding, ranges and rand.intn.
 import { BigNumber, SetValue, intValue, isNumber, toBigInt, toFloat, type Value } from "../values/value.ts";
-import type { BuiltinDef } from "./builtin.ts";
+import { checkElements, type BuiltinContext, type BuiltinDef } from "./builtin.ts";
 import { ANY_SET, bigint, builtinError, fn, int, num, str, typeError, type Num } from "./args.ts";
 import { add, div, fromDecimal, fromFloat, mul, sub, toDecimal } from "./decimal.ts";
 import { T } from "./types.ts";
@@ -84,17 +84,18 @@ function abs(args: Value[]): Value {
 }
 
 /** The integers from `a` to `b` inclusive, counting down when `b < a`. */
-function range(a: bigint, b: bigint, step: bigint): Value[] {
+function range(a: bigint, b: bigint, step: bigint, ctx: BuiltinContext): Value[] {
+  checkElements(ctx, (a <= b ? b - a : a - b) / step + 1n);
   const out: Value[] = [];
   if (a <= b) for (let i = a; i <= b; i += step) out.push(intValue(i));
   else for (let i = a; i >= b; i -= step) out.push(intValue(i));
   return out;
 }
 
-function rangeStep(args: Value[]): Value {
+function rangeStep(args: Value[], ctx: BuiltinContext): Value {
   const step = bigint(args, 2);
   if (step <= 0n) throw builtinError("step must be a positive number above zero");
-  return range(bigint(args, 0), bigint(args, 1), step);
+  return range(bigint(args, 0), bigint(args, 1), step, ctx);
 }
 
 /** A random integer in [0, |n|), the same for the same arguments throughout one evaluation. */
@@ -131,7 +132,7 @@ export const NUMBERS: BuiltinDef[] = [
   {
     name: "numbers.range",
     signature: fn([T.number, T.number], T.arrayOf(T.number)),
-    impl: (args) => range(bigint(args, 0), bigint(args, 1), 1n),
+    impl: (args, ctx) => range(bigint(args, 0), bigint(args, 1), 1n, ctx),
   },
   {
     name: "numbers.range_step",

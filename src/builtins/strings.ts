@@ -1,7 +1,7 @@
 // String built-ins. Offsets and lengths count runes (code points), as Go's []rune conversions do,
 // not UTF-16 units.
 import { BigNumber, SetValue, toText, type Value } from "../values/value.ts";
-import type { BuiltinDef } from "./builtin.ts";
+import { checkChars, type BuiltinContext, type BuiltinDef } from "./builtin.ts";
 import { runeCount } from "./aggregates.ts";
 import {
   ANY_ARRAY,
@@ -78,16 +78,22 @@ function anyMatch(test: (s: string, affix: string) => boolean) {
 // Rewriting
 
 /** Go's strings.ReplaceAll; an empty `old` inserts `replacement` around every rune. */
-function replaceAll(s: string, old: string, replacement: string): string {
-  if (old !== "") return s.split(old).join(replacement);
-  return replacement + runes(s).map((r) => r + replacement).join("");
+function replaceAll(s: string, old: string, replacement: string, ctx: BuiltinContext): string {
+  if (old !== "") {
+    const parts = s.split(old);
+    checkChars(ctx, s.length + (parts.length - 1) * (replacement.length - old.length));
+    return parts.join(replacement);
+  }
+  const rs = runes(s);
+  checkChars(ctx, s.length + (rs.length + 1) * replacement.length);
+  return replacement + rs.map((r) => r + replacement).join("");
 }
 
 /**
  * strings.replace_n: Go's strings.Replacer with the patterns in key order. At each position the
  * first pattern (in that order) that matches wins, so `{"f": .., "foo": ..}` replaces "f".
  */
-function replaceN(args: Value[]): Value {
+function replaceN(args: Value[], ctx: BuiltinContext): Value {
   const patterns = obj(args, 0);
   const s = str(args, 1);
   const pairs = patterns.entries().map(([k, v]): [string, string] => {
@@ -101,10 +107,14 @@ function replaceN(args: Value[]): Value {
     const hit = pairs.find(([old]) => s.startsWith(old, i));
     if (hit && hit[0] !== "") {
       out += hit[1];
+      if (hit[1].length > hit[0].length) checkChars(ctx, out.length + s.length - i);
       i += hit[0].length;
       continue;
     }
-    if (hit) out += hit[1]; // an empty pattern matches before every rune and at the end
+    if (hit) {
+      out += hit[1]; // an empty pattern matches before every rune and at the end
+      checkChars(ctx, out.length + s.length - i);
+    }
     if (i === s.length) break;
     const r = String.fromCodePoint(s.codePointAt(i)!);
     out += r;
@@ -244,7 +254,7 @@ export const STRINGS: BuiltinDef[] = [
   {
     name: "replace",
     signature: fn([T.string, T.string, T.string], T.string),
-    impl: (args) => replaceAll(str(args, 0), str(args, 1), str(args, 2)),
+    impl: (args, ctx) => replaceAll(str(args, 0), str(args, 1), str(args, 2), ctx),
   },
   { name: "strings.replace_n", signature: fn([T.objectOf(T.string, T.string), T.string], T.string), impl: replaceN },
   { name: "split", signature: fn([T.string, T.string], T.arrayOf(T.string)), impl: split },

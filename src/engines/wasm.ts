@@ -1,14 +1,14 @@
 // The WebAssembly engine: parse, compile, plan, generate a module, and evaluate it through the
 // stock @open-policy-agent/opa-wasm SDK. Built-ins the module does not implement natively are
 // served to the SDK as custom built-ins from the shared TypeScript library (src/wasm/host.ts).
-import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import type { LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import type { Bindings, Engine, QueryRequest } from "../engine.ts";
 import { compileWasm } from "../wasm/compile.ts";
-import { cString, WardenHost } from "../wasm/host.ts";
+import { cString } from "../wasm/host.ts";
+import { instantiateModule, sdkError, type WardenInstance } from "../wasm/sdk.ts";
 import { fromJSON, ObjectValue, SetValue, toJSON, toText, type Value } from "../values/value.ts";
 import { inputOf, planRequest } from "./request.ts";
 import { RegoError } from "../errors.ts";
-import { parseAbort } from "../wasm/abort.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 
 export const wasmEngine: Engine = {
@@ -21,9 +21,8 @@ export const wasmEngine: Engine = {
     // One context for the evaluation: built-ins such as rand.intn and uuid.rfc4122 answer the same
     // within a query.
     const context: BuiltinContext = { nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map() };
-    const host = new WardenHost(Object.keys(module.builtins), { strict, callSites: module.callSites, context: () => context });
-    const loaded = await loadPolicy(module.wasm, undefined, host.builtins);
-    host.attach(loaded);
+    const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), strict, callSites: module.callSites, context: () => context });
+    const loaded = instance.policy;
     loaded.setData((req.data ?? {}) as object);
     const input = inputOf(req);
     let results: Record<string, unknown>[];
@@ -34,7 +33,7 @@ export const wasmEngine: Engine = {
         : evaluateRegoInput(loaded, input, "query");
       results = out as Record<string, unknown>[];
     } catch (e) {
-      throw asRegoError(e);
+      throw asRegoError(e, instance);
     }
     return results.map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJSON(v)])));
   },
@@ -92,8 +91,7 @@ function evaluateRegoInput(loaded: LoadedPolicy, input: Value, entrypoint: strin
   return JSON.parse(cString(loaded.mem, x.opa_json_dump(x.opa_eval_ctx_get_result(ctx))));
 }
 
-/** The SDK throws what the module passed to opa_abort; errors of host built-ins arrive as RegoErrors. */
-function asRegoError(e: unknown): unknown {
-  if (e instanceof RegoError || typeof e !== "string") return e;
-  return parseAbort(e) ?? new RegoError("eval_builtin_error", e);
+/** What the SDK threw, coded (src/wasm/sdk.ts); other abort texts are built-in errors. */
+function asRegoError(e: unknown, instance: WardenInstance): unknown {
+  return sdkError(e, instance) ?? (typeof e === "string" ? new RegoError("eval_builtin_error", e) : e);
 }

@@ -4,12 +4,11 @@
 // timings, and records what made it non-deterministic so that it can be replayed exactly.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { loadBundle as readAndVerify, openStore, type Bundle, type VerifiedSignature, type VerifyOptions } from "../bundle/index.ts";
-import { WardenHost } from "../wasm/host.ts";
-import { RegoError, type ErrorCode } from "../errors.ts";
+import { DEFAULT_BUDGET, type Budget, type ErrorCode } from "../errors.ts";
 import { validate, validatorFor, type SchemaName } from "../schemas/validate.ts";
-import { parseAbort } from "../wasm/abort.ts";
+import { DEFAULT_MAX_MEMORY_BYTES, instantiateModule, sdkError, type WardenInstance } from "../wasm/sdk.ts";
+import { DEFAULT_INPUT_LIMITS, InputRefused, encodeInput, type InputLimits } from "./input.ts";
 import { contextOf, freshRecord, type Recorded } from "./nondeterminism.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 import { BUILTINS } from "../builtins/registry.ts";
@@ -25,6 +24,19 @@ export interface LoadOptions {
   inputSchema?: SchemaName | object;
   /** Data laid over the bundle's data, such as an operator's kill switch. */
   dataOverlay?: Record<string, unknown>;
+  /**
+   * What each evaluation may do: steps (loop iterations and calls), elements and characters one
+   * built-in may produce. Over it, the evaluation fails with `eval_budget_exceeded` and the
+   * evaluator serves the next one. Defaults: DEFAULT_BUDGET (src/errors.ts).
+   */
+  budget?: Partial<Budget>;
+  /** The largest WebAssembly memory of a loaded module, in bytes (default 256 MiB). */
+  maxMemoryBytes?: number;
+  /**
+   * Inputs larger or deeper than this are refused (`input_invalid`) before evaluation, as are
+   * non-finite numbers. Defaults: DEFAULT_INPUT_LIMITS (8 MiB of JSON, depth 64, 100,000 keys).
+   */
+  inputLimits?: Partial<InputLimits>;
 }
 
 export interface EvaluateOptions {
@@ -87,17 +99,30 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
   if (bundle.wasm.length === 0) throw new EvaluationError("the bundle holds no policy.wasm module", "bundle_invalid");
   const checkInput = inputValidator(bundle, opts.inputSchema);
   const data = overlay(bundle.data, opts.dataOverlay ?? {});
+  const budget: Budget = { ...DEFAULT_BUDGET, ...opts.budget };
+  const limits: InputLimits = { ...DEFAULT_INPUT_LIMITS, ...opts.inputLimits };
+  const withBudget = (c: BuiltinContext): BuiltinContext => ({ ...c, budget });
 
   // One instance per module; each entrypoint evaluates in the module that holds it. Every
   // built-in of the shared library is offered to the SDK, so answers match the IR interpreter.
   let context: BuiltinContext | undefined;
-  const modules = new Map<string, LoadedPolicy>();
+  const modules = new Map<string, WardenInstance>();
   for (const w of bundle.wasm) {
-    const host = new WardenHost([...BUILTINS.keys()], { context: () => context ?? contextOf(freshRecord()) });
-    const policy = await loadPolicy(w.bytes, undefined, host.builtins);
-    host.attach(policy);
-    policy.setData(data);
-    for (const e of w.entrypoints) modules.set(e, policy);
+    let instance: WardenInstance;
+    try {
+      instance = await instantiateModule(w.bytes, {
+        builtins: [...BUILTINS.keys()],
+        context: () => context ?? withBudget(contextOf(freshRecord())),
+        maxMemoryBytes: opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
+      });
+      instance.setStepLimit(budget.steps);
+      instance.policy.setData(data);
+    } catch (e) {
+      const rego = sdkError(e);
+      if (rego) throw new EvaluationError(`loading the bundle: ${rego.message}`, rego.code);
+      throw e;
+    }
+    for (const e of w.entrypoints) modules.set(e, instance);
   }
 
   return {
@@ -108,17 +133,24 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
     evaluate(entrypoint, input, eo = {}) {
       const t0 = performance.now();
       const name = entrypoint.replace(/^data\./, "").replaceAll(".", "/");
-      const policy = modules.get(name);
-      if (!policy) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
+      const instance = modules.get(name);
+      if (!instance) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
+      let encoded: unknown;
+      try {
+        encoded = encodeInput(input, limits);
+      } catch (e) {
+        if (e instanceof InputRefused) throw new EvaluationError(e.message, "input_invalid");
+        throw e;
+      }
       checkInput(input);
       const t1 = performance.now();
       const recorded = eo.recorded ?? freshRecord();
-      context = contextOf(recorded);
+      context = withBudget(contextOf(recorded));
       let results: { result?: unknown }[];
       try {
-        results = policy.evaluate(input, name) as { result?: unknown }[];
+        results = instance.policy.evaluate(encoded as object, name) as { result?: unknown }[];
       } catch (e) {
-        throw asEvaluationError(e);
+        throw asEvaluationError(e, instance);
       } finally {
         context = undefined;
       }
@@ -207,9 +239,9 @@ function overlay(base: Record<string, unknown>, top: Record<string, unknown>): R
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The SDK throws the module's abort text (`file:row: code: message`); host built-ins throw RegoErrors. */
-function asEvaluationError(e: unknown): Error {
-  const text = typeof e === "string" ? e : (e as Error).message;
-  const rego = e instanceof RegoError ? e : parseAbort(text);
-  return rego ? new EvaluationError(rego.message, rego.code) : new EvaluationError(text, "eval_abort");
+/** What the SDK threw, coded by the adapter (src/wasm/sdk.ts); anything else is an `eval_abort`. */
+function asEvaluationError(e: unknown, instance: WardenInstance): Error {
+  const rego = sdkError(e, instance);
+  if (rego) return new EvaluationError(rego.message, rego.code);
+  return new EvaluationError(typeof e === "string" ? e : (e as Error).message, "eval_abort");
 }

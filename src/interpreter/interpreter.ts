@@ -1,7 +1,7 @@
 // The reference interpreter: executes plan IR in TypeScript. It defines what the IR means (see
 // the execution model in src/ir/ir.ts); the WebAssembly backend must agree with it.
 import type { Block, Func, Operand, Plan, Policy, Stmt } from "../ir/ir.ts";
-import { RegoError } from "../errors.ts";
+import { DEFAULT_BUDGET, RegoError, budgetExceeded, isBudgetExceeded, type Budget } from "../errors.ts";
 import { BuiltinError, type BuiltinContext, type BuiltinDef } from "../builtins/builtin.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 import {
@@ -19,6 +19,8 @@ export interface EvalOptions {
   strictBuiltinErrors?: boolean;
   /** Clock and randomness; defaults to the real ones. */
   context?: Partial<BuiltinContext>;
+  /** What the evaluation may do (steps: loop iterations and function calls); DEFAULT_BUDGET's by default. */
+  budget?: Partial<Budget>;
 }
 
 type Locals = (Value | undefined)[];
@@ -80,6 +82,9 @@ class Evaluation {
   private readonly ctx: BuiltinContext;
   private readonly strict: boolean;
   private returned: Value | undefined;
+  /** Steps left: each loop iteration and function call takes one (see Budget). */
+  private steps: number;
+  private readonly stepLimit: number;
   /**
    * Documents (functions of input and data only) called with the evaluation's own input and
    * data give the same value every time: computed once per evaluation. Calls under `with`
@@ -98,7 +103,17 @@ class Evaluation {
       nowNs: opts.context?.nowNs ?? BigInt(Date.now()) * 1_000_000n,
       random: opts.context?.random ?? Math.random,
       cache: opts.context?.cache ?? new Map(),
+      budget: {
+        builtinElements: opts.budget?.builtinElements ?? DEFAULT_BUDGET.builtinElements,
+        builtinChars: opts.budget?.builtinChars ?? DEFAULT_BUDGET.builtinChars,
+      },
     };
+    this.steps = this.stepLimit = opts.budget?.steps ?? DEFAULT_BUDGET.steps;
+  }
+
+  /** Takes one step of the budget; over it, the evaluation ends. */
+  private step(): void {
+    if (--this.steps < 0) throw budgetExceeded(`more than ${this.stepLimit} steps (loop iterations and calls)`);
   }
 
   runPlan(plan: Plan): Value[] {
@@ -121,6 +136,7 @@ class Evaluation {
   }
 
   private invoke(f: Func, args: (Value | undefined)[]): Value | undefined {
+    this.step();
     const locals: Locals = new Array(f.locals);
     for (let i = 0; i < f.params.length; i++) locals[f.params[i]!] = args[i];
     for (const b of f.blocks) if (this.run(b, locals) >= 0) break;
@@ -184,6 +200,7 @@ class Evaluation {
           for (let i = 0; i < src.length; i++) {
             L[s.key] = i;
             L[s.value] = src[i];
+            this.step();
             const r = this.run(s.block, L);
             if (r >= 0) return r;
           }
@@ -191,6 +208,7 @@ class Evaluation {
           for (const [k, v] of src.entries()) {
             L[s.key] = k;
             L[s.value] = v;
+            this.step();
             const r = this.run(s.block, L);
             if (r >= 0) return r;
           }
@@ -198,6 +216,7 @@ class Evaluation {
           for (const v of src.values()) {
             L[s.key] = v;
             L[s.value] = v;
+            this.step();
             const r = this.run(s.block, L);
             if (r >= 0) return r;
           }
@@ -334,6 +353,7 @@ class Evaluation {
     try {
       return def.impl(args, this.ctx);
     } catch (e) {
+      if (isBudgetExceeded(e)) throw new RegoError(e.code, `${s.func}: ${e.detail}`, s.loc);
       if (!this.strict) return undefined;
       if (e instanceof BuiltinError) throw new RegoError(e.code, `${s.func}: ${e.message}`, s.loc);
       if (e instanceof RegoError) throw e;

@@ -16,8 +16,8 @@
 import binaryen from "binaryen";
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from "../ir/ir.ts";
 import type { Location } from "../syntax/ast.ts";
-import { formatError } from "../errors.ts";
-import { DISPATCH, HOST_CALL_EXPORT, HOST_NAME_PREFIX, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
+import { BUDGET_EXCEEDED, DEFAULT_BUDGET, formatError } from "../errors.ts";
+import { DISPATCH, HOST_CALL_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE, HOST_NAME_PREFIX, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
 
 const i32 = binaryen.i32;
 
@@ -55,6 +55,8 @@ export interface GenerateOptions {
    * custom one of the same name; under the prefix the host's (Warden's library) serves them.
    */
   prefixHostNames?: boolean;
+  /** Emit the step budget's checks (default true); false only to measure what they cost. */
+  stepBudget?: boolean;
 }
 
 export interface GeneratedModule {
@@ -165,6 +167,7 @@ class Generator {
         throw new Error(`WebAssembly generation failed in ${name}: ${e instanceof Error ? e.message : JSON.stringify(e)}`);
       }
     };
+    phase("step budget", () => this.stepBudget());
     phase("functions", () => this.policy.funcs.forEach((f) => this.func(f)));
     phase("plans", () => this.policy.plans.forEach((p, i) => this.plan(p, i)));
     phase("dispatcher", () => this.dispatcher());
@@ -234,9 +237,33 @@ class Generator {
     return this.callSites.length - 1;
   }
 
+  /**
+   * The step budget: `w$steps` counts down from `w$step_limit` (exported, so the host can set
+   * it) in each evaluation; every loop iteration and function call takes one step.
+   */
+  private stepBudget(): void {
+    const m = this.m;
+    m.addGlobal("w$steps", i32, true, m.i32.const(0));
+    m.addGlobal("w$step_limit", i32, true, m.i32.const(DEFAULT_BUDGET.steps));
+    m.addGlobalExport("w$step_limit", STEP_LIMIT_EXPORT);
+  }
+
+  /** Takes one step; aborts the evaluation once the budget is spent. */
+  step(): binaryen.ExpressionRef {
+    const m = this.m;
+    if (this.opts.stepBudget === false) return m.nop();
+    return m.block(null, [
+      m.global.set("w$steps", m.i32.sub(m.global.get("w$steps", i32), m.i32.const(1))),
+      m.if(
+        m.i32.lt_s(m.global.get("w$steps", i32), m.i32.const(0)),
+        m.block(null, [this.call(RT.abort, [m.i32.const(this.message(formatError(BUDGET_EXCEEDED, STEPS_EXCEEDED_MESSAGE)))]), m.unreachable()]),
+      ),
+    ]);
+  }
+
   private func(f: Func): void {
     const g = new FunctionGen(this, this.m, f.params, f.locals);
-    const body = g.body(f.blocks, this.m.local.get(g.index(f.result), i32));
+    const body = g.body(f.blocks, this.m.local.get(g.index(f.result), i32), [this.step()]);
     this.m.addFunction(this.funcName(f.name), binaryen.createType(f.params.map(() => i32)), i32, g.varTypes(), body);
   }
 
@@ -257,6 +284,7 @@ class Generator {
     if (internal === undefined) throw new Error("internal error: the runtime does not import warden.dispatch");
     this.m.removeFunction(internal);
     const m = this.m;
+    const reset = m.global.set("w$steps", m.global.get("w$step_limit", i32));
     const arms = this.policy.plans.map((_, i) =>
       m.if(m.i32.eq(m.local.get(0, i32), m.i32.const(i)), m.return(m.call(`w$plan${i}`, [m.local.get(1, i32), m.local.get(2, i32)], i32))),
     );
@@ -264,7 +292,7 @@ class Generator {
       this.call(RT.abort, [m.i32.const(this.message("internal_error: invalid entrypoint id"))]),
       m.unreachable(),
     ]);
-    m.addFunction(internal, binaryen.createType([i32, i32, i32]), i32, [], m.block(null, [...arms, invalid], i32));
+    m.addFunction(internal, binaryen.createType([i32, i32, i32]), i32, [], m.block(null, [reset, ...arms, invalid], i32));
   }
 
   /** An exported function returning a JSON document parsed from static bytes. */
@@ -320,7 +348,7 @@ class Generator {
   }
 
   private exports(): void {
-    const keep = new Set([...ABI_EXPORTS, "builtins", "entrypoints", "memory"]);
+    const keep = new Set([...ABI_EXPORTS, "builtins", "entrypoints", "memory", STEP_LIMIT_EXPORT]);
     if (this.hostImports.size > 0) keep.add(HOST_CALL_EXPORT);
     const names: string[] = [];
     for (let i = 0; i < this.m.getNumExports(); i++) names.push(binaryen.getExportInfo(this.m.getExportByIndex(i)).name);
@@ -565,6 +593,7 @@ class FunctionGen {
         loop,
         m.block(null, [
           m.br(exit, m.i32.ge_s(m.local.get(i, i32), m.local.get(n, i32))),
+          this.g.step(),
           this.set(s.key, this.g.call(RT.iterKey, [this.get(s.source), m.local.get(i, i32)])),
           this.set(s.value, this.g.call(RT.iterValue, [this.get(s.source), m.local.get(i, i32)])),
           body,

@@ -9,7 +9,7 @@
 // that has no record, it falls back to the JSON the SDK passes.
 import { lookupBuiltin } from "../builtins/registry.ts";
 import { BuiltinError, type BuiltinContext } from "../builtins/builtin.ts";
-import { RegoError } from "../errors.ts";
+import { RegoError, isBudgetExceeded } from "../errors.ts";
 import { fromJSON, toJSON, toText, type Value } from "../values/value.ts";
 import { parseTerm } from "../syntax/parser.ts";
 import { constantValue, isConstant } from "../compiler/terms.ts";
@@ -66,9 +66,11 @@ export class WardenHost {
         try {
           result = def.impl(args, ctx);
         } catch (e) {
-          if (!this.opts.strict) return undefined;
           const loc = call ? this.opts.callSites?.[call.site] : undefined;
           const located = loc && loc.row > 0 ? loc : undefined;
+          // Over budget ends the evaluation, strict or not.
+          if (isBudgetExceeded(e)) throw new RegoError(e.code, `${name}: ${e.detail}`, located);
+          if (!this.opts.strict) return undefined;
           if (e instanceof BuiltinError) throw new RegoError(e.code, `${name}: ${e.message}`, located);
           throw new RegoError("eval_builtin_error", `${name}: ${(e as Error).message}`, located);
         }

@@ -101,3 +101,12 @@ export const HOST_NAME_PREFIX = "warden:";
 /** ABI version this backend implements. */
 export const ABI_VERSION = 1;
 export const ABI_MINOR_VERSION = 3;
+
+/**
+ * The exported mutable i32 global holding the step budget of each evaluation (see Budget in
+ * src/errors.ts): every loop iteration and function call of the generated code takes one step.
+ */
+export const STEP_LIMIT_EXPORT = "warden_step_limit";
+
+/** The abort message (after the code) when the step budget is spent. */
+export const STEPS_EXCEEDED_MESSAGE = "step limit reached";

@@ -1,0 +1,83 @@
+// The one adapter between the stock @open-policy-agent/opa-wasm SDK and Warden, used by both
+// front doors (src/engines/wasm.ts and src/evaluator/evaluator.ts). It instantiates a module with
+// Warden's host built-ins, a bounded memory and the module's step budget, and turns whatever the
+// SDK or the module throws into a coded RegoError: an abort text (`file:row: code: message`), a
+// host built-in's RegoError, the runtime's "out of memory", or V8's RangeErrors of a memory that
+// cannot grow or a stack that overflowed (both: eval_budget_exceeded).
+import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
+import { RegoError, budgetExceeded, isBudgetExceeded } from "../errors.ts";
+import { parseAbort } from "./abort.ts";
+import { WardenHost, type HostOptions } from "./host.ts";
+import { STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE } from "./runtime-api.ts";
+
+/** Default largest linear memory of one instance: 256 MiB. */
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+const PAGE = 65536;
+
+export interface InstanceOptions extends HostOptions {
+  /** Names of the host built-ins to offer (the module's `builtins()`, or the whole library). */
+  builtins: string[];
+  /** The instance's memory may not grow beyond this (rounded down to 64 KiB pages). */
+  maxMemoryBytes?: number;
+}
+
+/** A module loaded by the SDK, with Warden's host attached. */
+export interface WardenInstance {
+  policy: LoadedPolicy;
+  host: WardenHost;
+  maxMemoryBytes: number;
+  /** Sets the step budget of each later evaluation; false if the module has none (built by OPA). */
+  setStepLimit(steps: number): boolean;
+  /** The step budget the module has now (undefined if none). */
+  stepLimit(): number | undefined;
+}
+
+export async function instantiateModule(wasm: Uint8Array, opts: InstanceOptions): Promise<WardenInstance> {
+  const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const host = new WardenHost(opts.builtins, opts);
+  const maximum = Math.max(1, Math.floor(maxMemoryBytes / PAGE));
+  const policy = await loadPolicy(wasm, { initial: Math.min(5, maximum), maximum }, host.builtins);
+  host.attach(policy);
+  const instance = "instance" in policy.wasmInstance ? policy.wasmInstance.instance : policy.wasmInstance;
+  const limit = instance.exports[STEP_LIMIT_EXPORT] as WebAssembly.Global | undefined;
+  return {
+    policy,
+    host,
+    maxMemoryBytes,
+    setStepLimit(steps) {
+      if (!(limit instanceof WebAssembly.Global)) return false;
+      limit.value = Math.max(0, Math.min(steps, 0x7fffffff));
+      return true;
+    },
+    stepLimit() {
+      return limit instanceof WebAssembly.Global ? (limit.value as number) : undefined;
+    },
+  };
+}
+
+/**
+ * What the SDK or the module threw, as a coded RegoError; undefined for a failure of no known
+ * kind (the caller decides how to report it).
+ */
+export function sdkError(e: unknown, instance?: WardenInstance): RegoError | undefined {
+  if (e instanceof RegoError) return e;
+  if (typeof e === "string") {
+    if (e === "out of memory") return memoryExceeded(instance);
+    const abort = parseAbort(e);
+    if (abort && isBudgetExceeded(abort) && abort.detail === STEPS_EXCEEDED_MESSAGE) {
+      const steps = instance?.stepLimit();
+      return steps === undefined ? abort : budgetExceeded(`more than ${steps} steps (loop iterations and calls)`, abort.loc);
+    }
+    return abort;
+  }
+  if (e instanceof RangeError) {
+    if (/memory/i.test(e.message) || /Invalid (string|array) length|Array buffer allocation/i.test(e.message)) return memoryExceeded(instance);
+    if (/call stack/i.test(e.message)) return budgetExceeded("the evaluation nested too deeply (stack exhausted)");
+  }
+  return undefined;
+}
+
+function memoryExceeded(instance: WardenInstance | undefined): RegoError {
+  const mb = instance ? ` (${Math.round(instance.maxMemoryBytes / 1024 / 1024)} MiB)` : "";
+  return budgetExceeded(`the WebAssembly memory cannot grow beyond its maximum${mb}`);
+}
