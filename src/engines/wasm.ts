@@ -6,7 +6,9 @@ import type { Bindings, Engine, QueryRequest } from "../engine.ts";
 import { compileWasm } from "../wasm/compile.ts";
 import { cString } from "../wasm/host.ts";
 import { instantiateModule, sdkError, type WardenInstance } from "../wasm/sdk.ts";
-import { fromJSON, ObjectValue, SetValue, toJSON, toText, type Value } from "../values/value.ts";
+import { ObjectValue, SetValue, toText, type Value } from "../values/value.ts";
+import { parseTerm } from "../syntax/parser.ts";
+import { constantValue, isConstant } from "../compiler/terms.ts";
 import { inputOf, planRequest } from "./request.ts";
 import { RegoError } from "../errors.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
@@ -25,40 +27,26 @@ export const wasmEngine: Engine = {
     const loaded = instance.policy;
     loaded.setData((req.data ?? {}) as object);
     const input = inputOf(req);
-    let results: Record<string, unknown>[];
+    let results: Value;
     try {
-      const out =
-        input === undefined ? loaded.evaluate(undefined, "query")
-        : isPlainJSON(input) ? loaded.evaluate(toJSON(input), "query")
-        : evaluateRegoInput(loaded, input, "query");
-      results = out as Record<string, unknown>[];
+      results = evaluateExact(loaded, input, "query");
     } catch (e) {
       throw asRegoError(e, instance);
     }
-    return results.map((r) => new Map(Object.entries(r).map(([k, v]) => [k, fromJSON(v)])));
+    if (!(results instanceof SetValue)) throw new RegoError("internal_error", `the module's result set is ${toText(results).slice(0, 80)}`);
+    return results.values().map((r) => {
+      const b: Bindings = new Map();
+      if (r instanceof ObjectValue) for (const [k, v] of r.entries()) b.set(k as string, v);
+      return b;
+    });
   },
 };
-
-/**
- * Whether the SDK's evaluate can pass this input: it takes JSON (no sets, string keys only) and
- * treats a falsy input (false, 0, "", null) as no input at all.
- */
-function isPlainJSON(v: Value): boolean {
-  if (!v) return false;
-  const json = (x: Value): boolean => {
-    if (x instanceof SetValue) return false;
-    if (Array.isArray(x)) return x.every(json);
-    if (x instanceof ObjectValue) return x.entries().every(([k, val]) => typeof k === "string" && json(val));
-    return true;
-  };
-  return json(v);
-}
 
 interface AbiExports {
   opa_heap_ptr_set(p: number): void;
   opa_malloc(n: number): number;
   opa_value_parse(p: number, n: number): number;
-  opa_json_dump(v: number): number;
+  opa_value_dump(v: number): number;
   opa_eval_ctx_new(): number;
   opa_eval_ctx_set_input(ctx: number, v: number): void;
   opa_eval_ctx_set_data(ctx: number, v: number): void;
@@ -68,27 +56,33 @@ interface AbiExports {
 }
 
 /**
- * Evaluates with an input the SDK's JSON path cannot carry, on the instance the SDK loaded, through
- * the ABI's own calls: the input as Rego value text (opa_value_parse), then the evaluation context,
- * as the SDK does for modules before ABI 1.2.
+ * Evaluates on the instance the SDK loaded through the ABI's own calls, with the input and the
+ * result as Rego value text (opa_value_parse, opa_value_dump) rather than the SDK's JSON: sets
+ * stay sets, non-string keys stay keys, and integers beyond 2^53 stay exact (JSON.parse would
+ * round them to doubles).
  */
-function evaluateRegoInput(loaded: LoadedPolicy, input: Value, entrypoint: string): unknown {
+function evaluateExact(loaded: LoadedPolicy, input: Value | undefined, entrypoint: string): Value {
   const instance = "instance" in loaded.wasmInstance ? loaded.wasmInstance.instance : loaded.wasmInstance;
   const x = instance.exports as unknown as AbiExports;
   const id = (loaded.entrypoints as Record<string, number>)[entrypoint];
   if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
   x.opa_heap_ptr_set(loaded.dataHeapPtr as number);
-  const bytes = new TextEncoder().encode(toText(input));
-  const at = x.opa_malloc(bytes.length);
-  new Uint8Array(loaded.mem.buffer).set(bytes, at);
-  const value = x.opa_value_parse(at, bytes.length);
-  if (value === 0) throw new Error("the module cannot read the input");
   const ctx = x.opa_eval_ctx_new();
-  x.opa_eval_ctx_set_input(ctx, value);
+  if (input !== undefined) {
+    const bytes = new TextEncoder().encode(toText(input));
+    const at = x.opa_malloc(bytes.length);
+    new Uint8Array(loaded.mem.buffer).set(bytes, at);
+    const value = x.opa_value_parse(at, bytes.length);
+    if (value === 0) throw new Error("the module cannot read the input");
+    x.opa_eval_ctx_set_input(ctx, value);
+  }
   x.opa_eval_ctx_set_data(ctx, loaded.dataAddr);
   x.opa_eval_ctx_set_entrypoint(ctx, id);
   x.eval(ctx);
-  return JSON.parse(cString(loaded.mem, x.opa_json_dump(x.opa_eval_ctx_get_result(ctx))));
+  const text = cString(loaded.mem, x.opa_value_dump(x.opa_eval_ctx_get_result(ctx)));
+  const t = parseTerm(text, "result");
+  if (!isConstant(t)) throw new Error(`internal error: the module dumped a non-constant result: ${text.slice(0, 80)}`);
+  return constantValue(t);
 }
 
 /** What the SDK threw, coded (src/wasm/sdk.ts); other abort texts are built-in errors. */

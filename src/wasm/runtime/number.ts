@@ -6,6 +6,7 @@
 // than binary floats: 0.1 + 0.2 is 0.3, not 0.30000000000000004.
 import { opa_malloc } from "./alloc";
 import { bufByte, bufBytes, bufI64, bufLen, bufNew, bufPtr } from "./buf";
+import { bigAdd, bigMul, bigOf, bigRem, bigSign } from "./bigint";
 import { bufF64, decimalDigits, decimalExp, decimalToF64, textToF64, toDecimal } from "./float";
 import {
   floatOf, floatValue, intOf, intValue, numKind, refValue, NUM_FLOAT, NUM_INT, NUM_REF,
@@ -297,8 +298,23 @@ function mulOverflows(a: i64, b: i64): bool {
   return r / b != a;
 }
 
+/** Whether a number is an integer: an i64, or a ref of digits only (beyond i64). */
+@inline function integral(v: usize): bool {
+  const k = numKind(v);
+  return k == NUM_INT || (k == NUM_REF && isRefInt(v));
+}
+
 /** a + b (or a - b when `negate`). */
 export function numAdd(a: usize, b: usize, negate: bool): usize {
+  if (isInt(a) && isInt(b)) {
+    const x = intOf(a);
+    const y = intOf(b);
+    const r = negate ? x - y : x + y;
+    const overflow = negate ? ((x ^ y) & (x ^ r)) < 0 : addOverflows(x, y, r);
+    if (!overflow) return intValue(r);
+    return bigAdd(bigOf(a), bigOf(b), negate);
+  }
+  if (integral(a) && integral(b)) return bigAdd(bigOf(a), bigOf(b), negate);
   if (decimals(a, b)) {
     if (negate) {
       if (mb == I64_MIN) return floatValue(toF64(a) - toF64(b));
@@ -317,6 +333,7 @@ export function numAdd(a: usize, b: usize, negate: bool): usize {
 }
 
 export function numMul(a: usize, b: usize): usize {
+  if (integral(a) && integral(b) && (!isInt(a) || !isInt(b) || mulOverflows(intOf(a), intOf(b)))) return bigMul(bigOf(a), bigOf(b));
   if (decimals(a, b) && !mulOverflows(ma, mb)) return fromDecimal(ma * mb, ea + eb);
   return floatValue(toF64(a) * toF64(b));
 }
@@ -339,6 +356,10 @@ export function numDiv(a: usize, b: usize): usize {
 
 /** a % b on integers (sign of the dividend); 0 (undefined) for non-integers or b = 0. */
 export function numRem(a: usize, b: usize): usize {
+  if ((!isInt(a) || !isInt(b)) && integral(a) && integral(b)) {
+    const y = bigOf(b);
+    return bigSign(y) == 0 ? 0 : bigRem(bigOf(a), y);
+  }
   if (!isInt(a) || !isInt(b)) return 0;
   const y = intOf(b);
   if (y == 0) return 0;
