@@ -44,39 +44,80 @@ function jsonObject(text: string, what: string): ObjectValue {
   return v;
 }
 
-function decodeToken(args: Value[], i: number): Token {
+/** The three sections, split: [header, payload, signature], still encoded. */
+function sections(args: Value[], i: number): [string, string, string] {
   const s = str(args, i);
   if (!s.includes(".")) throw builtinError("encoded JWT had no period separators");
   const parts = s.split(".");
   if (parts.length !== 3) throw builtinError(`encoded JWT must have 3 sections, found ${parts.length}`);
-  const [h, p, sig] = parts as [string, string, string];
+  return parts as [string, string, string];
+}
+
+/** The signed text and the signature only (header and payload left undecoded). */
+function splitToken(args: Value[], i: number): Token {
+  const [h, p, sig] = sections(args, i);
+  return { signingInput: `${h}.${p}`, header: new ObjectValue(), payloadText: "", signature: base64url(sig) };
+}
+
+function decodeToken(args: Value[], i: number): Token {
+  const [h, p, sig] = sections(args, i);
+  const header = jsonObject(base64url(h).toString("utf8"), "JWT header");
+  // A JSON Web Encryption (RFC 7516 section 9: its header names an "enc") is not a signed token.
+  if (header.getString("enc") !== undefined) throw builtinError("JWT is a JWE object, which is not supported");
   return {
     signingInput: `${h}.${p}`,
-    header: jsonObject(base64url(h).toString("utf8"), "JWT header"),
+    header,
     payloadText: base64url(p).toString("utf8"),
     signature: base64url(sig),
   };
 }
 
-/** A nested token ("cty": "JWT") carries another token as its payload, sometimes quoted. */
-function nested(t: Token): string | undefined {
-  const cty = t.header.getString("cty");
-  return typeof cty === "string" && cty.toUpperCase() === "JWT" ? t.payloadText.replace(/^["']+|["']+$/g, "") : undefined;
+/** The registered header parameters; a `crit` naming any other one invalidates the token. */
+interface Header {
+  alg?: string;
+  kid?: string;
+  cty?: string;
+  crit?: Set<string>;
+  unknown: string[];
+}
+
+function parseHeader(t: Token): Header {
+  const h: Header = { unknown: [] };
+  for (const [k, v] of t.header.entries()) {
+    const name = k as string;
+    if (name === "alg" || name === "kid" || name === "typ" || name === "cty") {
+      if (typeof v !== "string") throw builtinError(`${name}: must be a string`);
+      if (name !== "typ") h[name] = v;
+    } else if (name === "crit") {
+      if (!Array.isArray(v)) throw builtinError("crit: must be a list");
+      h.crit = new Set(v.filter((x): x is string => typeof x === "string"));
+      if (h.crit.size === 0) throw builtinError("crit: must be a nonempty list");
+    } else h.unknown.push(name);
+  }
+  return h;
+}
+
+/** RFC 7515: `alg` is required (4.1.1), and every critical parameter must be understood (4.1.11). */
+function headerValid(h: Header): boolean {
+  return h.alg !== undefined && h.alg !== "" && !h.unknown.some((u) => h.crit?.has(u));
 }
 
 /** [header, payload, signature as hex], of the innermost token when tokens are nested. */
 function decode(args: Value[]): Value {
   let t = decodeToken(args, 0);
-  for (let inner = nested(t); inner !== undefined; inner = nested(t)) t = decodeToken([inner], 0);
+  // A nested token ("cty": "JWT") carries another token as its payload, sometimes quoted.
+  while (t.header.getString("cty") === "JWT") t = decodeToken([t.payloadText.replace(/^["']+|["']+$/g, "")], 0);
   return [t.header, jsonObject(t.payloadText, "JWT payload"), t.signature.toString("hex")];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Algorithms
 
-type Family = "HS" | "RS" | "PS" | "ES";
+type Family = "HS" | "RS" | "PS" | "ES" | "EdDSA";
 
-function algorithm(alg: string): { family: Family; hash: string } | undefined {
+/** The JWS algorithms OPA knows: HS, RS, PS and ES with 256, 384 or 512 bits, and EdDSA. */
+function algorithm(alg: string): { family: Family; hash: string | null } | undefined {
+  if (alg === "EdDSA") return { family: "EdDSA", hash: null };
   const m = /^(HS|RS|PS|ES)(256|384|512)$/.exec(alg);
   return m ? { family: m[1] as Family, hash: `sha${m[2]}` } : undefined;
 }
@@ -87,12 +128,24 @@ function asymmetricOptions(family: Family, key: KeyObject) {
   return { key };
 }
 
-function hmac(hash: string, secret: string, data: string): Buffer {
+function hmac(hash: string | null, secret: string, data: string): Buffer {
+  if (hash === null) throw builtinError("internal error: HMAC without a hash");
   return createHmac(hash, Buffer.from(secret, "utf8")).update(data, "utf8").digest();
 }
 
-/** Whether the token's signature verifies with the secret (HS*) or any of the public keys. */
-function signatureValid(t: Token, alg: string, key: { secret: string } | { keys: KeyObject[] }): boolean {
+/** A public key, with the `alg` and `kid` a JWK set gives it. */
+interface VerificationKey {
+  key: KeyObject;
+  alg?: string;
+  kid?: string;
+}
+
+/**
+ * Whether the token's signature verifies with the secret (HS*) or the public keys: only the key
+ * whose `kid` the header names, if there is one; else any key whose `alg` (if it has one) is the
+ * header's.
+ */
+function signatureValid(t: Token, alg: string, key: { secret: string } | { keys: VerificationKey[] }, kid?: string): boolean {
   const a = algorithm(alg);
   if (a === undefined) return false;
   if (a.family === "HS") {
@@ -101,27 +154,59 @@ function signatureValid(t: Token, alg: string, key: { secret: string } | { keys:
     return mac.length === t.signature.length && timingSafeEqual(mac, t.signature);
   }
   if (!("keys" in key)) return false;
-  return key.keys.some((k) => {
+  const verifies = (k: KeyObject) => {
     try {
       return cryptoVerify(a.hash, Buffer.from(t.signingInput, "utf8"), asymmetricOptions(a.family, k), t.signature);
     } catch {
       return false; // a key of the wrong type for the algorithm
     }
-  });
+  };
+  const named = kid ? key.keys.find((k) => k.kid === kid) : undefined;
+  if (named) return verifies(named.key);
+  return key.keys.some((k) => (k.alg === undefined || k.alg === alg) && verifies(k.key));
 }
 
-/** Public keys from PEM (certificates or keys), a JWK, or a JWK set. */
-function publicKeys(text: string): KeyObject[] {
+/**
+ * Public keys from one PEM block (a certificate or a PKIX public key, nothing after it), a JWK,
+ * or a JWK set (keys of algorithms other than the JWS ones are left out).
+ */
+function publicKeys(text: string): VerificationKey[] {
+  const begin = text.indexOf("-----BEGIN ");
+  if (begin >= 0) return [pemKey(text, begin)];
+  let jwks: { keys?: unknown[] };
   try {
-    if (text.trimStart().startsWith("-----BEGIN")) {
-      const blocks = text.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? [];
-      return blocks.map((b) => (b.includes("CERTIFICATE") ? new X509Certificate(b).publicKey : createPublicKey(b)));
-    }
-    const jwk = JSON.parse(text) as { keys?: object[] };
-    return (jwk.keys ?? [jwk]).map((k) => createPublicKey({ key: k as never, format: "jwk" }));
-  } catch {
-    throw builtinError("failed to parse a JWK key (set) or PEM certificate/key");
+    jwks = JSON.parse(text) as { keys?: unknown[] };
+  } catch (e) {
+    throw builtinError(`failed to parse a JWK key (set): ${(e as Error).message}`);
   }
+  const out: VerificationKey[] = [];
+  for (const k of Array.isArray(jwks.keys) ? jwks.keys : [jwks]) {
+    const jwk = k as { alg?: unknown; kid?: unknown };
+    if (typeof jwk.alg === "string" && jwk.alg !== "" && algorithm(jwk.alg) === undefined) continue;
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: jwk as never, format: "jwk" });
+    } catch (e) {
+      throw builtinError(`failed to parse a JWK key (set): ${(e as Error).message}`);
+    }
+    out.push({ key, alg: typeof jwk.alg === "string" && jwk.alg !== "" ? jwk.alg : undefined, kid: typeof jwk.kid === "string" ? jwk.kid : undefined });
+  }
+  return out;
+}
+
+/** The key of the PEM block starting at `begin`: as Go's pem.Decode reads it, then x509. */
+function pemKey(text: string, begin: number): VerificationKey {
+  const m = /^-----BEGIN ([^\r\n-]*)-----[ \t\r]*\n([\s\S]*?)-----END \1-----[ \t\r]*(\n|$)/.exec(text.slice(begin));
+  if (!m) throw builtinError("failed to parse a JWK key (set): not a PEM block nor JSON");
+  if (begin + m[0].length < text.length) throw builtinError("extra data after a PEM certificate block");
+  const type = m[1]!;
+  try {
+    if (type === "CERTIFICATE") return { key: new X509Certificate(m[0]).publicKey };
+    if (type === "PUBLIC KEY") return { key: createPublicKey({ key: m[0], format: "pem", type: "spki" }) };
+  } catch (e) {
+    throw builtinError(`failed to parse a PEM ${type === "CERTIFICATE" ? "certificate" : "public key"}: ${(e as Error).message}`);
+  }
+  throw builtinError("failed to extract a Key from the PEM certificate");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,9 +218,12 @@ function verifier(alg: string): BuiltinDef {
     name: `io.jwt.verify_${alg.toLowerCase()}`,
     signature: fn([T.string, T.string], T.boolean),
     impl: (args) => {
-      const t = decodeToken(args, 0);
       const k = str(args, 1);
-      return signatureValid(t, alg, family === "HS" ? { secret: k } : { keys: publicKeys(k) });
+      // OPA checks an HMAC over the token's text without reading its header.
+      if (family === "HS") return signatureValid(splitToken(args, 0), alg, { secret: k });
+      const keys = publicKeys(k);
+      const t = decodeToken(args, 0);
+      return signatureValid(t, alg, { keys }, parseHeader(t).kid);
     },
   };
 }
@@ -144,7 +232,7 @@ function verifier(alg: string): BuiltinDef {
 // io.jwt.decode_verify
 
 interface Constraints {
-  key: { secret: string } | { keys: KeyObject[] };
+  key: { secret: string } | { keys: VerificationKey[] };
   alg?: string;
   iss?: string;
   aud?: string;
@@ -155,7 +243,7 @@ interface Constraints {
 function constraints(args: Value[], nowNs: bigint): Constraints {
   const c = obj(args, 1);
   let secret: string | undefined;
-  let keys: KeyObject[] | undefined;
+  let keys: VerificationKey[] | undefined;
   const out: Omit<Constraints, "key"> = { now: Number(nowNs) / 1e9 };
   for (const [k, v] of c.entries()) {
     const text = () => {
@@ -187,12 +275,14 @@ const decodeVerify: BuiltinImpl = (args, ctx) => {
   const unverified = [false, new ObjectValue(), new ObjectValue()];
   let t = decodeToken(args, 0);
   for (;;) {
-    const alg = t.header.getString("alg");
-    if (typeof alg !== "string" || (c.alg !== undefined && c.alg !== alg)) return unverified;
-    if (!signatureValid(t, alg, c.key)) return unverified;
-    const inner = nested(t);
-    if (inner === undefined) break;
-    t = decodeToken([inner], 0);
+    const h = parseHeader(t);
+    if (!headerValid(h)) return unverified;
+    const alg = h.alg!;
+    if (c.alg !== undefined && c.alg !== alg) return unverified;
+    if (!signatureValid(t, alg, c.key, h.kid)) return unverified;
+    // A nested token ("cty": "JWT", in any case) is the payload: verify it in turn.
+    if (h.cty?.toUpperCase() !== "JWT") break;
+    t = decodeToken([t.payloadText], 0);
   }
   const payload = jsonObject(t.payloadText, "JWT payload");
   if (c.iss !== undefined && payload.getString("iss") !== c.iss) return unverified;
@@ -212,28 +302,58 @@ const decodeVerify: BuiltinImpl = (args, ctx) => {
 // ---------------------------------------------------------------------------------------------
 // io.jwt.encode_sign and encode_sign_raw
 
+/**
+ * A compact JWS over the header and payload bytes as given. The key is a JWK, or the first key of
+ * a JWK set. Unless the header's `typ` is a string other than "JWT", the payload must be JSON.
+ */
 function signToken(headerText: string, payloadText: string, jwkText: string): string {
+  const jwk = signingKey(jwkText);
   const header = jsonObject(headerText, "JWT header");
   const alg = header.getString("alg");
-  const a = typeof alg === "string" ? algorithm(alg) : undefined;
-  if (a === undefined) throw builtinError(`unsupported signature algorithm: ${String(alg)}`);
+  if (typeof alg !== "string") throw builtinError("missing or invalid 'alg' header");
+  const a = algorithm(alg);
+  if (a === undefined) throw builtinError(`unknown JWS algorithm: ${alg}`);
+  const typ = header.getString("typ");
+  if ((typeof typ !== "string" || typ === "JWT") && !isJSON(payloadText)) throw builtinError("type is JWT but payload is not JSON");
   const input = `${Buffer.from(headerText, "utf8").toString("base64url")}.${Buffer.from(payloadText, "utf8").toString("base64url")}`;
-  const jwk = jsonObject(jwkText, "JWK");
   let signature: Buffer;
   if (a.family === "HS") {
-    const k = jwk.getString("k");
+    const k = jwk.k;
     if (typeof k !== "string") throw builtinError("JWK for HMAC signing must have a k member");
-    signature = createHmac(a.hash, base64url(k)).update(input, "utf8").digest();
+    signature = createHmac(a.hash!, base64url(k)).update(input, "utf8").digest();
   } else {
     let key: KeyObject;
     try {
-      key = createPrivateKey({ key: JSON.parse(jwkText) as never, format: "jwk" });
+      key = createPrivateKey({ key: jwk as never, format: "jwk" });
     } catch {
       throw builtinError("failed to parse the JWK private key");
     }
     signature = cryptoSign(a.hash, Buffer.from(input, "utf8"), asymmetricOptions(a.family, key));
   }
   return `${input}.${signature.toString("base64url")}`;
+}
+
+function signingKey(text: string): Record<string, unknown> {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(text);
+  } catch (e) {
+    throw builtinError(`failed to parse a JWK key (set): ${(e as Error).message}`);
+  }
+  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) throw builtinError("failed to parse a JWK key (set): not a JSON object");
+  const keys = (jwk as { keys?: unknown }).keys;
+  if (keys === undefined) return jwk as Record<string, unknown>;
+  if (!Array.isArray(keys) || keys.length === 0) throw builtinError("no keys found in JWK set");
+  return keys[0] as Record<string, unknown>;
+}
+
+function isJSON(text: string): boolean {
+  try {
+    unmarshal(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +370,7 @@ export const JWT: BuiltinDef[] = [
     nondeterministic: true,
   },
   ...["HS", "RS", "PS", "ES"].flatMap((f) => ["256", "384", "512"].map((bits) => verifier(f + bits))),
+  verifier("EdDSA"),
   {
     name: "io.jwt.encode_sign",
     signature: fn([ANY_OBJECT, ANY_OBJECT, ANY_OBJECT], T.string),
