@@ -12,7 +12,7 @@
 //                                                     the seq column was renumbered, seq_mismatch;
 //   - a record inserted (later seqs shifted up)    -> inserted, naming the intruder;
 //   - two records swapped / the seq column edited  -> seq_mismatch or missing at the first place;
-//   - the id/type/action_id/time columns edited    -> column_mismatch (they only index the body).
+//   - the id/type/action_id/time/subject columns edited -> column_mismatch (they only index the body).
 // What it cannot catch alone: the tail cut off, or the whole tail rewritten and rehashed from
 // some record on. The store keeps its head (seq, hash) in a separate row, which catches a
 // careless truncation; an attacker who edits that row too is caught only by a head recorded
@@ -35,6 +35,8 @@ export interface StoredRow {
   time: string;
   hash: string;
   body: string;
+  /** The governance row the record sets (`TABLE/KEY`), indexing its `state` field; absent in exports. */
+  subject?: string | null;
 }
 
 export type BadReason =
@@ -154,7 +156,15 @@ export class ChainWalker {
         message: `record ${at - 1} (id ${this.prev.id}) is not the record that record ${at} chained to: it was altered and its hash recomputed (or record ${at} was forged)`,
       };
     }
-    const column = rec.id !== row.id ? "id" : rec.type !== row.type ? "type" : (rec.action_id ?? null) !== row.action_id ? "action_id" : rec.time !== row.time ? "time" : undefined;
+    const state = rec.state as { table?: unknown; key?: unknown } | undefined;
+    const subject = state ? `${String(state.table)}/${String(state.key)}` : null;
+    const column =
+      rec.id !== row.id ? "id"
+      : rec.type !== row.type ? "type"
+      : (rec.action_id ?? null) !== row.action_id ? "action_id"
+      : rec.time !== row.time ? "time"
+      : row.subject !== undefined && row.subject !== subject ? "subject"
+      : undefined;
     if (column) {
       return { seq: at, id: String(rec.id), reason: "column_mismatch", message: `record ${at} (id ${String(rec.id)}): the ${column} column differs from the record` };
     }

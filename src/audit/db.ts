@@ -53,6 +53,33 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Whether an error means "the store is busy, try again": SQLite's lock held by another process
+ * past the busy timeout, PostgreSQL's serialization failure, deadlock or lock timeout. Nothing
+ * was committed by the transaction that failed so.
+ */
+export function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED" || code === "40001" || code === "40P01" || code === "55P03";
+}
+
+/**
+ * Runs a write transaction, retrying it while the store is busy (with growing pauses) for up to
+ * `patienceMs`. For writes that must not be lost to contention, such as the outcome of an action
+ * that already ran: fn must be safe to run again (it is, when it only reads and writes through tx).
+ */
+export async function transactPatiently<T>(db: Db, fn: (tx: Queryable) => Promise<T>, patienceMs = 120_000): Promise<T> {
+  const start = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await db.transaction(fn, "write");
+    } catch (e) {
+      if (!isBusy(e) || Date.now() - start > patienceMs) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+}
+
 export interface OpenOptions {
   /** SQLite: how long to wait for another process's lock before SQLITE_BUSY (ms, default 10 s). */
   busyTimeoutMs?: number;

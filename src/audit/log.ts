@@ -6,13 +6,17 @@
 // Tables (component "audit" in warden_schema):
 //   audit_records(seq PK, id UNIQUE, type, action_id, time, hash, body)  body = canonical JSON of
 //     the record without hash; hash = SHA-256(body); the other columns index the body.
+//     subject = "TABLE/KEY" of the governance state the record sets (its `state` field), else NULL.
 //   audit_head(one = 1, seq, hash)  the last record, updated in the same transaction as the insert.
+//
+// Other components write their rows and the records that justify them in one transaction:
+// `appendIn(tx, ...)` inside `db.transaction`.
 import { randomUUID } from "node:crypto";
 import { canonicalJSON } from "../canonical-json.ts";
 import type { AuditRecord } from "../schemas/types.ts";
 import { SchemaError, validate } from "../schemas/validate.ts";
 import { ChainWalker, ZERO_HASH, parseHead, sha256, type BadRecord, type Head, type StoredRow } from "./chain.ts";
-import { migrate, openStore, storeURL, type Db, type Migration, type OpenOptions } from "./db.ts";
+import { migrate, openStore, storeURL, type Db, type Migration, type OpenOptions, type Queryable } from "./db.ts";
 
 /** What a caller appends: a record without the fields the log assigns. */
 export type AuditEntry = Omit<AuditRecord, "seq" | "id" | "time" | "prev_hash" | "hash">;
@@ -75,9 +79,16 @@ const MIGRATIONS: Migration[] = [
       hash TEXT NOT NULL
     );
     INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, '${ZERO_HASH}') ON CONFLICT (one) DO NOTHING;`,
+  `ALTER TABLE audit_records ADD COLUMN subject TEXT;
+   CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records (subject, seq);`,
 ];
 
-const COLUMNS = "seq, id, type, action_id, time, hash, body";
+/** The subject column of a record: the governance row its `state` sets, as `TABLE/KEY`. */
+export function subjectOf(state: { table: string; key: string } | undefined): string | null {
+  return state ? `${state.table}/${state.key}` : null;
+}
+
+const COLUMNS = "seq, id, type, action_id, time, hash, body, subject";
 
 export class AuditStoreError extends Error {}
 
@@ -141,30 +152,80 @@ export class AuditLog {
   }
 
   private write(entries: Record<string, unknown>[]): Promise<AuditRecord[]> {
-    return this.db.transaction(async (tx) => {
-      const [h] = await tx.query<Head>(`SELECT seq, hash FROM audit_head WHERE one = 1${tx.forUpdate}`);
-      if (!h) throw new AuditStoreError("the audit store has lost its head row: run `warden audit verify`");
-      let { seq, hash } = h;
-      const out: AuditRecord[] = [];
-      for (const e of entries) {
-        seq++;
-        const rec = { ...e, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
-        const body = canonicalJSON(rec);
-        hash = sha256(body);
-        await tx.run("INSERT INTO audit_records (seq, id, type, action_id, time, hash, body) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-          seq,
-          rec.id,
-          rec.type,
-          rec.action_id ?? null,
-          rec.time,
-          hash,
-          body,
-        ]);
-        out.push({ ...rec, hash });
-      }
-      await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
-      return out;
-    }, "write");
+    return this.db.transaction((tx) => this.insert(tx, entries), "write");
+  }
+
+  /**
+   * Appends entries (validated as append does) inside a write transaction the caller holds on
+   * this log's store, so that rows the records justify commit with them or not at all. Take the
+   * caller's own row locks before calling: this locks the head row until the transaction ends.
+   */
+  async appendIn(tx: Queryable, entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    const prepared = entries.map((e) => this.prepare(e));
+    return prepared.length ? this.insert(tx, prepared) : [];
+  }
+
+  private async insert(tx: Queryable, entries: Record<string, unknown>[]): Promise<AuditRecord[]> {
+    const [h] = await tx.query<Head>(`SELECT seq, hash FROM audit_head WHERE one = 1${tx.forUpdate}`);
+    if (!h) throw new AuditStoreError("the audit store has lost its head row: run `warden audit verify`");
+    let { seq, hash } = h;
+    const out: AuditRecord[] = [];
+    for (const e of entries) {
+      seq++;
+      const rec = { ...e, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
+      const body = canonicalJSON(rec);
+      hash = sha256(body);
+      await tx.run("INSERT INTO audit_records (seq, id, type, action_id, time, hash, body, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
+        seq,
+        rec.id,
+        rec.type,
+        rec.action_id ?? null,
+        rec.time,
+        hash,
+        body,
+        subjectOf(rec.state),
+      ]);
+      out.push({ ...rec, hash });
+    }
+    await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
+    return out;
+  }
+
+  /**
+   * The newest record setting a governance row (`TABLE/KEY`), checked: its body hashes to its
+   * hash and is the record its successor (or the head) chained to. Undefined when the chain never
+   * set that row. Throws AuditStoreError when the record found is not an intact link of the chain.
+   */
+  async latestState(q: Queryable, table: string, key: string): Promise<AuditRecord | undefined> {
+    const subject = subjectOf({ table, key });
+    const [row] = await q.query<StoredRow>(
+      `SELECT ${COLUMNS} FROM audit_records WHERE seq = (SELECT MAX(seq) FROM audit_records WHERE subject = $1)`,
+      [subject],
+    );
+    if (!row) return undefined;
+    const broken = (why: string) => new AuditStoreError(`audit record ${row.seq} (the latest for ${subject}) ${why}: run \`warden audit verify\``);
+    if (sha256(row.body) !== row.hash) throw broken("does not hash to its stored hash");
+    const rec = toRecord(row);
+    if (rec.seq !== row.seq || subjectOf(rec.state) !== subject) throw broken("is not the record its columns say");
+    const [next] = await q.query<{ body: string }>("SELECT body FROM audit_records WHERE seq = $1", [row.seq + 1]);
+    if (next) {
+      if ((JSON.parse(next.body) as { prev_hash?: string }).prev_hash !== row.hash) throw broken("is not the record its successor chained to");
+    } else {
+      const [h] = await q.query<Head>("SELECT seq, hash FROM audit_head WHERE one = 1");
+      if (!h || h.seq !== row.seq || h.hash !== row.hash) throw broken("is neither followed by a record nor the store's head");
+    }
+    return rec;
+  }
+
+  /** Whether the chain holds any record of this type. */
+  async hasType(q: Queryable, type: AuditType): Promise<boolean> {
+    return (await q.query("SELECT 1 AS one FROM audit_records WHERE type = $1 LIMIT 1", [type])).length > 0;
+  }
+
+  /** Whether the chain holds a record of this type for the action (for example an intent). */
+  async has(q: Queryable, action_id: string, type: AuditType): Promise<boolean> {
+    const rows = await q.query("SELECT 1 AS one FROM audit_records WHERE action_id = $1 AND type = $2 LIMIT 1", [action_id, type]);
+    return rows.length > 0;
   }
 
   /** One record by seq (a number) or id (a string). */

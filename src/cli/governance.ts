@@ -1,13 +1,16 @@
-// What the governance commands (approvals, kill-switch, rollback, replay, notify) share: the flags
-// that override `.warden/deployment.json`, opening a governor over the deployment, and the
-// principal named by --by/--role.
+// What the governance commands (approvals, kill-switch, rollback, replay, notify, principals,
+// recover) share: the flags that override `.warden/deployment.json`, opening a governor (or just
+// the governance store) over the deployment, and the principal named by --by, whose roles come
+// from the directory.
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { storeURL } from "../audit/db.ts";
 import { AuditLog } from "../audit/log.ts";
 import { openGovernor, readDeployment, resolveDeployment, type Deployment } from "../governance/deployment.ts";
 import type { Governor } from "../governance/governor.ts";
-import type { Principal } from "../schemas/types.ts";
+import { GovernanceState } from "../governance/state.ts";
+import { ApprovalError } from "../governance/approvals.ts";
+import { GovernanceError, GovernanceRefusal } from "../governance/errors.ts";
 import { UsageError, type Command } from "./command.ts";
 
 export const DEPLOYMENT_OPTIONS: Command["options"] = {
@@ -17,6 +20,7 @@ export const DEPLOYMENT_OPTIONS: Command["options"] = {
   "verification-key": { type: "string" },
   "signing-alg": { type: "string" },
   state: { type: "string" },
+  "allow-unsigned": { type: "boolean" },
 };
 
 export const DEPLOYMENT_HELP = `deployment (defaults from .warden/deployment.json, written by \`warden demo\`):
@@ -26,7 +30,8 @@ export const DEPLOYMENT_HELP = `deployment (defaults from .warden/deployment.jso
   --revision R              the bundle revision in force (default: the latest published)
   --verification-key FILE   PEM key that verifies the bundle's signature (none: unsigned)
   --signing-alg ALG         the algorithm the bundle must be signed with (default RS256)
-  --state DIR               where the state documents actions change live (default .warden/state)`;
+  --state DIR               where the state documents actions change live (default .warden/state)
+  --allow-unsigned          load bundles without a verification key (development only)`;
 
 /** The deployment with the command line's overrides; `needsRevision: false` tolerates a store without bundles. */
 export function deploymentFrom(v: Record<string, unknown>, opts: { needsRevision?: boolean } = {}): Deployment {
@@ -41,6 +46,7 @@ export function deploymentFrom(v: Record<string, unknown>, opts: { needsRevision
   }
   if (v["signing-alg"] !== undefined) overrides.algorithm = v["signing-alg"] as string;
   if (v.state !== undefined) overrides.state = v.state as string;
+  if (v["allow-unsigned"] === true) overrides.allow_unsigned = true;
   if (opts.needsRevision === false && overrides.revision === undefined && !readDeployment()?.revision) overrides.revision = "(none)";
   try {
     return resolveDeployment(overrides);
@@ -72,25 +78,37 @@ export async function openGoverned(v: Record<string, unknown>): Promise<Governed
   return { deployment, governor, audit: governor.auditLog, close: () => governor.dispose() };
 }
 
-/** The operator running the command: --by, else the login name. */
-export function operator(v: Record<string, unknown>, kind: Principal["kind"] = "operator"): Principal {
+export interface GovernanceStore {
+  deployment: Deployment;
+  audit: AuditLog;
+  state: GovernanceState;
+  close(): Promise<void>;
+}
+
+/** The governance store alone (no bundle, no evaluator): enough for the kill switch, the directory, notify and recover. */
+export async function openGovernanceStore(v: Record<string, unknown>): Promise<GovernanceStore> {
+  const deployment = deploymentFrom(v, { needsRevision: false });
+  checkStoreExists(deployment.store);
+  const audit = await AuditLog.open(deployment.store);
+  try {
+    return { deployment, audit, state: await GovernanceState.open(audit), close: () => audit.close() };
+  } catch (e) {
+    await audit.close();
+    throw e;
+  }
+}
+
+/**
+ * The principal running the command, by id: --by, else the login name. Its roles are the
+ * directory's; the command is refused if the directory does not give it the roles it needs.
+ */
+export function principalId(v: Record<string, unknown>): string {
   const id = (v.by as string | undefined) ?? safeLogin();
   checkId(id, "--by");
-  return { id, kind };
+  return id;
 }
 
-/** An approver: --by USER and at least one --role (both required). */
-export function approver(v: Record<string, unknown>): Principal {
-  const id = v.by as string | undefined;
-  const roles = (v.role as string[] | undefined) ?? [];
-  if (!id) throw new UsageError("--by USER is required: who decides");
-  if (roles.length === 0) throw new UsageError("--role ROLE is required: the role the approver holds (repeat for several)");
-  checkId(id, "--by");
-  for (const r of roles) checkId(r, "--role");
-  return { id, kind: "user", roles: [...new Set(roles)] };
-}
-
-function checkId(id: string, flag: string): void {
+export function checkId(id: string, flag: string): void {
   if (!/^[A-Za-z0-9._:@-]{1,128}$/.test(id)) throw new UsageError(`${flag}: ${JSON.stringify(id)} is not an id (letters, digits and . _ : @ -)`);
 }
 
@@ -133,4 +151,24 @@ export function span(ms: number): string {
   const h = Math.floor((m % 1440) / 60);
   const parts = [d ? `${d}d` : "", h ? `${h}h` : "", `${m % 60}m`].filter(Boolean);
   return parts.slice(0, 2).join(" ");
+}
+
+/**
+ * Prints a refusal (the governor's, an approval's, a notify review's) as `refused: CODE: why`
+ * and returns exit code 1; any other error is rethrown.
+ */
+export function refused(e: unknown): number {
+  if (e instanceof GovernanceRefusal) {
+    console.error(`refused: ${e.code}: ${e.message}`);
+    return 1;
+  }
+  if (e instanceof ApprovalError) {
+    console.error(`refused: ${e.reason}: ${e.message.replace(/^approval \S+: \S+: /, "")}`);
+    return 1;
+  }
+  if (e instanceof GovernanceError) {
+    console.error(`refused: ${e.message}`);
+    return 1;
+  }
+  throw e;
 }

@@ -22,6 +22,8 @@ import { rollback } from "./commands/rollback.ts";
 import { replay } from "./commands/replay.ts";
 import { notify } from "./commands/notify.ts";
 import { review } from "./commands/review.ts";
+import { principals } from "./commands/principals.ts";
+import { recover } from "./commands/recover.ts";
 
 /** One line per command; the order is the order of `warden --help`. */
 export const COMMANDS: Record<string, Command> = {
@@ -41,6 +43,8 @@ export const COMMANDS: Record<string, Command> = {
   approvals,
   "kill-switch": killSwitch,
   rollback,
+  recover,
+  principals,
   replay,
   notify,
   review,

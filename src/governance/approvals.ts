@@ -2,15 +2,20 @@
 //
 //   openApproval ─▶ pending(level 0, routed role) ──tick: SLA passed──▶ pending(level 1, next role) ─▶ … ─▶ expired
 //                      │ decide
-//                      ├─ approve ─▶ approved   (the action may run: exactly the request whose hash is bound here)
+//                      ├─ approve ─▶ approved ──consume──▶ consumed   (exactly the request whose hash is bound here, once)
 //                      ├─ reject  ─▶ rejected
-//                      └─ modify  ─▶ modified   (the caller re-evaluates the modified request, see applyModification)
+//                      └─ modify  ─▶ modified ──consume──▶ consumed   (the modified request, when the policy's new
+//                                    │                                 decision lets it run on the modifier's word)
+//                                    └─ superseded_by ─▶ a new pending approval for the modified request
+//   approved / modified ──tick: validity window passed──▶ expired
 //
 // An approval is bound to the hash of the exact request and to the bundle revision that routed it:
 // a decision is refused when the request or the policy version changed since, or when the approver
 // saw something else. It escalates along the route's chain when the SLA passes and expires at the
-// end of it; nothing here ever approves on its own. Every function returns a new object that fits
-// schemas/approval.schema.json and leaves its arguments untouched.
+// end of it; once granted it stays usable for the route's validity window, and one execution
+// consumes it. Nothing here ever approves on its own. Every function returns a new object that
+// fits schemas/approval.schema.json and leaves its arguments untouched. The roles of an approver
+// are the directory's (the caller resolves them): nothing here trusts a role a caller claims.
 import { hashJSON } from "../canonical-json.ts";
 import { validate } from "../schemas/validate.ts";
 import type { ActionRequest, Approval, ApprovalDecision, ApprovalEvent, Principal, Route } from "../schemas/types.ts";
@@ -35,7 +40,13 @@ export type ApprovalRefusal =
   /** A modify decision without changed parameters. */
   | "missing_parameters"
   /** An approve or reject decision carrying parameters (they would be silently ignored). */
-  | "unexpected_parameters";
+  | "unexpected_parameters"
+  /** The policy blocks the modified request. */
+  | "modified_blocked"
+  /** An agent cannot decide approvals: a person must. */
+  | "agent_approver"
+  /** The approval was already used by an execution. */
+  | "already_executed";
 
 /** A refused decision; `reason` says why in a form programs can branch on. */
 export class ApprovalError extends Error {
@@ -90,7 +101,17 @@ export interface DecideContext {
   currentRequestHash: string;
   /** The revision of the bundle in force now. */
   currentRevision: string;
+  /**
+   * For a modify verdict: the policy's decision on the modified request, and, when that decision
+   * asks for an approval the modifier cannot give, the id of the approval to open for it.
+   */
+  modification?: Modification & { superseded_by?: string };
 }
+
+export type Modification = NonNullable<Approval["modification"]>;
+
+/** Minutes an approval stays usable once granted, when the route does not say. */
+export const DEFAULT_VALID_MINUTES = 1440;
 
 /**
  * Records a human decision, or throws ApprovalError (SchemaError when the decision does not fit its
@@ -100,11 +121,14 @@ export interface DecideContext {
  * requester nor the initiator; that they hold the role of the current level; parameters.
  *
  * A `modify` verdict ends this approval with status `modified`; the changed parameters are in the
- * last history event. The caller builds the modified request with applyModification(): it has a new
- * request hash, so it goes back to the policy, which decides again (and may route it to a new
- * approval). A modified request never runs on the strength of this approval.
+ * last history event. The caller builds the modified request with applyModification(), has the
+ * policy decide it, and passes that decision as `ctx.modification`: a block is refused
+ * (modified_blocked); auto or notify may run on this approval; approve may run on it only when
+ * the new route's first role is one the modifier holds, otherwise `ctx.modification.superseded_by`
+ * must name the new approval opened for the route, and this one never runs.
  *
- * The roles in `decision.by.roles` are taken as given: authenticating the approver is the caller's job.
+ * `decision.by` must carry the approver's roles from the directory: authenticating the approver
+ * and resolving their roles is the caller's job.
  */
 export function decide(approval: Approval, decision: ApprovalDecision, ctx: DecideContext): Approval {
   const d = validate("approval-decision", decision);
@@ -130,6 +154,7 @@ export function decide(approval: Approval, decision: ApprovalDecision, ctx: Deci
   if (d.saw.request_hash !== approval.request_hash) {
     throw refuse("stale_request", `the approver saw request ${short(d.saw.request_hash)}, the request is ${short(approval.request_hash)}`);
   }
+  if (d.by.kind === "agent") throw refuse("agent_approver", `${d.by.id} is an agent; approvals are decided by people`);
   if (d.by.id === approval.requested_by.id) throw refuse("self_approval", `${d.by.id} requested this action`);
   if (approval.initiator && d.by.id === approval.initiator.id) throw refuse("self_approval", `${d.by.id} initiated this request`);
   if (!(d.by.roles ?? []).includes(approval.approver_role)) {
@@ -145,18 +170,77 @@ export function decide(approval: Approval, decision: ApprovalDecision, ctx: Deci
   if (d.verdict === "modify") event.parameters = clone(d.parameters!);
   if (d.comment !== undefined) event.comment = d.comment;
   const status = ({ approve: "approved", reject: "rejected", modify: "modified" } as const)[d.verdict];
-  return validate("approval", { ...clone(approval), status, history: [...clone(approval.history), event] });
+  const next: Approval = { ...clone(approval), status, history: [...clone(approval.history), event] };
+  const validUntil = iso(addMinutes(now, approval.route.valid_minutes ?? DEFAULT_VALID_MINUTES));
+  if (d.verdict === "approve") next.valid_until = validUntil;
+  if (d.verdict === "modify") {
+    const m = ctx.modification;
+    if (!m) throw new TypeError("a modify decision needs the policy's decision on the modified request (ctx.modification)");
+    if ((m.category as string) === "block") throw refuse("modified_blocked", "the policy blocks the modified request");
+    const { superseded_by, ...modification } = clone(m);
+    const modifierMayApprove = m.category !== "approve" || (m.route !== undefined && (d.by.roles ?? []).includes(m.route.approver_role));
+    if (!modifierMayApprove && superseded_by === undefined) {
+      throw new TypeError(`the modified request needs approval by ${m.route?.approver_role ?? "another role"}: open a new approval and pass its id`);
+    }
+    next.modification = modification;
+    if (modifierMayApprove) next.valid_until = validUntil;
+    else next.superseded_by = superseded_by!;
+  }
+  return validate("approval", next);
+}
+
+/** The request hash an approval lets run: the modified request's for a modified approval. */
+export function grantedRequestHash(approval: Approval): string {
+  return approval.modification?.request_hash ?? approval.request_hash;
+}
+
+/** The revision the granted request was decided under. */
+export function grantedRevision(approval: Approval): string {
+  return approval.modification?.revision ?? approval.revision;
+}
+
+/**
+ * Uses a granted approval for one execution: approved or modified (and not superseded) within
+ * its validity window becomes consumed. Throws ApprovalError otherwise (already_executed for a
+ * consumed one, expired past the window: run tick() to record the expiry).
+ */
+export function consume(approval: Approval, now: Date): Approval {
+  const id = approval.approval_id;
+  const t = checkedTime(now);
+  if (approval.status === "consumed") throw new ApprovalError("already_executed", id, "it was already used by an execution");
+  if ((approval.status !== "approved" && approval.status !== "modified") || approval.superseded_by !== undefined) {
+    throw new ApprovalError("not_pending", id, `it is ${approval.status}${approval.superseded_by ? ` (superseded by ${approval.superseded_by})` : ""}, not granted`);
+  }
+  if (approval.valid_until === undefined || t.getTime() > Date.parse(approval.valid_until)) {
+    throw new ApprovalError("expired", id, `it was usable until ${approval.valid_until ?? "(never)"}`);
+  }
+  return validate("approval", { ...clone(approval), status: "consumed", history: [...clone(approval.history), { event: "consume", at: iso(t) }] });
+}
+
+/** Ends a granted or pending approval that can no longer be used (the policy changed, say). */
+export function expire(approval: Approval, now: Date, comment: string): Approval {
+  const next = clone(approval);
+  next.status = "expired";
+  next.history.push({ event: "expire", at: iso(checkedTime(now)), comment });
+  return validate("approval", next);
 }
 
 /**
  * Moves a pending approval along its escalation chain for every SLA that has passed by `now`: each
  * step goes one level up, to the next role in `route.escalation`, due one SLA after the previous
- * deadline; past the last role it expires. History events carry the deadline that lapsed as `at`.
- * Never approves. A decided, expired or not yet due approval comes back unchanged (as a copy).
+ * deadline; past the last role it expires. A granted approval past its validity window expires.
+ * History events carry the deadline that lapsed as `at`. Never approves. Anything else comes back
+ * unchanged (as a copy).
  */
 export function tick(approval: Approval, now: Date): Approval {
   const t = checkedTime(now).getTime();
   const next = clone(approval);
+  const granted = (next.status === "approved" || next.status === "modified") && next.valid_until !== undefined;
+  if (granted && t > Date.parse(next.valid_until!)) {
+    next.status = "expired";
+    next.history.push({ event: "expire", at: next.valid_until!, comment: "not used within its validity window" });
+    return validate("approval", next);
+  }
   if (next.status !== "pending") return next;
   const chain = next.route.escalation as string[];
   while (next.status === "pending" && t > Date.parse(next.due_at)) {

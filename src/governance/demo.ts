@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { buildBundleBytes, openStore as openBundleStore, signBundle } from "../bundle/index.ts";
 import type { ActionRequest, Principal } from "../schemas/types.ts";
 import { ApprovalError } from "./approvals.ts";
+import { putPrincipal } from "./directory.ts";
+import { GovernanceRefusal } from "./errors.ts";
 import { openGovernor, writeDeployment, type Deployment } from "./deployment.ts";
 import type { Handler, Outcome } from "./governor.ts";
 
@@ -35,8 +37,16 @@ export interface DemoSummary {
 
 const AGENT = { id: "support-bot-1", role: "support-agent" };
 const CUSTOMER: Principal = { id: "customer-c77", kind: "user" };
-const LEAD: Principal = { id: "lena", kind: "user", roles: ["support-lead"] };
-const OPS: Principal = { id: "ops-oncall", kind: "operator", roles: ["sre"] };
+const LEAD: Principal = { id: "lena", kind: "user" };
+const OPS = "ops-oncall";
+
+/** The demo's directory: the only source of the roles Warden grants. */
+const DIRECTORY = [
+  { id: OPS, kind: "operator", roles: ["warden:admin", "warden:operator"], name: "the on-call operator" },
+  { id: AGENT.id, kind: "agent", roles: [AGENT.role] },
+  { id: "lena", kind: "user", roles: ["support-lead", "warden:reviewer"], name: "Lena, support lead" },
+  { id: "sam", kind: "user", roles: ["support-agent"], name: "Sam, support agent" },
+] as const;
 
 function request(action: string, parameters: Record<string, unknown>): ActionRequest {
   return {
@@ -122,7 +132,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   try {
     await gov.stateStore.put("orders/A-1001", { customer: "customer-c77", total: 240, discounts: [], refunded: 0, address: "1 Old Street" });
     await gov.stateStore.put("orders/A-1002", { customer: "customer-c77", total: 900, discounts: [], refunded: 0, address: "1 Old Street" });
-    say(`Store: ${deployment.store} (audit trail, approvals, notify queue); state: ${deployment.state}`);
+    for (const p of DIRECTORY) await putPrincipal(gov.store, { ...p, roles: [...p.roles] }, OPS);
+    say(`Store: ${deployment.store} (audit trail, approvals, notify queue, directory); state: ${deployment.state}`);
+    say(`Directory: ${DIRECTORY.map((p) => `${p.id} (${p.roles.join(", ")})`).join("; ")}.`);
     say(`Agent ${AGENT.id} (role ${AGENT.role}) serves ${CUSTOMER.id}, identity verified.\n`);
 
     const act = async (label: string, action: string, parameters: Record<string, unknown>, resource?: string) => {
@@ -144,14 +156,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       say(`\nApproval ${approval.approval_id.slice(0, 8)}… waits for ${approval.approver_role} (due ${approval.due_at}); the ticket is plain JSON and survives restarts.`);
       const saw = { request_hash: ticket.request_hash, revision: ticket.revision };
       for (const [who, by] of [
-        ["the agent itself", { id: AGENT.id, kind: "agent", roles: ["support-lead"] }],
-        ["sam, a support agent", { id: "sam", kind: "user", roles: ["support-agent"] }],
+        ["the agent itself, claiming support-lead", { id: AGENT.id, kind: "agent", roles: ["support-lead"] }],
+        ["sam, a support agent", { id: "sam" }],
+        ["mallory, claiming support-lead", { id: "mallory", roles: ["support-lead"] }],
       ] as const) {
         try {
           await gov.decideApproval({ approval_id: approval.approval_id, verdict: "approve", by, saw });
           say(`  ${who} approved it (this must not happen)`);
         } catch (e) {
-          say(`  ${who} tries to approve: refused (${e instanceof ApprovalError ? e.reason : (e as Error).message})`);
+          say(`  ${who} tries to approve: refused (${e instanceof ApprovalError ? e.reason : e instanceof GovernanceRefusal ? e.code : (e as Error).message})`);
         }
       }
       await gov.decideApproval({ approval_id: approval.approval_id, verdict: "approve", by: LEAD, saw, comment: "photo of the damage attached" });
@@ -159,6 +172,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       const resumed = await gov.resume(JSON.parse(JSON.stringify(ticket)), handlers["refund.issue"]!, { resource: "orders/A-1002" });
       outcomes["refund 750 on A-1002 (after approval)"] = resumed.status;
       say(`• refund 750 on A-1002, resumed: ${describe(resumed)}`);
+      const again = await gov.resume(JSON.parse(JSON.stringify(ticket)), handlers["refund.issue"]!, { resource: "orders/A-1002" });
+      outcomes["refund 750 on A-1002 (resumed again)"] = again.status;
+      say(`• the same ticket resumed again: ${describe(again)}`);
     }
 
     // 4. Undo the discount.
@@ -211,6 +227,8 @@ function describe(out: Outcome): string {
     case "aborted":
     case "failed":
       return `${out.status}: ${out.error}`;
+    case "refused":
+      return `refused (${out.code}): ${out.error}`;
     default:
       return out.status;
   }

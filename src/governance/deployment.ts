@@ -18,9 +18,11 @@ export interface Deployment {
   bundles: string;
   /** The revision in force. */
   revision: string;
-  /** Verification key file (PEM) and algorithm; absent for unsigned bundles. */
+  /** Verification key file (PEM) and algorithm that every bundle must be signed for. */
   verification_key?: string;
   algorithm?: string;
+  /** Load unsigned bundles when no key is configured: for development only (refused otherwise). */
+  allow_unsigned?: boolean;
   /** Where state documents live (FileStateStore). */
   state: string;
   mode: Mode;
@@ -56,18 +58,37 @@ export function resolveDeployment(overrides: Partial<Deployment> = {}, file = DE
     revision,
     verification_key: overrides.verification_key ?? base?.verification_key,
     algorithm: overrides.algorithm ?? base?.algorithm,
+    allow_unsigned: overrides.allow_unsigned ?? base?.allow_unsigned,
     state: overrides.state ?? base?.state ?? join(".warden", "state"),
     mode: overrides.mode ?? base?.mode ?? "enforce",
   };
 }
 
+export class DeploymentError extends Error {
+  override name = "DeploymentError";
+}
+
 /**
- * Loads the evaluator (verified when a key is configured) for a revision of the deployment's
- * bundle store. It does not validate inputs: the governor validates each request at its boundary.
+ * Loads the evaluator for a revision of the deployment's bundle store, its signature verified
+ * with the deployment's key. Without a key it refuses, unless the deployment says
+ * `allow_unsigned` (development only: `warn` is told, loudly). It does not validate inputs: the
+ * governor validates each request at its boundary.
  */
-export async function openEvaluator(d: Deployment, revision = d.revision): Promise<Evaluator> {
-  const verification = d.verification_key ? { key: readFileSync(d.verification_key, "utf8"), algorithm: d.algorithm } : undefined;
-  return Evaluator.load({ store: d.bundles, revision }, verification ? { verification } : { allowUnsigned: true });
+export async function openEvaluator(d: Deployment, revision = d.revision, warn: (line: string) => void = (l) => console.error(l)): Promise<Evaluator> {
+  if (d.verification_key) {
+    let key: string;
+    try {
+      key = readFileSync(d.verification_key, "utf8");
+    } catch (e) {
+      throw new DeploymentError(`the verification key ${d.verification_key} cannot be read: ${(e as Error).message}`);
+    }
+    return Evaluator.load({ store: d.bundles, revision }, { verification: { key, ...(d.algorithm ? { algorithm: d.algorithm } : {}) } });
+  }
+  if (d.allow_unsigned !== true) {
+    throw new DeploymentError("no verification key is configured, and unsigned bundles are refused: set verification_key (--verification-key), or allow_unsigned: true for development");
+  }
+  warn("WARNING: allow_unsigned is set: this deployment loads policy bundles without verifying their signature. Development only.");
+  return Evaluator.load({ store: d.bundles, revision }, { allowUnsigned: true });
 }
 
 /** A governor over the deployment: its store, its bundle, its state. Dispose of it with `governor.dispose()`. */

@@ -2,18 +2,31 @@
 // evaluator) for a decision and audits it; runs auto and notify actions with an intent record
 // before and an outcome after, capturing before/after state for rollback; pauses approve actions
 // as serialisable tickets until a human with the routed role decides; refuses block actions; and
-// halts everything when the kill switch is on. In shadow mode a human approves every action while
-// the policy's own verdict is recorded for calibration.
+// halts everything when the kill switch is on. In shadow mode a human approves every action the
+// policy would not block, while the policy's own verdict is recorded for calibration.
+//
+// The controls hold against the caller: an agent's roles come from the directory, not from its
+// request; an approval is consumed by the one execution it allows, in the transaction that writes
+// the intent; approval decisions are compare-and-set on the approval row, with their audit record
+// in the same transaction; every governance row is checked against the chain before it is used
+// (state.ts); and every refusal is audited. Anything unexpected stops the action (fail closed).
 import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../audit/log.ts";
+import { transactPatiently, type Queryable } from "../audit/db.ts";
 import { hashJSON } from "../canonical-json.ts";
 import type { Decision as Stamped, Evaluator } from "../evaluator/evaluator.ts";
 import { captureChange, externalEffect, noEffect, rollback as undo, type ExternalEffect, type StateStore } from "../rollback/index.ts";
-import type { ActionRequest, Approval, ApprovalDecision, Decision, Principal, RollbackRecord, Route, Ticket } from "../schemas/types.ts";
-import { validate } from "../schemas/validate.ts";
-import { applyModification, decide, openApproval, tick } from "./approvals.ts";
+import type { ActionRequest, Approval, ApprovalDecision, AuditRecord, Decision, Principal, RollbackRecord, Route, Ticket } from "../schemas/types.ts";
+import { SchemaError, validate } from "../schemas/validate.ts";
+import { ApprovalError, consume, decide, expire, grantedRequestHash, grantedRevision, openApproval, tick, type Modification } from "./approvals.ts";
+import { authorize, checkClaim } from "./directory.ts";
+import { GovernanceError, GovernanceRefusal, type RefusalCode } from "./errors.ts";
+import { setKillSwitch } from "./kill-switch.ts";
+import { notifyItem, reviewNotified } from "./notify.ts";
+import { auditRefusal, audited, claimedActor } from "./refusals.ts";
 import { GovernanceState, type KillSwitch } from "./state.ts";
-import { reviewNotified } from "./notify.ts";
+
+export { GovernanceError, GovernanceRefusal } from "./errors.ts";
 
 export type Mode = "enforce" | "shadow";
 
@@ -52,6 +65,13 @@ export type Handler = (ctx: HandlerContext) => Promise<HandlerResult | void>;
 export interface ExecuteOptions {
   /** The state document the action changes: read before and after to record the change. */
   resource?: string;
+  /** The handler reports an external effect (HandlerResult.external) instead of changing a resource. */
+  external?: boolean;
+  /**
+   * The agent id the embedding service authenticated. The request must be in its name; its role
+   * must be one the directory gives that agent.
+   */
+  agent?: string;
 }
 
 export interface Proposal {
@@ -62,15 +82,26 @@ export interface Proposal {
 }
 
 export type Outcome =
-  | { status: "executed"; action_id: string; category: Decision["category"]; output?: Record<string, unknown>; rollback: RollbackRecord; queued_for_review: boolean }
+  | { status: "executed"; action_id: string; category: Decision["category"]; output?: Record<string, unknown>; rollback: RollbackRecord; queued_for_review: boolean; after_abort?: boolean }
   | { status: "blocked"; action_id: string; reasons: string[] }
   | { status: "paused"; action_id: string; ticket: Ticket; approval: Approval }
   | { status: "pending" | "rejected" | "expired"; action_id: string; approval: Approval }
-  | { status: "failed" | "aborted"; action_id: string; error: string };
+  | { status: "refused"; action_id: string; code: RefusalCode | ApprovalError["reason"]; error: string }
+  | { status: "failed" | "aborted"; action_id: string; error: string; rollback?: RollbackRecord };
 
-export class GovernanceError extends Error {}
+/** The obligation that the policy attaches to writes: the change must be recorded for rollback. */
+export const RECORD_STATE = "record before/after state for rollback";
 
 const DEFAULT_SHADOW_ROUTE: Route = { approver_role: "shadow-reviewer", sla_minutes: 60, escalation: [] };
+
+/** What run() executes: the action, its request and the approval it consumes, if any. */
+interface Run {
+  action_id: string;
+  request: ActionRequest;
+  request_hash: string;
+  category: Decision["category"];
+  approval_id?: string;
+}
 
 export class Governor {
   private readonly now: () => Date;
@@ -88,7 +119,7 @@ export class Governor {
   }
 
   static async open(opts: GovernorOptions): Promise<Governor> {
-    const g = new Governor(opts, await GovernanceState.open(opts.audit.db));
+    const g = new Governor(opts, await GovernanceState.open(opts.audit));
     await g.syncKillSwitch();
     return g;
   }
@@ -106,151 +137,225 @@ export class Governor {
     return this.opts.mode ?? "enforce";
   }
 
-  /** Evaluates a request and audits the decision (denied attempts included). */
-  async propose(raw: unknown, action_id: string = randomUUID()): Promise<Proposal> {
-    const request = validate("action-request", raw);
-    await this.syncKillSwitch();
-    const decision = this.opts.evaluator.evaluate(this.entrypoint, request);
-    const result = validate("decision", decision.result);
+  /** The revision of the bundle the governor decides with. */
+  get revision(): string {
+    return this.opts.evaluator.revision;
+  }
+
+  /**
+   * Checks a request (schema, finite numbers, the agent and its role against the directory),
+   * evaluates it and audits the decision (denied attempts included). Throws GovernanceRefusal,
+   * audited, when the request is refused before or during evaluation.
+   */
+  async propose(raw: unknown, action_id: string = randomUUID(), opts: Pick<ExecuteOptions, "agent"> = {}): Promise<Proposal> {
+    const audit = this.opts.audit;
+    const base = { operation: "propose", action_id, actor: claimedActor((raw as { agent?: unknown } | null)?.agent, "agent") };
+    const request = await audited(audit, base, async () => checkedRequest(raw));
     const request_hash = hashJSON(request);
-    await this.opts.audit.append({
-      type: "decision",
-      action_id,
-      actor: agentOf(request),
-      initiator: request.initiator,
-      request,
-      request_hash,
-      decision: {
-        decision_id: decision.decision_id,
-        revision: decision.revision,
-        entrypoint: decision.entrypoint,
-        mode: this.mode,
-        result: { ...result },
-        recorded: { ...decision.recorded, kill_switch: this.killSwitchOn },
-      },
+    const ctx = { ...base, actor: agentOf(request), request, request_hash };
+    return audited(audit, ctx, async () => {
+      if (opts.agent !== undefined && opts.agent !== request.agent.id) {
+        throw new GovernanceRefusal("agent_mismatch", `the caller is agent ${opts.agent}, the request is in the name of ${request.agent.id}`);
+      }
+      await this.checkAgent(request);
+      await this.syncKillSwitch();
+      let decision: Stamped;
+      let result: Decision;
+      try {
+        decision = this.opts.evaluator.evaluate(this.entrypoint, request);
+        result = validate("decision", decision.result);
+      } catch (e) {
+        throw new GovernanceRefusal("evaluation_failed", `the policy could not decide: ${(e as Error).message}`);
+      }
+      await audit.append({
+        type: "decision",
+        action_id,
+        actor: agentOf(request),
+        initiator: request.initiator,
+        request,
+        request_hash,
+        decision: {
+          decision_id: decision.decision_id,
+          revision: decision.revision,
+          entrypoint: decision.entrypoint,
+          mode: this.mode,
+          result: { ...result },
+          recorded: { ...decision.recorded, kill_switch: this.killSwitchOn },
+        },
+      });
+      return { action_id, request, request_hash, decision: { ...decision, result } };
     });
-    return { action_id, request, request_hash, decision: { ...decision, result } };
   }
 
   /** Proposes, then runs, pauses or refuses the action as the decision (and mode) says. */
   async execute(request: unknown, handler: Handler, opts: ExecuteOptions = {}): Promise<Outcome> {
-    const p = await this.propose(request);
-    const { category, reasons, approval } = p.decision.result;
-    if (this.mode === "shadow") return this.pause(p, approval ?? this.opts.shadowRoute ?? DEFAULT_SHADOW_ROUTE);
+    const action_id = randomUUID();
+    let p: Proposal;
+    try {
+      p = await this.propose(request, action_id, opts);
+    } catch (e) {
+      return refusedOutcome(e, action_id);
+    }
+    const { category, reasons, approval, obligations } = p.decision.result;
+    // Shadow mode puts a human in front of everything, but never of what enforce mode would block.
     if (category === "block") return { status: "blocked", action_id: p.action_id, reasons };
+    if (this.mode === "shadow") return this.pause(p, approval ?? this.opts.shadowRoute ?? DEFAULT_SHADOW_ROUTE);
     if (category === "approve") {
-      if (!approval) throw new GovernanceError(`the policy asked for approval of ${p.request.action} but named no route`);
+      if (!approval) return this.refuse(p, "evaluation_failed", `the policy asked for approval of ${p.request.action} but named no route`);
       return this.pause(p, approval);
     }
-    return this.run(p, category, handler, opts);
+    const unmet = this.unmetObligation(obligations ?? [], opts);
+    if (unmet) return this.refuse(p, "obligation_unmet", unmet);
+    return this.run({ action_id: p.action_id, request: p.request, request_hash: p.request_hash, category }, handler, opts);
   }
 
   /**
-   * Continues a paused action: runs it once approved (or, when modified, the modified request
-   * once the policy allows it), and reports pending, rejected or expired otherwise. An approval
-   * holds only for the exact request and the revision that routed it: under a new revision the
-   * request is decided again, and may need a new approval.
+   * Continues a paused action: runs it once its approval is granted (the modified request, when
+   * an approver modified it and the policy let it run on their word), and reports pending,
+   * rejected or expired otherwise. The approval is consumed by this one execution: a second
+   * resume, here or in another process, is refused (already_executed). An approval holds only for
+   * the request and revision it was granted for: under a new revision it expires and the request
+   * is decided again (a new action, which may need a new approval).
    */
   async resume(rawTicket: unknown, handler: Handler, opts: ExecuteOptions = {}): Promise<Outcome> {
     const ticket = validate("ticket", rawTicket);
     if (hashJSON(ticket.request) !== ticket.request_hash) throw new GovernanceError(`ticket ${ticket.action_id}: the request does not match its hash`);
-    const approval = await this.refresh(ticket.approval_id);
-    if (approval.request_hash !== ticket.request_hash || approval.action_id !== ticket.action_id) {
-      throw new GovernanceError(`ticket ${ticket.action_id} does not belong to approval ${approval.approval_id}`);
+    const ctx = { operation: "resume", action_id: ticket.action_id, actor: agentOf(ticket.request), request_hash: ticket.request_hash };
+    let a: Approval;
+    try {
+      a = await audited(this.opts.audit, ctx, () => this.currentApproval(ticket));
+    } catch (e) {
+      if (e instanceof GovernanceRefusal) return refusedOutcome(e, ticket.action_id);
+      throw e;
     }
-    if (approval.status === "pending" || approval.status === "rejected" || approval.status === "expired") {
-      return { status: approval.status, action_id: ticket.action_id, approval };
+    if (a.status === "pending" || a.status === "rejected" || a.status === "expired") return { status: a.status, action_id: ticket.action_id, approval: a };
+    if (a.status === "consumed") {
+      const e = new GovernanceRefusal("already_executed", `approval ${a.approval_id} was already used by an execution of action ${ticket.action_id}`);
+      await auditRefusal(this.opts.audit, e, ctx);
+      return refusedOutcome(e, ticket.action_id);
     }
-    if (approval.revision !== this.opts.evaluator.revision) return this.execute(ticket.request, handler, opts);
-
-    const request = approval.status === "modified" ? applyModification(ticket.request, approval) : ticket.request;
-    // A modified request is decided again; the approver's modification stands as its approval.
-    const p = approval.status === "modified" ? await this.propose(request, ticket.action_id) : undefined;
-    const category = p ? p.decision.result.category : "approve";
-    if (category === "block") return { status: "blocked", action_id: ticket.action_id, reasons: p!.decision.result.reasons };
-    await this.syncKillSwitch();
-    if (this.killSwitchOn) return { status: "blocked", action_id: ticket.action_id, reasons: ["kill switch is on"] };
-    return this.run(p ?? ticket, category, handler, opts, approval);
+    if (grantedRevision(a) !== this.revision) {
+      await this.transition(a.approval_id, (cur) => (cur.status === a.status ? expire(cur, this.now(), `the policy changed from revision ${grantedRevision(a)} to ${this.revision}`) : undefined), { operation: "resume" });
+      return this.execute(ticket.request, handler, opts);
+    }
+    // What runs is the request the approval grants, as the chain recorded its decision.
+    const hash = grantedRequestHash(a);
+    const decided = await this.decisionRecord(ticket.action_id, hash);
+    const request = hash === ticket.request_hash ? ticket.request : decided?.request;
+    if (!decided || !request) throw new GovernanceError(`action ${ticket.action_id}: no decision record for the granted request ${hash.slice(0, 12)}`);
+    if (opts.agent !== undefined && opts.agent !== request.agent.id) {
+      const e = new GovernanceRefusal("agent_mismatch", `the caller is agent ${opts.agent}, the action is agent ${request.agent.id}'s`);
+      await auditRefusal(this.opts.audit, e, ctx);
+      return refusedOutcome(e, ticket.action_id);
+    }
+    const category = a.modification?.category ?? "approve";
+    const unmet = this.unmetObligation(((decided.decision?.result as Decision | undefined)?.obligations) ?? [], opts);
+    if (unmet) {
+      const e = new GovernanceRefusal("obligation_unmet", unmet);
+      await auditRefusal(this.opts.audit, e, ctx);
+      return refusedOutcome(e, ticket.action_id);
+    }
+    return this.run({ action_id: ticket.action_id, request, request_hash: hash, category, approval_id: a.approval_id }, handler, opts);
   }
 
-  /** Records an approver's decision (approve, modify or reject) after checking who and what they saw. */
+  /**
+   * Records an approver's decision (approve, modify or reject) as a compare-and-set on the
+   * approval, with its audit record in the same transaction: of two conflicting decisions exactly
+   * one wins, the other is refused (not_pending). The approver is named by id; their roles come
+   * from the directory (claimed roles it does not give are refused). A modify is a new request:
+   * the policy decides it again first (see approvals.ts decide()).
+   */
   async decideApproval(raw: unknown): Promise<Approval> {
-    const d: ApprovalDecision = validate("approval-decision", raw);
-    const current = await this.refresh(d.approval_id);
-    const next = decide(current, d, { now: this.now(), currentRequestHash: current.request_hash, currentRevision: this.opts.evaluator.revision });
-    await this.store.putApproval(next);
-    await this.opts.audit.append({
-      type: "approval",
-      action_id: next.action_id,
-      actor: d.by,
-      approval: next,
-      details: { verdict: d.verdict, ...(d.comment ? { comment: d.comment } : {}) },
+    const audit = this.opts.audit;
+    let d: ApprovalDecision;
+    try {
+      d = validate("approval-decision", raw);
+    } catch (e) {
+      const refusal = new GovernanceRefusal("input_invalid", (e as SchemaError).message);
+      await auditRefusal(audit, refusal, { operation: "approval.decide", actor: claimedActor((raw as { by?: unknown } | null)?.by) });
+      throw refusal;
+    }
+    const ctx = { operation: "approval.decide", actor: { id: d.by.id }, details: { approval_id: d.approval_id, verdict: d.verdict } };
+    return audited(audit, ctx, async () => {
+      const by = await checkClaim(this.store, d.by);
+      const modification = d.verdict === "modify" ? await this.redecide(d, by) : undefined;
+      return this.store.transaction(async (tx) => {
+        const current = await this.lockedApproval(tx, d.approval_id);
+        const fresh = modification?.superseded_by ? modification.opened : undefined;
+        const next = decide(current, { ...d, by }, {
+          now: this.now(),
+          currentRequestHash: current.request_hash,
+          currentRevision: this.revision,
+          ...(modification ? { modification: { ...modification.m, ...(fresh ? { superseded_by: fresh.approval_id } : {}) } } : {}),
+        });
+        await this.writeApproval(tx, next, { actor: by, details: { verdict: d.verdict, ...(d.comment ? { comment: d.comment } : {}) } });
+        if (fresh) await this.writeApproval(tx, { ...fresh, supersedes: current.approval_id }, { actor: agentOf(modification!.request), details: { events: ["requested"], supersedes: current.approval_id } });
+        return next;
+      });
     });
-    return next;
   }
 
-  /** An approval with its SLA applied: escalated or expired as time requires (and audited). */
+  /** An approval with its clock applied: escalated or expired as time requires (and audited). */
   async refresh(approval_id: string): Promise<Approval> {
-    const a = await this.store.getApproval(approval_id);
-    if (!a) throw new GovernanceError(`no approval ${approval_id}`);
-    const next = tick(a, this.now());
-    if (next.history.length !== a.history.length) {
-      await this.store.putApproval(next);
-      const events = next.history.slice(a.history.length).map((e) => e.event);
-      await this.opts.audit.append({ type: "approval", action_id: next.action_id, approval: next, details: { events } });
-    }
-    return next;
+    return this.transition(approval_id, (a) => {
+      const next = tick(a, this.now());
+      return next.history.length !== a.history.length ? next : undefined;
+    });
   }
 
   /** Records that a human reviewed an executed notify-category action (audited). */
-  async reviewNotify(action_id: string, by: Principal, comment?: string): Promise<{ late_ms: number }> {
-    const { late_ms } = await reviewNotified(this.opts.audit, this.store, action_id, by, { now: this.now(), ...(comment !== undefined ? { comment } : {}) });
+  async reviewNotify(action_id: string, by: Principal | string, comment?: string): Promise<{ late_ms: number }> {
+    const { late_ms } = await reviewNotified(this.store, action_id, typeof by === "string" ? by : by.id, { now: this.now(), ...(comment !== undefined ? { comment } : {}) });
     return { late_ms };
   }
 
-  /** Escalates or expires every pending approval whose SLA passed. */
+  /** Escalates or expires every pending or granted approval whose clock ran out. */
   async sweep(): Promise<Approval[]> {
     const out: Approval[] = [];
-    for (const a of await this.store.listApprovals("pending")) out.push(await this.refresh(a.approval_id));
+    for (const status of ["pending", "approved", "modified"] as const) {
+      for (const a of await this.store.listApprovals(status)) out.push(await this.refresh(a.approval_id));
+    }
     return out;
   }
 
   /**
    * Undoes an executed action: only if its state still equals what the action left (otherwise
    * RollbackConflict, showing the difference); external effects ask for compensation instead.
-   * The rollback is an audited action of its own.
+   * The rollback is an audited action of its own, by a principal who may roll back.
    */
-  async rollback(action_id: string, by: Principal): Promise<{ action_id: string; restored: unknown }> {
+  async rollback(action_id: string, by: Principal | string): Promise<{ action_id: string; restored: unknown }> {
+    const byId = typeof by === "string" ? by : by.id;
+    const actor = await audited(this.opts.audit, { operation: "rollback", action_id, actor: { id: byId } }, () => authorize(this.store, byId, "rollback"));
     let record: RollbackRecord | undefined;
-    for await (const r of this.opts.audit.list({ action_id, type: "outcome" })) if (r.status === "succeeded" && r.rollback) record = r.rollback;
+    for await (const r of this.opts.audit.list({ action_id, type: "outcome" })) if (r.rollback && r.rollback.kind !== "none") record = r.rollback;
     if (!record) throw new GovernanceError(`no executed action ${action_id} with a rollback record`);
     const id = randomUUID();
-    await this.opts.audit.append({
-      type: "intent",
-      action_id: id,
-      actor: by,
-      rolls_back: action_id,
-      executed: { action: "warden.rollback", parameters: { action_id } },
-    });
+    await this.opts.audit.append({ type: "intent", action_id: id, actor, rolls_back: action_id, executed: { action: "warden.rollback", parameters: { action_id } } });
     try {
       const before = record.kind === "state" ? await this.opts.state.get(record.resource!) : null;
       const restored = await undo(this.opts.state, record);
       const change = record.kind === "state" ? captureChange(id, record.resource!, before, restored) : noEffect(id);
-      await this.opts.audit.append({ type: "outcome", action_id: id, actor: by, status: "succeeded", rolls_back: action_id, rollback: change });
+      await transactPatiently(this.opts.audit.db, (tx) => this.opts.audit.appendIn(tx, [{ type: "outcome", action_id: id, actor, status: "succeeded", rolls_back: action_id, rollback: change }]));
       return { action_id: id, restored };
     } catch (e) {
-      await this.opts.audit.append({ type: "outcome", action_id: id, actor: by, status: "failed", rolls_back: action_id, error: (e as Error).message });
+      await transactPatiently(this.opts.audit.db, (tx) =>
+        this.opts.audit.appendIn(tx, [{ type: "outcome", action_id: id, actor, status: "failed", rolls_back: action_id, error: (e as Error).message }]),
+      );
       throw e;
     }
   }
 
-  /** Throws or resets the kill switch: new actions are blocked by policy, running ones aborted. */
-  async setKillSwitch(on: boolean, by: Principal, reason?: string): Promise<{ aborted: number }> {
-    const k: KillSwitch = { on, by: by.id, at: this.now().toISOString(), ...(reason ? { reason } : {}) };
-    await this.store.setKillSwitch(k);
-    // Halt first: running handlers are aborted before the audit record and the policy reload.
+  /**
+   * Throws or resets the kill switch (as a principal who may): new actions are blocked by policy,
+   * approved ones cannot resume, running ones are aborted (here at once, elsewhere within their
+   * poll interval).
+   */
+  async setKillSwitch(on: boolean, by: Principal | string, reason?: string): Promise<{ aborted: number }> {
+    const byId = typeof by === "string" ? by : by.id;
+    await audited(this.opts.audit, { operation: "kill_switch", actor: { id: byId }, details: { on } }, () => authorize(this.store, byId, "kill_switch"));
+    // Halt first: running handlers are aborted before the setting and its record are written.
     const aborted = on ? this.abortAll() : 0;
-    await this.opts.audit.append({ type: "kill_switch", actor: by, details: { on, aborted, ...(reason ? { reason } : {}) } });
+    await setKillSwitch(this.store, on, byId, { ...(reason ? { reason } : {}), now: this.now(), aborted });
     await this.syncKillSwitch();
     return { aborted };
   }
@@ -271,6 +376,8 @@ export class Governor {
     this.watcher = undefined;
   }
 
+  // --- approvals ----------------------------------------------------------------------------
+
   private async pause(p: Proposal, route: Route): Promise<Outcome> {
     const approval = openApproval({
       approval_id: randomUUID(),
@@ -281,8 +388,7 @@ export class Governor {
       requested_by: agentOf(p.request),
       now: this.now(),
     });
-    await this.store.putApproval(approval);
-    await this.opts.audit.append({ type: "approval", action_id: p.action_id, approval, details: { events: ["requested"] } });
+    await this.store.transaction((tx) => this.writeApproval(tx, approval, { actor: agentOf(p.request), details: { events: ["requested"] } }));
     const ticket: Ticket = {
       action_id: p.action_id,
       approval_id: approval.approval_id,
@@ -294,51 +400,185 @@ export class Governor {
     return { status: "paused", action_id: p.action_id, ticket, approval };
   }
 
-  /**
-   * Intent, handler (abortable, state captured), outcome; notify actions join the review queue.
-   * The request itself is on the action's decision record; the intent names it by its hash.
-   */
-  private async run(
-    { action_id, request, request_hash }: { action_id: string; request: ActionRequest; request_hash: string },
-    category: Decision["category"],
-    handler: Handler,
-    opts: ExecuteOptions,
-    approval?: Approval,
-  ): Promise<Outcome> {
-    const executed = { action: request.action, parameters: request.parameters };
-    await this.opts.audit.append({
-      type: "intent",
-      action_id,
-      actor: agentOf(request),
-      initiator: request.initiator,
-      request_hash,
-      executed,
-      ...(approval ? { approval } : {}),
+  /** The approval a ticket stands on now: its own, or the one its modification opened, refreshed. */
+  private async currentApproval(ticket: Ticket): Promise<Approval> {
+    let a = await this.refresh(ticket.approval_id);
+    if (a.request_hash !== ticket.request_hash || a.action_id !== ticket.action_id) {
+      throw new GovernanceError(`ticket ${ticket.action_id} does not belong to approval ${a.approval_id}`);
+    }
+    for (let hops = 0; a.superseded_by !== undefined; hops++) {
+      if (hops > 16) throw new GovernanceError(`approval ${ticket.approval_id}: too many modifications`);
+      a = await this.refresh(a.superseded_by);
+      if (a.action_id !== ticket.action_id) throw new GovernanceError(`approval ${a.approval_id} belongs to another action`);
+    }
+    return a;
+  }
+
+  /** The policy's decision on a modified request, and the approval to open when the modifier cannot grant it. */
+  private async redecide(d: ApprovalDecision, by: Principal): Promise<{ m: Modification; request: ActionRequest; superseded_by?: true; opened?: Approval }> {
+    const current = await this.store.getApproval(d.approval_id);
+    if (!current) throw new GovernanceError(`no approval ${d.approval_id}`);
+    const original = (await this.decisionRecord(current.action_id, current.request_hash))?.request;
+    if (!original) throw new GovernanceError(`approval ${d.approval_id}: the audit trail holds no decision on its request`);
+    const request = { ...structuredClone(original), parameters: { ...original.parameters, ...structuredClone(d.parameters ?? {}) } };
+    const p = await this.propose(request, current.action_id);
+    const { category, approval: route } = p.decision.result;
+    if (category === "block") throw new ApprovalError("modified_blocked", d.approval_id, `the policy blocks the modified request: ${p.decision.result.reasons.join("; ")}`);
+    if (category === "approve" && !route) throw new GovernanceRefusal("evaluation_failed", `the policy asked for approval of the modified ${request.action} but named no route`);
+    const m: Modification = { request_hash: p.request_hash, revision: p.decision.revision, decision_id: p.decision.decision_id, category, ...(route ? { route } : {}) };
+    if (category !== "approve" || (by.roles ?? []).includes(route!.approver_role)) return { m, request };
+    const opened = openApproval({ approval_id: randomUUID(), action_id: current.action_id, request, revision: p.decision.revision, route: route!, requested_by: agentOf(request), now: this.now() });
+    return { m, request, superseded_by: true, opened };
+  }
+
+  /** Applies a change to one approval under its row lock (audited); `change` returns undefined for none. */
+  private async transition(approval_id: string, change: (a: Approval) => Approval | undefined, opts: { operation?: string } = {}): Promise<Approval> {
+    return this.store.transaction(async (tx) => {
+      const a = await this.lockedApproval(tx, approval_id);
+      const next = change(a);
+      if (!next) return a;
+      const events = next.history.slice(a.history.length).map((e) => e.event);
+      await this.writeApproval(tx, next, { details: { events, ...(opts.operation ? { operation: opts.operation } : {}) } });
+      return next;
     });
+  }
+
+  private async lockedApproval(tx: Queryable, approval_id: string): Promise<Approval> {
+    const bound = await this.store.read<Approval>(tx, "approvals", approval_id, { lock: true });
+    if (!bound) throw new GovernanceError(`no approval ${approval_id}`);
+    return validate("approval", bound.value);
+  }
+
+  private async writeApproval(tx: Queryable, a: Approval, entry: { actor?: Principal; details?: Record<string, unknown> }): Promise<AuditRecord> {
+    return this.store.write(tx, "approvals", a.approval_id, validate("approval", a), {
+      type: "approval",
+      action_id: a.action_id,
+      ...(entry.actor ? { actor: entry.actor } : {}),
+      ...(entry.details ? { details: entry.details } : {}),
+    });
+  }
+
+  /** The newest decision record of an action on the request with this hash. */
+  private async decisionRecord(action_id: string, request_hash: string): Promise<AuditRecord | undefined> {
+    let found: AuditRecord | undefined;
+    for await (const r of this.opts.audit.list({ action_id, type: "decision" })) if (r.request_hash === request_hash && r.request) found = r;
+    return found;
+  }
+
+  // --- running ------------------------------------------------------------------------------
+
+  /** Refuses the directory's unknown agents and roles an agent does not hold. */
+  private async checkAgent(request: ActionRequest): Promise<void> {
+    const entry = await this.store.principal(request.agent.id);
+    if (!entry || entry.kind !== "agent") throw new GovernanceRefusal("unknown_agent", `agent ${request.agent.id} is not in the directory (see warden principals add)`);
+    if (!entry.roles.includes(request.agent.role)) {
+      throw new GovernanceRefusal("role_not_held", `agent ${request.agent.id} acts as ${request.agent.role}, a role the directory does not give it (it holds ${entry.roles.join(", ") || "none"})`);
+    }
+  }
+
+  private unmetObligation(obligations: readonly string[], opts: ExecuteOptions): string | undefined {
+    if (obligations.includes(RECORD_STATE) && opts.resource === undefined && opts.external !== true) {
+      return `the policy obliges the action to ${RECORD_STATE}, and the caller named no resource (ExecuteOptions.resource) nor an external effect`;
+    }
+    return undefined;
+  }
+
+  private async refuse(p: Proposal, code: RefusalCode, message: string): Promise<Outcome> {
+    const e = new GovernanceRefusal(code, message);
+    await auditRefusal(this.opts.audit, e, { operation: "execute", action_id: p.action_id, actor: agentOf(p.request), request_hash: p.request_hash });
+    return refusedOutcome(e, p.action_id);
+  }
+
+  /**
+   * The intent (consuming the approval, if any, in the same transaction, and only while the kill
+   * switch is off and the action has not run), a started mark, the handler (abortable, state
+   * captured), and the outcome as it happened; notify actions join the review queue with their
+   * outcome record.
+   */
+  private async run(r: Run, handler: Handler, opts: ExecuteOptions): Promise<Outcome> {
+    const { action_id, request, request_hash, category } = r;
+    const audit = this.opts.audit;
+    const executed = { action: request.action, parameters: request.parameters };
+    const actor = agentOf(request);
+    const ctx = { operation: r.approval_id ? "resume" : "execute", action_id, actor, request_hash };
+    try {
+      await audited(audit, ctx, () =>
+        this.store.transaction(async (tx) => {
+          let approval: Approval | undefined;
+          if (r.approval_id) {
+            approval = consume(await this.lockedApproval(tx, r.approval_id), this.now());
+          }
+          if ((await this.store.killSwitch(tx)).on) throw new GovernanceRefusal("kill_switch", "the kill switch is on");
+          if (await audit.has(tx, action_id, "intent")) throw new GovernanceRefusal("already_executed", `action ${action_id} already ran`);
+          if (approval) await this.writeApproval(tx, approval, { actor, details: { events: ["consume"] } });
+          await audit.appendIn(tx, [
+            {
+              type: "intent",
+              action_id,
+              actor,
+              initiator: request.initiator,
+              request_hash,
+              executed,
+              ...(opts.resource !== undefined ? { resource: opts.resource } : {}),
+              ...(approval ? { approval } : {}),
+              details: { category },
+            },
+          ]);
+        }),
+      );
+    } catch (e) {
+      if (e instanceof GovernanceRefusal && e.code === "kill_switch") return { status: "blocked", action_id, reasons: ["kill switch is on"] };
+      if (e instanceof GovernanceRefusal || e instanceof ApprovalError) return refusedOutcome(e, action_id);
+      throw e;
+    }
+
     const controller = new AbortController();
     this.inFlight.add(controller);
     this.watchKillSwitch();
     try {
-      if (this.killSwitchOn) controller.abort(abortError("kill switch is on"));
-      controller.signal.throwIfAborted();
       const state = this.opts.state;
       const before = opts.resource !== undefined ? await state.get(opts.resource) : undefined;
-      const result = (await handler({ action_id, request, parameters: request.parameters, signal: controller.signal, state })) ?? {};
-      controller.signal.throwIfAborted();
-      const rollback = result.external
-        ? externalEffect(action_id, result.external)
-        : opts.resource !== undefined
-          ? captureChange(action_id, opts.resource, before, await state.get(opts.resource))
-          : noEffect(action_id);
-      await this.opts.audit.append({ type: "outcome", action_id, status: "succeeded", executed, ...(result.output ? { output: result.output } : {}), rollback });
-      const queued = category === "notify";
-      if (queued) await this.store.enqueueNotify(action_id, request.action, this.now());
-      return { status: "executed", action_id, category, ...(result.output ? { output: result.output } : {}), rollback, queued_for_review: queued };
-    } catch (e) {
+      // The mark that tells recovery the handler may have run.
+      await audit.append({ type: "started", action_id, ...(opts.resource !== undefined ? { resource: opts.resource, before } : {}) });
+      if (this.killSwitchOn) controller.abort(abortError("kill switch is on"));
+      let result: HandlerResult = {};
+      let error: unknown;
+      let threw = false;
+      try {
+        controller.signal.throwIfAborted();
+        result = (await handler({ action_id, request, parameters: request.parameters, signal: controller.signal, state })) ?? {};
+      } catch (e) {
+        threw = true;
+        error = e;
+      }
       const aborted = controller.signal.aborted;
-      const error = aborted ? String((controller.signal.reason as Error)?.message ?? "aborted") : (e as Error).message;
-      await this.opts.audit.append({ type: "outcome", action_id, status: aborted ? "aborted" : "failed", executed, error });
-      return { status: aborted ? "aborted" : "failed", action_id, error };
+      // What happened, as it happened: a handler that finished after the abort did its work.
+      let rollback: RollbackRecord | undefined;
+      if (!threw && result.external) rollback = externalEffect(action_id, result.external);
+      else if (opts.resource !== undefined) rollback = captureChange(action_id, opts.resource, before, await state.get(opts.resource));
+      else if (!threw) rollback = noEffect(action_id);
+      const status: "succeeded" | "aborted" | "failed" = !threw ? "succeeded" : aborted ? "aborted" : "failed";
+      const message = threw ? (aborted ? String((controller.signal.reason as Error)?.message ?? "aborted") : (error as Error)?.message ?? String(error)) : undefined;
+      const queued = status === "succeeded" && category === "notify";
+      const outcome = {
+        type: "outcome" as const,
+        action_id,
+        status,
+        executed,
+        ...(result.output ? { output: result.output } : {}),
+        ...(rollback ? { rollback } : {}),
+        ...(message !== undefined ? { error: message } : {}),
+        ...(!threw && aborted ? { details: { after_abort: true } } : {}),
+      };
+      // The outcome must not be lost to a busy store: the action already ran.
+      await transactPatiently(audit.db, async (tx) => {
+        if (queued) await this.store.write(tx, "notify_queue", action_id, notifyItem(action_id, request.action, this.now()), outcome);
+        else await audit.appendIn(tx, [outcome]);
+      });
+      if (status === "succeeded") {
+        return { status: "executed", action_id, category, ...(result.output ? { output: result.output } : {}), rollback: rollback!, queued_for_review: queued, ...(aborted ? { after_abort: true } : {}) };
+      }
+      return { status, action_id, error: message!, ...(rollback && rollback.kind === "state" && rollback.forward?.length ? { rollback } : {}) };
     } finally {
       this.inFlight.delete(controller);
       if (this.inFlight.size === 0) this.close();
@@ -366,6 +606,28 @@ export class Governor {
     this.watcher = setInterval(() => void this.syncKillSwitch().catch(() => {}), this.opts.killSwitchPollMs ?? 50);
     this.watcher.unref();
   }
+}
+
+/** A request that fits its schema and holds only finite numbers; refused (input_invalid) otherwise. */
+function checkedRequest(raw: unknown): ActionRequest {
+  let request: ActionRequest;
+  try {
+    request = validate("action-request", raw);
+  } catch (e) {
+    throw new GovernanceRefusal("input_invalid", (e as Error).message);
+  }
+  try {
+    hashJSON(request);
+  } catch (e) {
+    throw new GovernanceRefusal("input_invalid", `invalid action-request: ${(e as Error).message} (numbers must be finite)`);
+  }
+  return request;
+}
+
+function refusedOutcome(e: unknown, action_id: string): Outcome {
+  if (e instanceof GovernanceRefusal) return { status: "refused", action_id, code: e.code, error: e.message };
+  if (e instanceof ApprovalError) return { status: "refused", action_id, code: e.reason, error: e.message };
+  throw e;
 }
 
 /** The agent that proposes a request, as the principal audit records and approvals name. */

@@ -21,6 +21,7 @@ approval?: Approval
 "audit-record"?: AuditRecord
 common?: Common
 decision?: Decision
+"directory-entry"?: DirectoryEntry
 "rollback-record"?: RollbackRecord
 ticket?: Ticket
 }
@@ -176,7 +177,10 @@ action_id: string
 request_hash: string
 revision: string
 route: Route
-status: ("pending" | "approved" | "modified" | "rejected" | "expired")
+/**
+ * consumed: an execution used it (an approval runs its action once).
+ */
+status: ("pending" | "approved" | "modified" | "rejected" | "expired" | "consumed")
 /**
  * 0 for the routed role, n for the n-th escalation.
  */
@@ -201,6 +205,32 @@ created_at: string
  * via the `definition` "Timestamp".
  */
 due_at: string
+/**
+ * RFC 3339 time in UTC.
+ */
+valid_until?: string
+/**
+ * For a modified approval: the modified request as the policy decided it again. It runs on this approval only when the policy allows it, or asks for approval by a role the modifier holds.
+ */
+modification?: {
+/**
+ * This interface was referenced by `Common`'s JSON-Schema
+ * via the `definition` "Sha256".
+ */
+request_hash: string
+revision: string
+decision_id: string
+category: ("auto" | "notify" | "approve")
+route?: Route
+}
+/**
+ * An id chosen by a caller: letters, digits and . _ : @ -, at most 128 characters.
+ */
+superseded_by?: string
+/**
+ * An id chosen by a caller: letters, digits and . _ : @ -, at most 128 characters.
+ */
+supersedes?: string
 /**
  * Every decision and escalation, in order.
  */
@@ -230,13 +260,17 @@ sla_minutes: number
  * via the `definition` "Identifier".
  */
 escalation: []|[string]|[string, string]|[string, string, string]|[string, string, string, string]|[string, string, string, string, string]|[string, string, string, string, string, string]|[string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string, string, string]|[string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+/**
+ * How long an approval stays usable once granted (default 1440).
+ */
+valid_minutes?: number
 }
 /**
  * This interface was referenced by `Approval`'s JSON-Schema
  * via the `definition` "ApprovalEvent".
  */
 export interface ApprovalEvent {
-event: ("approve" | "modify" | "reject" | "escalate" | "expire")
+event: ("approve" | "modify" | "reject" | "escalate" | "expire" | "consume")
 /**
  * RFC 3339 time in UTC.
  * 
@@ -282,9 +316,9 @@ id: string
  */
 time: string
 /**
- * decision: the policy's verdict (denied attempts included); intent: about to execute; outcome: what execution produced; approval: a human decision or an escalation; kill_switch and mode: operator changes.
+ * decision: the policy's verdict (denied attempts included); intent: about to execute (written with the approval it consumes); started: the handler is about to be called (an intent without it never ran); outcome: what execution produced; approval: a request, decision, escalation, expiry or use of an approval; notify: the review queue (an entry reviewed); kill_switch and mode: operator settings; principal: a directory change; refusal: a request, decision or command the governor refused (who, what, why).
  */
-type: ("decision" | "intent" | "outcome" | "approval" | "kill_switch" | "mode")
+type: ("decision" | "intent" | "started" | "outcome" | "approval" | "notify" | "kill_switch" | "mode" | "principal" | "refusal")
 /**
  * Groups the records of one action.
  */
@@ -343,6 +377,25 @@ rolls_back?: string
 details?: {
 [k: string]: unknown
 }
+/**
+ * The governance state this record sets: the row `key` of `table` holds exactly `value` from this record on (null: the row is removed). Rows are checked against it at use and by audit verify.
+ */
+state?: {
+table: ("approvals" | "notify_queue" | "settings" | "principals")
+key: string
+/**
+ * The row's content, or null when removed.
+ */
+value: unknown
+}
+/**
+ * For intent and started records: the state document the action changes.
+ */
+resource?: string
+/**
+ * For started records: the resource as it was before the handler ran (for recovery).
+ */
+before?: unknown
 /**
  * This interface was referenced by `Common`'s JSON-Schema
  * via the `definition` "Sha256".
@@ -425,6 +478,32 @@ approval?: (Route | null)
  * What must happen alongside the action (for example: review within 24 hours).
  */
 obligations?: string[]
+}
+/**
+ * A principal in the deployment's directory: the only source of the roles Warden grants an agent, an approver or an operator. Requests and commands name principals by id; roles they claim are checked against this.
+ */
+export interface DirectoryEntry {
+/**
+ * An id chosen by a caller: letters, digits and . _ : @ -, at most 128 characters.
+ * 
+ * This interface was referenced by `Common`'s JSON-Schema
+ * via the `definition` "Identifier".
+ */
+id: string
+kind: ("user" | "agent" | "operator" | "system")
+/**
+ * @maxItems 64
+ * 
+ * Items: An id chosen by a caller: letters, digits and . _ : @ -, at most 128 characters.
+ * 
+ * This interface was referenced by `Common`'s JSON-Schema
+ * via the `definition` "Identifier".
+ */
+roles: string[]
+/**
+ * A display name.
+ */
+name?: string
 }
 /**
  * A paused action, serialisable: hand it to resume() after approval, even after a restart.

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import type { ActionRequest, Approval, ApprovalDecision, AuditRecord, Decision, RollbackRecord, Ticket } from "./types.ts";
+import type { ActionRequest, Approval, ApprovalDecision, AuditRecord, Decision, DirectoryEntry, RollbackRecord, Ticket } from "./types.ts";
 
 const SCHEMAS = resolve(dirname(fileURLToPath(import.meta.url)), "../../schemas");
 
@@ -16,6 +16,7 @@ export interface SchemaTypes {
   approval: Approval;
   "audit-record": AuditRecord;
   decision: Decision;
+  "directory-entry": DirectoryEntry;
   "rollback-record": RollbackRecord;
   ticket: Ticket;
 }

@@ -1,10 +1,9 @@
 import { UsageError, type Command } from "../command.ts";
-import { ApprovalError } from "../../governance/approvals.ts";
 import { GovernanceError, type Governor } from "../../governance/governor.ts";
 import type { AuditLog } from "../../audit/log.ts";
 import type { ActionRequest, Approval, ApprovalDecision, AuditRecord, Decision } from "../../schemas/types.ts";
 import { SchemaError } from "../../schemas/validate.ts";
-import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, approver, jsonArg, openGoverned, span, subcommand } from "../governance.ts";
+import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, jsonArg, openGoverned, principalId, refused, span, subcommand } from "../governance.ts";
 
 const USAGE = `warden approvals list|show|approve|modify|reject [OPTIONS]
 
@@ -21,14 +20,18 @@ warden approvals show ID [--json]
   the policy's category and reasons, the route and escalation chain, the level and role that must
   decide now, the due time, the request hash and revision the decision binds to, and the history.
 
-warden approvals approve ID --by USER --role ROLE [--comment TEXT]
-warden approvals reject ID --by USER --role ROLE [--comment TEXT]
-warden approvals modify ID --by USER --role ROLE (--set KEY=VALUE... | --parameters JSON) [--comment TEXT]
-  Records the decision of USER holding ROLE (repeat --role for several). It binds to the request
-  hash and revision shown by \`show\`; the service holding the ticket resumes the action. A modify
-  changes parameters (VALUE is read as JSON when it parses, else as a string); the modified
-  request goes back to the policy, which decides it again. Refusals (wrong_role, self_approval,
-  stale_request, stale_revision, past_due, expired, not_pending, ...) print the reason, exit 1.
+warden approvals approve ID --by ID [--comment TEXT] [--json]
+warden approvals reject ID --by ID [--comment TEXT] [--json]
+warden approvals modify ID --by ID (--set KEY=VALUE... | --parameters JSON) [--comment TEXT] [--json]
+  Records the decision of the principal ID, with the roles the directory gives it (see warden
+  principals). It binds to the request hash and revision shown by \`show\`; the decision is a
+  compare-and-set: of two decisions at once, one wins and the other is refused (not_pending).
+  The service holding the ticket resumes the action, once. A modify changes parameters (VALUE
+  is read as JSON when it parses, else as a string) and is a new request: the policy decides it
+  now; a block is refused, auto or notify may run on this decision, and an approval the
+  modifier's roles cannot give opens a new approval for the role the policy names. Refusals
+  (unknown_principal, wrong_role, self_approval, stale_request, stale_revision, past_due,
+  expired, not_pending, modified_blocked, ...) print the reason, are audited, exit 1.
 
 ID may be a unique prefix of an approval id.
 
@@ -44,14 +47,13 @@ export const approvals: Command = {
     status: { type: "string" },
     json: { type: "boolean" },
     by: { type: "string" },
-    role: { type: "string", multiple: true },
     comment: { type: "string" },
     set: { type: "string", multiple: true },
     parameters: { type: "string" },
   },
   async run(v, positionals) {
     const [given, ...rest] = positionals;
-    const decideFlags = ["by", "role", "comment"];
+    const decideFlags = ["by", "comment", "json"];
     const sub = subcommand("approvals", v, given, {
       list: ["status", "json"],
       show: ["json"],
@@ -67,7 +69,8 @@ export const approvals: Command = {
     // Usage is checked before anything is opened.
     let decision: Omit<ApprovalDecision, "approval_id" | "saw"> | undefined;
     if (sub === "approve" || sub === "reject" || sub === "modify") {
-      decision = { verdict: sub, by: approver(v), ...(v.comment !== undefined ? { comment: v.comment as string } : {}) };
+      if (v.by === undefined) throw new UsageError(`approvals ${sub}: --by ID is required: who decides`);
+      decision = { verdict: sub, by: { id: principalId(v) }, ...(v.comment !== undefined ? { comment: v.comment as string } : {}) };
       if (sub === "modify") decision.parameters = modifiedParameters(v);
     }
 
@@ -78,18 +81,10 @@ export const approvals: Command = {
       if (sub === "list") return await list(g.governor, status, v.json === true, g.audit);
       const approval = await find(g.governor, rest[0]!);
       if (sub === "show") return await show(g.audit, approval, v.json === true);
-      return await decide(g.governor, approval, decision!);
+      return await decide(g.governor, approval, decision!, v.json === true);
     } catch (e) {
-      if (e instanceof ApprovalError) {
-        console.error(`refused: ${e.reason}: ${e.message.replace(/^approval \S+: \S+: /, "")}`);
-        return 1;
-      }
-      if (e instanceof GovernanceError) {
-        console.error(`warden: approvals ${sub}: ${e.message}`);
-        return 1;
-      }
       if (e instanceof SchemaError) throw new UsageError(e.message);
-      throw e;
+      return refused(e);
     } finally {
       await g.close();
     }
@@ -122,9 +117,9 @@ function modifiedParameters(v: Record<string, unknown>): Record<string, unknown>
 
 /** An approval by id, or by a unique prefix of one (at least 4 characters). */
 async function find(gov: Governor, key: string): Promise<Approval> {
-  if (await gov.store.getApproval(key)) return gov.refresh(key);
-  const matches = key.length >= 4 ? (await gov.store.listApprovals()).filter((a) => a.approval_id.startsWith(key)) : [];
-  if (matches.length === 1) return gov.refresh(matches[0]!.approval_id);
+  const matches = key.length >= 4 ? await gov.store.approvalIdsStartingWith(key) : [];
+  if (matches.includes(key)) return gov.refresh(key);
+  if (matches.length === 1) return gov.refresh(matches[0]!);
   if (matches.length > 1) throw new GovernanceError(`${JSON.stringify(key)} names ${matches.length} approvals: give more of the id`);
   throw new GovernanceError(`no approval ${JSON.stringify(key)} (see warden approvals list --status all)`);
 }
@@ -204,8 +199,8 @@ async function show(audit: AuditLog, a: Approval, json: boolean): Promise<number
     out.push(`  ${e.at}  ${e.event}${by}${extra ? ` ${extra}` : ""}`);
   }
   if (a.status === "pending") {
-    out.push("", "to decide:", `  warden approvals approve|reject ${a.approval_id} --by USER --role ${a.approver_role}`);
-    out.push(`  warden approvals modify ${a.approval_id} --by USER --role ${a.approver_role} --set KEY=VALUE`);
+    out.push("", `to decide (a principal with the role ${a.approver_role}):`, `  warden approvals approve|reject ${a.approval_id} --by ID`);
+    out.push(`  warden approvals modify ${a.approval_id} --by ID --set KEY=VALUE`);
   }
   console.log(out.join("\n"));
   return 0;
@@ -236,15 +231,23 @@ function clip(s: string): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
-async function decide(gov: Governor, a: Approval, d: Omit<ApprovalDecision, "approval_id" | "saw">): Promise<number> {
+async function decide(gov: Governor, a: Approval, d: Omit<ApprovalDecision, "approval_id" | "saw">, json: boolean): Promise<number> {
   // The approver decides on what this command shows: the approval's request hash and revision now.
   const saw = { request_hash: a.request_hash, revision: a.revision };
-  console.log(`deciding on approval ${a.approval_id} (action ${a.action_id}): request ${a.request_hash.slice(0, 12)}, revision ${a.revision.slice(0, 12)}`);
+  if (!json) console.log(`deciding on approval ${a.approval_id} (action ${a.action_id}): request ${a.request_hash.slice(0, 12)}, revision ${a.revision.slice(0, 12)}`);
   const next = await gov.decideApproval({ ...d, approval_id: a.approval_id, saw });
+  if (json) {
+    console.log(JSON.stringify(next));
+    return 0;
+  }
   const last = next.history[next.history.length - 1];
-  const who = `${d.by.id} (${(d.by.roles ?? []).join(", ")})`;
-  if (next.status === "approved") console.log(`approved by ${who}: the service holding the ticket of action ${a.action_id} may resume it`);
+  const who = `${d.by.id} (${(last?.by?.roles ?? []).join(", ")})`;
+  if (next.status === "approved") console.log(`approved by ${who}: the service holding the ticket of action ${a.action_id} may resume it, once, until ${next.valid_until}`);
   else if (next.status === "rejected") console.log(`rejected by ${who}: action ${a.action_id} will not run`);
-  else console.log(`modified by ${who}: parameters ${JSON.stringify(last?.parameters ?? {})}; on resume the modified request goes back to the policy`);
+  else if (next.superseded_by) {
+    console.log(`modified by ${who}: parameters ${JSON.stringify(last?.parameters ?? {})}; the policy routes the modified request to ${next.modification?.route?.approver_role}: new approval ${next.superseded_by}`);
+  } else {
+    console.log(`modified by ${who}: parameters ${JSON.stringify(last?.parameters ?? {})}; the policy decides it ${next.modification?.category}: it runs on this decision when the service resumes it`);
+  }
   return 0;
 }

@@ -4,6 +4,7 @@ import { UsageError, type Command } from "../command.ts";
 // The store (better-sqlite3, pg, ajv) loads when an audit command runs, not with every command.
 import type { AuditLog, VerifyResult } from "../../audit/log.ts";
 import { formatHead, parseHead } from "../../audit/chain.ts";
+import type { StateCheck } from "../../governance/state.ts";
 import type { AuditRecord } from "../../schemas/types.ts";
 import { canonicalJSON } from "../../canonical-json.ts";
 
@@ -115,7 +116,12 @@ async function verify(log: AuditLog, v: Record<string, unknown>): Promise<number
     onProgress: progress ? (n, total) => process.stderr.write(`\rverified ${n} of ${total} records`) : undefined,
   });
   if (progress) process.stderr.write("\n");
-  return printVerify(result, v, log.db.location);
+  // Governance rows (approvals, notify queue, settings, principals) the chain does not vouch for.
+  const { GovernanceState } = await import("../../governance/state.ts");
+  const state = await GovernanceState.ifPresent(log);
+  const governance = state ? await state.check() : undefined;
+  const code = printVerify(result, v, log.db.location, governance);
+  return governance?.mismatches.length ? 1 : code;
 }
 
 async function verifyFile(file: string, v: Record<string, unknown>): Promise<number> {
@@ -136,10 +142,18 @@ async function* linesOf(file: string): AsyncGenerator<string> {
   if (rest !== "") yield rest;
 }
 
-function printVerify(result: VerifyResult, v: Record<string, unknown>, where: string): number {
+function printVerify(result: VerifyResult, v: Record<string, unknown>, where: string, governance?: StateCheck): number {
   if (v.json) {
-    console.log(JSON.stringify({ ...result, head: formatHead(result.head) }));
-  } else if (result.ok) {
+    const state = governance ? { governance_state: { ok: governance.mismatches.length === 0, ...governance } } : {};
+    console.log(JSON.stringify({ ...result, head: formatHead(result.head), ...state }));
+    return result.ok ? 0 : 1;
+  }
+  if (governance && governance.mismatches.length === 0) console.log(`ok: ${governance.rows} governance row(s) agree with the chain`);
+  if (governance && governance.mismatches.length) {
+    console.log(`FAILED: ${governance.mismatches.length} governance row(s) disagree with the chain:`);
+    for (const m of governance.mismatches) console.log(`  ${m.message}`);
+  }
+  if (result.ok) {
     console.log(`ok: ${result.records} record(s) verified in ${where}`);
     console.log(`head: ${formatHead(result.head)}`);
   } else {

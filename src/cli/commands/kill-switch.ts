@@ -1,20 +1,23 @@
 import { UsageError, type Command } from "../command.ts";
-import { AuditLog } from "../../audit/log.ts";
-import { GovernanceState, type KillSwitch } from "../../governance/state.ts";
-import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkStoreExists, deploymentFrom, openGoverned, operator, subcommand } from "../governance.ts";
+import { setKillSwitch } from "../../governance/kill-switch.ts";
+import type { KillSwitch } from "../../governance/state.ts";
+import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, openGovernanceStore, principalId, refused, subcommand } from "../governance.ts";
 
-const USAGE = `warden kill-switch on|off|status [--by USER] [--reason TEXT] [--json]
+const USAGE = `warden kill-switch on|off|status [--by ID] [--reason TEXT] [--json]
 
-Halts every governed agent action at once. When on, the policy blocks every new action, and every
-running service sharing the store aborts its in-flight handlers within its poll interval (the
-governor watches the store while actions run). Throwing and resetting it are audited.
+Halts every governed agent action at once. When on, the policy blocks every new action, approved
+actions cannot resume, and every running service sharing the store aborts its in-flight handlers
+within its poll interval. It needs only the store: no bundle, key or running service. Throwing and
+resetting it are audited, by a principal the directory gives warden:operator or warden:admin.
 
-warden kill-switch on [--by USER] [--reason TEXT]    throw it
-warden kill-switch off [--by USER] [--reason TEXT]   reset it
-warden kill-switch status [--json]                   print its state; exit 0 either way
+warden kill-switch on [--by ID] [--reason TEXT]    throw it
+warden kill-switch off [--by ID] [--reason TEXT]   reset it
+warden kill-switch status [--json]                 print its state; exit 0 either way
 
-  --by USER      who throws it (default: the login name)
+  --by ID        who throws it: a principal in the directory (default: the login name)
   --reason TEXT  why, kept in the audit trail
+
+Exit 1 when refused (the principal is unknown or lacks the role; the refusal is audited).
 
 ${DEPLOYMENT_HELP}`;
 
@@ -24,31 +27,31 @@ export const killSwitch: Command = {
   options: { ...DEPLOYMENT_OPTIONS, by: { type: "string" }, reason: { type: "string" }, json: { type: "boolean" } },
   async run(v, positionals) {
     const [given, ...rest] = positionals;
-    const sub = subcommand("kill-switch", v, given, { on: ["by", "reason"], off: ["by", "reason"], status: ["json"] });
+    const sub = subcommand("kill-switch", v, given, { on: ["by", "reason", "json"], off: ["by", "reason", "json"], status: ["json"] });
     if (rest.length) throw new UsageError(`kill-switch ${sub}: unexpected argument ${JSON.stringify(rest[0])}`);
-    if (sub === "status") {
-      // Reading the state needs only the store, not the bundle.
-      const d = deploymentFrom(v, { needsRevision: false });
-      checkStoreExists(d.store);
-      const audit = await AuditLog.open(d.store);
-      try {
-        const k = await (await GovernanceState.open(audit.db)).killSwitch();
-        console.log(v.json ? JSON.stringify(k) : describe(k));
-      } finally {
-        await audit.close();
-      }
-      return 0;
-    }
-    const by = operator(v);
-    const g = await openGoverned(v);
+    const by = sub === "status" ? undefined : principalId(v);
+    const g = await openGovernanceStore(v);
     try {
-      const before = await g.governor.killSwitch();
+      if (sub === "status") {
+        const k = await g.state.killSwitch();
+        console.log(v.json ? JSON.stringify(k) : describe(k));
+        return 0;
+      }
       const on = sub === "on";
-      await g.governor.setKillSwitch(on, by, v.reason as string | undefined);
-      const after = await g.governor.killSwitch();
+      const before = await g.state.killSwitch();
+      let after: KillSwitch;
+      try {
+        after = await setKillSwitch(g.state, on, by!, v.reason !== undefined ? { reason: v.reason as string } : {});
+      } catch (e) {
+        return refused(e);
+      }
+      if (v.json) {
+        console.log(JSON.stringify(after));
+        return 0;
+      }
       if (before.on === on) console.log(`the kill switch was already ${on ? "on" : "off"}; recorded again`);
       console.log(describe(after));
-      if (on) console.log("new actions are blocked; running services abort their in-flight actions within their poll interval");
+      if (on) console.log("new actions are blocked, approved ones cannot resume; running services abort their in-flight actions within their poll interval");
       else console.log("actions run again as the policy decides");
       return 0;
     } finally {

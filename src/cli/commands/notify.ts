@@ -1,8 +1,6 @@
 import { UsageError, type Command } from "../command.ts";
-import { AuditLog } from "../../audit/log.ts";
-import { GovernanceState } from "../../governance/state.ts";
-import { NotifyReviewError, reviewNotified } from "../../governance/notify.ts";
-import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkStoreExists, deploymentFrom, operator, span, subcommand } from "../governance.ts";
+import { reviewNotified } from "../../governance/notify.ts";
+import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, openGovernanceStore, principalId, refused, span, subcommand } from "../governance.ts";
 
 const USAGE = `warden notify list|review [OPTIONS]
 
@@ -13,9 +11,10 @@ warden notify list [--all] [--json]
   Actions waiting for review (with --all: reviewed ones too), oldest first, with their due time;
   overdue ones are marked. Exit 0.
 
-warden notify review ACTION_ID --by USER [--comment TEXT]
-  Marks the action reviewed by USER (audited). Exit 1 if it is not in the queue or was already
-  reviewed. To undo the action instead, see warden rollback.
+warden notify review ACTION_ID --by ID [--comment TEXT] [--json]
+  Marks the action reviewed by ID, a principal the directory gives warden:reviewer,
+  warden:operator or warden:admin (audited). Exit 1 if refused, if it is not in the queue or was
+  already reviewed. To undo the action instead, see warden rollback.
 
 ${DEPLOYMENT_HELP}`;
 
@@ -25,15 +24,13 @@ export const notify: Command = {
   options: { ...DEPLOYMENT_OPTIONS, all: { type: "boolean" }, json: { type: "boolean" }, by: { type: "string" }, comment: { type: "string" } },
   async run(v, positionals) {
     const [given, ...rest] = positionals;
-    const sub = subcommand("notify", v, given, { list: ["all", "json"], review: ["by", "comment"] });
+    const sub = subcommand("notify", v, given, { list: ["all", "json"], review: ["by", "comment", "json"] });
     if (sub === "list" && rest.length) throw new UsageError(`notify list: unexpected argument ${JSON.stringify(rest[0])}`);
     if (sub === "review" && rest.length !== 1) throw new UsageError("notify review: give one ACTION_ID");
-    if (sub === "review" && v.by === undefined) throw new UsageError("notify review: --by USER is required: who reviewed");
-    const d = deploymentFrom(v, { needsRevision: false });
-    checkStoreExists(d.store);
-    const audit = await AuditLog.open(d.store);
+    if (sub === "review" && v.by === undefined) throw new UsageError("notify review: --by ID is required: who reviewed");
+    const g = await openGovernanceStore(v);
     try {
-      const state = await GovernanceState.open(audit.db);
+      const state = g.state;
       const now = new Date();
       if (sub === "list") {
         const items = await state.notifyQueue({ pendingOnly: v.all !== true });
@@ -49,21 +46,20 @@ export const notify: Command = {
         }
         return 0;
       }
-      const by = operator(v, "user");
+      const by = principalId(v);
       const action_id = rest[0]!;
       let reviewed;
       try {
-        reviewed = await reviewNotified(audit, state, action_id, by, { now, ...(v.comment !== undefined ? { comment: v.comment as string } : {}) });
+        reviewed = await reviewNotified(state, action_id, by, { now, ...(v.comment !== undefined ? { comment: v.comment as string } : {}) });
       } catch (e) {
-        if (!(e instanceof NotifyReviewError)) throw e;
-        console.error(`warden: notify review: ${e.message}`);
-        return 1;
+        return refused(e);
       }
       const { item, late_ms } = reviewed;
-      console.log(`reviewed action ${action_id} (${item.action}) by ${by.id}${late_ms > 0 ? `, ${span(late_ms)} after its due time` : ""}`);
+      if (v.json) console.log(JSON.stringify({ ...item, late_ms }));
+      else console.log(`reviewed action ${action_id} (${item.action}) by ${by}${late_ms > 0 ? `, ${span(late_ms)} after its due time` : ""}`);
       return 0;
     } finally {
-      await audit.close();
+      await g.close();
     }
   },
 };

@@ -1,0 +1,88 @@
+// Recovery: actions whose intent is on the chain and whose outcome is not, such as after a crash.
+// The started mark says which could have run: without it the handler was never called; with it,
+// it may have run wholly, partly or not at all, and the resource's state before is on the mark.
+// An operator resolves each, audited, with an outcome record that says so:
+//   completed    it ran: the outcome records the change from the state before to the state now
+//                (so it can be rolled back), and a notify action joins the review queue;
+//   rolled_back  undo whatever it did: the resource is put back to its state before;
+//   failed       it did not take effect (nothing is written to the state).
+import { transactPatiently } from "../audit/db.ts";
+import type { AuditRecord } from "../schemas/types.ts";
+import { captureChange, noEffect, type StateStore } from "../rollback/index.ts";
+import { authorize } from "./directory.ts";
+import { GovernanceError } from "./errors.ts";
+import { notifyItem } from "./notify.ts";
+import { audited } from "./refusals.ts";
+import type { GovernanceState } from "./state.ts";
+
+export type Resolution = "completed" | "rolled_back" | "failed";
+
+export interface IncompleteAction {
+  action_id: string;
+  intent: AuditRecord;
+  /** The started mark: present when the handler may have run. */
+  started?: AuditRecord;
+  /** "never_started" (safe to mark failed) or "may_have_run" (look at the resource first). */
+  state: "never_started" | "may_have_run";
+  resource?: string;
+}
+
+/** Every action with an intent and no outcome, oldest first. */
+export async function listIncomplete(state: GovernanceState): Promise<IncompleteAction[]> {
+  const out: IncompleteAction[] = [];
+  for (const intent of await state.audit.incomplete()) {
+    let started: AuditRecord | undefined;
+    for await (const r of state.audit.list({ action_id: intent.action_id!, type: "started" })) started = r;
+    out.push({
+      action_id: intent.action_id!,
+      intent,
+      ...(started ? { started } : {}),
+      state: started ? "may_have_run" : "never_started",
+      ...(intent.resource !== undefined ? { resource: intent.resource } : {}),
+    });
+  }
+  return out;
+}
+
+/** Resolves one incomplete action as principal `by` (warden:operator or warden:admin). */
+export async function resolveIncomplete(
+  state: GovernanceState,
+  documents: StateStore,
+  action_id: string,
+  resolution: Resolution,
+  by: string,
+  opts: { comment?: string; now?: Date } = {},
+): Promise<AuditRecord> {
+  return audited(state.audit, { operation: "recover", action_id, actor: { id: by }, details: { resolution } }, async () => {
+    const actor = await authorize(state, by, "recover");
+    const item = (await listIncomplete(state)).find((i) => i.action_id === action_id);
+    if (!item) throw new GovernanceError(`action ${action_id} is not incomplete (it has an outcome, or no intent)`);
+    const resource = item.resource;
+    const before = item.started?.before ?? null;
+    if (resolution === "rolled_back" && resource !== undefined) {
+      if (!item.started) throw new GovernanceError(`action ${action_id} never started: mark it failed, there is nothing to roll back`);
+      await documents.put(resource, before);
+    }
+    const rollback = resolution === "completed" && resource !== undefined && item.started ? captureChange(action_id, resource, before, await documents.get(resource)) : noEffect(action_id);
+    const category = (item.intent.details as { category?: string } | undefined)?.category;
+    const outcome = {
+      type: "outcome" as const,
+      action_id,
+      actor,
+      status: resolution === "completed" ? ("succeeded" as const) : ("failed" as const),
+      ...(item.intent.executed ? { executed: item.intent.executed } : {}),
+      rollback,
+      ...(resolution !== "completed" ? { error: `resolved by ${by} after the action was left without an outcome: ${resolution === "rolled_back" ? "its effect was undone" : "it did not take effect"}` } : {}),
+      details: { recovered: resolution, handler_started: item.started !== undefined, ...(opts.comment ? { comment: opts.comment } : {}) },
+    };
+    const now = opts.now ?? new Date();
+    return transactPatiently(state.db, async (tx) => {
+      if (await state.audit.has(tx, action_id, "outcome")) throw new GovernanceError(`action ${action_id} was resolved meanwhile`);
+      if (resolution === "completed" && category === "notify") {
+        return state.write(tx, "notify_queue", action_id, notifyItem(action_id, item.intent.executed?.action ?? "unknown", now), outcome);
+      }
+      const [rec] = await state.audit.appendIn(tx, [outcome]);
+      return rec!;
+    });
+  });
+}
