@@ -151,31 +151,62 @@ function cidrExpand(args: Value[]): Value {
 }
 
 /** The fewest networks covering exactly the given addresses and networks, per address family. */
+/**
+ * net.cidr_merge as OPA: a bare IPv4 address stands for its classful network (class A /8, B /16,
+ * C /24), written unmasked (`192.168.1.5/24`) when it merges with nothing; a bare IPv6 address is
+ * an error. Overlapping and adjacent ranges merge into the fewest aligned networks.
+ */
 function cidrMerge(args: Value[]): Value {
-  const ranges: Record<32 | 128, [bigint, bigint][]> = { 32: [], 128: [] };
+  const ranges: Record<32 | 128, Range[]> = { 32: [], 128: [] };
   for (const a of members(args, 0)) {
     if (typeof a !== "string") throw elementError(1, args[0]!, a, "string");
     const ip = parseIP(a);
-    const n = ip !== undefined ? { base: ip, prefix: ip.bits } : parseCIDR(a);
-    if (n === undefined) throw builtinError(`invalid CIDR address: ${a}`);
-    ranges[n.base.bits].push([n.base.value, last(n)]);
+    let range: Range;
+    let bits: 32 | 128 = 32;
+    if (ip !== undefined) {
+      if (ip.bits === 128) throw builtinError("IPv6 invalid: needs prefix length");
+      const prefix = classfulPrefix(ip.value);
+      const start = ip.value & mask(prefix, 32);
+      range = { start, end: last({ base: { value: start, bits: 32 }, prefix }), text: `${formatIP(ip)}/${prefix}` };
+    } else {
+      const n = parseCIDR(a);
+      if (n === undefined) throw builtinError(`invalid CIDR address: ${a}`);
+      range = { start: n.base.value, end: last(n), text: formatNet(n) };
+      bits = n.base.bits as 32 | 128;
+    }
+    ranges[bits].push(range);
   }
   const out = new SetValue();
   for (const bits of [32, 128] as const) {
-    for (const [start, end] of mergeRanges(ranges[bits])) {
-      for (const n of rangeToNets(start, end, bits)) out.add(formatNet(n));
+    for (const r of mergeRanges(ranges[bits])) {
+      if (r.text !== undefined) out.add(r.text);
+      else for (const n of rangeToNets(r.start, r.end, bits)) out.add(formatNet(n));
     }
   }
   return out;
 }
 
-function mergeRanges(rs: [bigint, bigint][]): [bigint, bigint][] {
-  const sorted = [...rs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const out: [bigint, bigint][] = [];
-  for (const [s, e] of sorted) {
+/** An address range; `text` is the network it came from while it has merged with no other. */
+interface Range {
+  start: bigint;
+  end: bigint;
+  text?: string;
+}
+
+/** Go's IP.DefaultMask: the classful prefix of an IPv4 address (32 for classes D and E). */
+function classfulPrefix(v: bigint): number {
+  const first = Number(v >> 24n);
+  return first < 0x80 ? 8 : first < 0xc0 ? 16 : first < 0xe0 ? 24 : 32;
+}
+
+function mergeRanges(rs: Range[]): Range[] {
+  const sorted = [...rs].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
+  const out: Range[] = [];
+  for (const r of sorted) {
     const prev = out[out.length - 1];
-    if (prev && s <= prev[1] + 1n) prev[1] = e > prev[1] ? e : prev[1];
-    else out.push([s, e]);
+    if (prev && r.start <= prev.end + 1n) {
+      out[out.length - 1] = { start: prev.start, end: r.end > prev.end ? r.end : prev.end };
+    } else out.push({ ...r });
   }
   return out;
 }

@@ -195,6 +195,7 @@ function nanos(v: Value, pos: number): bigint {
 
 const TIME_OPERAND = "either number (ns) or [number (ns), string (tz)]";
 
+/** The layout names time.format and time.parse_ns accept (Go's constants OPA exposes; others are layouts). */
 const LAYOUTS: Record<string, string> = {
   ANSIC: "Mon Jan _2 15:04:05 2006",
   UnixDate: "Mon Jan _2 15:04:05 MST 2006",
@@ -206,14 +207,6 @@ const LAYOUTS: Record<string, string> = {
   RFC1123Z: "Mon, 02 Jan 2006 15:04:05 -0700",
   RFC3339: "2006-01-02T15:04:05Z07:00",
   RFC3339Nano: "2006-01-02T15:04:05.999999999Z07:00",
-  Kitchen: "3:04PM",
-  Stamp: "Jan _2 15:04:05",
-  StampMilli: "Jan _2 15:04:05.000",
-  StampMicro: "Jan _2 15:04:05.000000",
-  StampNano: "Jan _2 15:04:05.000000000",
-  DateTime: "2006-01-02 15:04:05",
-  DateOnly: "2006-01-02",
-  TimeOnly: "15:04:05",
 };
 
 /** A time operand: ns, or [ns], [ns, zone] or [ns, zone, layout]. */
@@ -227,7 +220,7 @@ function timeOperand(v: Value, pos: number): { ns: bigint; zone: Zone; layout: s
   };
   const zone = v.length > 1 ? loadZone(text(v[1]!)) : UTC;
   const layout = v.length > 2 ? text(v[2]!) : "RFC3339Nano";
-  return { ns, zone, layout: LAYOUTS[layout] ?? layout };
+  return { ns, zone, layout: Object.hasOwn(LAYOUTS, layout) ? LAYOUTS[layout]! : layout };
 }
 
 const wallOf = (v: Value) => {
@@ -686,7 +679,10 @@ export const TIME: BuiltinDef[] = [
   {
     name: "time.parse_ns",
     signature: fn([T.string, T.string], NS_RESULT),
-    impl: (args) => parseWith(str(args, 0), str(args, 1)),
+    impl: (args) => {
+      const layout = str(args, 0);
+      return parseWith(Object.hasOwn(LAYOUTS, layout) ? LAYOUTS[layout]! : layout, str(args, 1));
+    },
   },
   {
     name: "time.parse_rfc3339_ns",
