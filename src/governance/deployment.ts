@@ -92,8 +92,8 @@ export async function openEvaluator(d: Deployment, revision = d.revision, warn: 
 }
 
 /** A governor over the deployment: its store, its bundle, its state. Dispose of it with `governor.dispose()`. */
-export async function openGovernor(d: Deployment, options: { now?: () => Date } = {}): Promise<Governor> {
-  const evaluator = await openEvaluator(d);
+export async function openGovernor(d: Deployment, options: { now?: () => Date; warn?: (line: string) => void } = {}): Promise<Governor> {
+  const evaluator = await openEvaluator(d, d.revision, options.warn);
   const audit = await AuditLog.open(d.store, options.now ? { now: options.now } : {});
   try {
     return await Governor.open({ evaluator, audit, state: new FileStateStore(d.state), mode: d.mode, ...(options.now ? { now: options.now } : {}) });

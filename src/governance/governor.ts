@@ -275,7 +275,8 @@ export class Governor {
       await auditRefusal(audit, refusal, { operation: "approval.decide", actor: claimedActor((raw as { by?: unknown } | null)?.by) });
       throw refusal;
     }
-    const ctx = { operation: "approval.decide", actor: { id: d.by.id }, details: { approval_id: d.approval_id, verdict: d.verdict } };
+    const action_id = (await this.store.getApproval(d.approval_id).catch(() => undefined))?.action_id;
+    const ctx = { operation: "approval.decide", ...(action_id ? { action_id } : {}), actor: { id: d.by.id }, details: { approval_id: d.approval_id, verdict: d.verdict } };
     return audited(audit, ctx, async () => {
       const by = await checkClaim(this.store, d.by);
       const modification = d.verdict === "modify" ? await this.redecide(d, by) : undefined;

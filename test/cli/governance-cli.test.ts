@@ -16,6 +16,7 @@ import { FileStateStore } from "../../src/rollback/index.ts";
 import { approvals } from "../../src/cli/commands/approvals.ts";
 import { notify } from "../../src/cli/commands/notify.ts";
 import { main } from "../../src/cli/main.ts";
+import { seedDirectory } from "../governance/fixture.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const cwd = mkdtempSync(join(tmpdir(), "warden-gov-cli-"));
@@ -51,9 +52,13 @@ beforeAll(async () => {
     revision,
     state: join(cwd, ".warden", "state"),
     mode: "enforce",
+    allow_unsigned: true,
   };
   writeDeployment(deployment, join(cwd, ".warden", "deployment.json"));
-  const gov = await openGovernor(deployment);
+  const seeding = await AuditLog.open(deployment.store);
+  await seedDirectory(seeding);
+  await seeding.close();
+  const gov = await openGovernor(deployment, { warn: () => {} });
   const state = new FileStateStore(deployment.state);
   await state.put("orders/A-1", { total: 120, discounts: [] });
   const applyDiscount: Handler = async ({ parameters, state }) => {
@@ -78,18 +83,24 @@ describe("warden governance commands", { timeout: 180_000 }, () => {
       expect(show.stdout).toContain(text);
     }
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("--by USER is required");
+    expect(usage.stderr).toContain("--by ID is required");
 
-    const wrong = await warden("approvals", "approve", approvalId, "--by", "sam", "--role", "support-agent");
+    const claim = await warden("approvals", "approve", approvalId, "--by", "sam", "--role", "support-lead");
+    expect(claim.code).toBe(2);
+    expect(claim.stderr).toContain("Unknown option '--role'");
+    const wrong = await warden("approvals", "approve", approvalId, "--by", "sam");
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("refused: wrong_role: sam does not hold the role support-lead");
-    const right = await warden("approvals", "approve", approvalId, "--by", "lena", "--role", "support-lead", "--comment", "duplicate charge confirmed");
-    expect(right.stderr).toBe("");
+    const stranger = await warden("approvals", "approve", approvalId, "--by", "mallory");
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toContain("refused: unknown_principal: mallory is not in the directory");
+    const right = await warden("approvals", "approve", approvalId, "--by", "lena", "--comment", "duplicate charge confirmed");
+    expect(right.stderr).toContain("WARNING: allow_unsigned");
     expect(right.code).toBe(0);
-    expect(right.stdout).toContain("approved by lena (support-lead)");
+    expect(right.stdout).toContain("approved by lena (support-lead, warden:reviewer)");
 
     const audit = await AuditLog.open(deployment.store);
-    const approval = await (await GovernanceState.open(audit.db)).getApproval(approvalId);
+    const approval = await (await GovernanceState.open(audit)).getApproval(approvalId);
     expect(approval).toMatchObject({ status: "approved", history: [{ event: "approve", by: { id: "lena" }, comment: "duplicate charge confirmed" }] });
     await audit.close();
   });
@@ -106,7 +117,7 @@ describe("warden governance commands", { timeout: 180_000 }, () => {
     expect(off.stdout).toContain("kill switch: off (by ops");
 
     const audit = await AuditLog.open(deployment.store);
-    expect(await (await GovernanceState.open(audit.db)).killSwitch()).toMatchObject({ on: false, by: "ops" });
+    expect(await (await GovernanceState.open(audit)).killSwitch()).toMatchObject({ on: false, by: "ops" });
     const records = [];
     for await (const r of audit.list({ type: "kill_switch" })) records.push(r.details);
     expect(records).toMatchObject([{ on: true, reason: "incident 7" }, { on: false }]);
@@ -118,7 +129,7 @@ describe("warden governance commands", { timeout: 180_000 }, () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`rolled back action ${discountId}`);
     expect(await new FileStateStore(deployment.state).get("orders/A-1")).toEqual({ total: 120, discounts: [] });
-    const again = await warden("rollback", discountId);
+    const again = await warden("rollback", discountId, "--by", "ops");
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("conflict: cannot roll back action");
     expect(again.stderr).toMatch(/\/discounts\/0: 20 \(recorded\) -> absent \(now\)/);
@@ -152,11 +163,15 @@ async function inProcess(argv: string[]): Promise<{ code: number; stdout: string
   const err: string[] = [];
   const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
   const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  // The commands read .warden/deployment.json from the working directory: this test's, not the repository's.
+  const home = process.cwd();
+  process.chdir(cwd);
   try {
-    const flags = ["--store", deployment.store, "--bundles", deployment.bundles, "--revision", deployment.revision, "--state", deployment.state];
+    const flags = ["--store", deployment.store, "--bundles", deployment.bundles, "--revision", deployment.revision, "--state", deployment.state, "--allow-unsigned"];
     const code = await main([...argv, ...flags]);
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
   } finally {
+    process.chdir(home);
     log.mockRestore();
     error.mockRestore();
   }
@@ -165,12 +180,11 @@ async function inProcess(argv: string[]): Promise<{ code: number; stdout: string
 describe("governance commands in process", () => {
   it("approvals modify sets parameters (JSON where it parses); a second decision is refused as not_pending", async () => {
     expect(approvals.summary).toBeTruthy();
-    const bad = await inProcess(["approvals", "modify", secondApprovalId, "--by", "lena", "--role", "support-lead", "--set", "amount"]);
+    const bad = await inProcess(["approvals", "modify", secondApprovalId, "--by", "lena", "--set", "amount"]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("--set: expected KEY=VALUE") });
-    const mod = await inProcess(["approvals", "modify", secondApprovalId, "--by", "lena", "--role", "support-lead", "--set", "amount=400", "--set", "note=partial"]);
-    expect(mod.stderr).toBe("");
-    expect(mod).toMatchObject({ code: 0, stdout: expect.stringContaining('modified by lena (support-lead): parameters {"amount":400,"note":"partial"}') });
-    const again = await inProcess(["approvals", "reject", secondApprovalId, "--by", "lena", "--role", "support-lead"]);
+    const mod = await inProcess(["approvals", "modify", secondApprovalId, "--by", "lena", "--set", "amount=400", "--set", "note=partial"]);
+    expect(mod).toMatchObject({ code: 0, stdout: expect.stringContaining('modified by lena (support-lead, warden:reviewer): parameters {"amount":400,"note":"partial"}; the policy decides it notify') });
+    const again = await inProcess(["approvals", "reject", secondApprovalId, "--by", "lena"]);
     expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining("refused: not_pending: it is already modified") });
     const json = await inProcess(["approvals", "list", "--status", "modified", "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ approval_id: secondApprovalId, status: "modified" });
@@ -180,14 +194,14 @@ describe("governance commands in process", () => {
     expect(notify.summary).toBeTruthy();
     const list = await inProcess(["notify", "list"]);
     expect(list.stdout).toMatch(new RegExp(`^${discountId}  discount\\.apply .* due in 23h \\d+m`, "m"));
-    expect(await inProcess(["notify", "review", discountId])).toMatchObject({ code: 2, stderr: expect.stringContaining("--by USER is required") });
+    expect(await inProcess(["notify", "review", discountId])).toMatchObject({ code: 2, stderr: expect.stringContaining("--by ID is required") });
     expect(await inProcess(["notify", "review", discountId, "--by", "lena"])).toMatchObject({ code: 0, stdout: expect.stringContaining(`reviewed action ${discountId}`) });
     expect(await inProcess(["notify", "review", discountId, "--by", "lena"])).toMatchObject({ code: 1, stderr: expect.stringContaining("already reviewed") });
     expect((await inProcess(["notify", "list"])).stdout).toBe("nothing waits for review");
     const audit = await AuditLog.open(deployment.store);
     const reviews = [];
-    for await (const r of audit.list({ action_id: discountId, type: "approval" })) reviews.push(r);
-    expect(reviews).toMatchObject([{ actor: { id: "lena" }, details: { event: "notify_reviewed", action: "discount.apply" } }]);
+    for await (const r of audit.list({ action_id: discountId, type: "notify" })) reviews.push(r);
+    expect(reviews).toMatchObject([{ actor: { id: "lena" }, details: { event: "reviewed", action: "discount.apply" } }]);
     await audit.close();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hashJSON } from "../../src/canonical-json.ts";
-import { ApprovalError, applyModification, decide, openApproval, permits, tick, type ApprovalRefusal } from "../../src/governance/approvals.ts";
+import { ApprovalError, applyModification, consume, decide, grantedRequestHash, openApproval, permits, tick, type ApprovalRefusal } from "../../src/governance/approvals.ts";
 import type { ActionRequest, Approval, ApprovalDecision, Principal, Route } from "../../src/schemas/types.ts";
 import { SchemaError, validate } from "../../src/schemas/validate.ts";
 
@@ -147,7 +147,12 @@ describe("decide", () => {
   });
 
   it("modify records the new parameters; the modified request has a new hash and is not covered", () => {
-    const m = decide(open(), decision(lead, "modify", { parameters: { amount: 400 } }), ctx());
+    const modified = applyModification(request, { ...open(), status: "modified", history: [{ event: "modify", at: T0.toISOString(), parameters: { amount: 400 } }] });
+    const modification = { request_hash: hashJSON(modified), revision: REV, decision_id: "d-2", category: "notify" as const };
+    const m = decide(open(), decision(lead, "modify", { parameters: { amount: 400 } }), { ...ctx(), modification });
+    expect(m.modification).toEqual(modification);
+    expect(grantedRequestHash(m)).toBe(hashJSON(modified));
+    expect(m.valid_until).toBe("2026-11-25T10:05:00.000Z");
     expect(m.status).toBe("modified");
     expect(m.history[0]).toMatchObject({ event: "modify", by: lead, parameters: { amount: 400 } });
     expect(permits(m, request, REV)).toBe(false);
@@ -216,8 +221,61 @@ describe("tick: escalation along the chain, then expiry", () => {
     expect(gone).toMatchObject({ status: "expired", level: 0, approver_role: "support-lead" });
   });
 
-  it("leaves decided approvals alone", () => {
+  it("leaves decided approvals alone, but expires a granted one unused within its validity window", () => {
+    const r = decide(open(), decision(lead, "reject"), ctx());
+    expect(tick(r, at(100_000))).toEqual(r);
     const b = decide(open(), decision(lead), ctx());
-    expect(tick(b, at(10_000))).toEqual(b);
+    expect(b.valid_until).toBe("2026-11-25T10:05:00.000Z");
+    expect(tick(b, at(1000))).toEqual(b);
+    const gone = tick(b, at(24 * 60 + 6));
+    expect(gone).toMatchObject({ status: "expired" });
+    expect(gone.history.at(-1)).toMatchObject({ event: "expire", at: b.valid_until });
+  });
+});
+
+describe("consume: one execution per approval", () => {
+  it("consumes a granted approval once; a second use is already_executed", () => {
+    const b = decide(open(), decision(lead), ctx());
+    const used = consume(b, at(10));
+    expect(used).toMatchObject({ status: "consumed" });
+    expect(used.history.at(-1)).toMatchObject({ event: "consume" });
+    expect(refusal(() => consume(used, at(11)))).toBe("already_executed");
+  });
+
+  it("refuses pending, rejected and out-of-window approvals", () => {
+    expect(refusal(() => consume(open(), at(1)))).toBe("not_pending");
+    expect(refusal(() => consume(decide(open(), decision(lead, "reject"), ctx()), at(6)))).toBe("not_pending");
+    expect(refusal(() => consume(decide(open(), decision(lead), ctx()), at(24 * 60 + 6)))).toBe("expired");
+  });
+});
+
+describe("modify is a new request", () => {
+  const modify = () => decision(lead, "modify", { parameters: { amount: 50_000 } });
+  const m = (category: "auto" | "notify" | "approve" | "block", role?: string) => ({
+    request_hash: "a".repeat(64), revision: REV, decision_id: "d-2", category: category as "approve",
+    ...(role ? { route: { approver_role: role, sla_minutes: 30, escalation: [] } as Route } : {}),
+  });
+
+  it("refuses a modification the policy blocks", () => {
+    expect(refusal(() => decide(open(), modify(), { ...ctx(), modification: m("block") }))).toBe("modified_blocked");
+  });
+
+  it("counts as the approval when the new route asks for a role the modifier holds", () => {
+    const a = decide(open(), modify(), { ...ctx(), modification: m("approve", "support-lead") });
+    expect(a).toMatchObject({ status: "modified", valid_until: expect.any(String) });
+    expect(a.superseded_by).toBeUndefined();
+    expect(consume(a, at(6)).status).toBe("consumed");
+  });
+
+  it("is superseded by a new approval when the route asks for a role the modifier lacks, and never runs itself", () => {
+    expect(() => decide(open(), modify(), { ...ctx(), modification: m("approve", "cfo") })).toThrow(/open a new approval/);
+    const a = decide(open(), modify(), { ...ctx(), modification: { ...m("approve", "cfo"), superseded_by: "ap-2" } });
+    expect(a).toMatchObject({ status: "modified", superseded_by: "ap-2" });
+    expect(a.valid_until).toBeUndefined();
+    expect(refusal(() => consume(a, at(6)))).toBe("not_pending");
+  });
+
+  it("an agent cannot decide", () => {
+    expect(refusal(() => decide(open(), decision({ id: "bot-2", kind: "agent", roles: ["support-lead"] }), ctx()))).toBe("agent_approver");
   });
 });

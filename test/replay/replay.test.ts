@@ -12,6 +12,7 @@ import { Governor } from "../../src/governance/governor.ts";
 import { diffJSON, replay } from "../../src/replay/replay.ts";
 import { MemoryStateStore } from "../../src/rollback/index.ts";
 import type { AuditRecord } from "../../src/schemas/types.ts";
+import { seedDirectory } from "../governance/fixture.ts";
 
 const root = mkdtempSync(join(tmpdir(), "warden-replay-"));
 const bundles = join(root, "bundles");
@@ -56,6 +57,7 @@ async function scenario() {
   const clock = { t: Date.parse("2026-11-24T09:00:00Z") };
   const now = () => new Date((clock.t += 1000));
   const audit = await AuditLog.open(file, { now });
+  await seedDirectory(audit);
   const evaluator = await Evaluator.load({ store: bundles, revision }, { allowUnsigned: true, inputSchema: "action-request" });
   const gov = await Governor.open({ evaluator, audit, state: new MemoryStateStore(), now, killSwitchPollMs: 10 });
   const ok = async () => ({});
