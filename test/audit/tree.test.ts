@@ -1,0 +1,110 @@
+// The stored Merkle tree (src/audit/tree.ts) on both backends: grown incrementally (syncTree
+// after every batch, extendTreeIn inside the append's own transaction) it has the head that
+// hashing every body from scratch gives, at every earlier size too; its proofs verify; processes
+// syncing while others append end with one tree; a hole in the records stops it.
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { AuditLog } from "../../src/audit/log.ts";
+import { canonicalJSON } from "../../src/canonical-json.ts";
+import { leafHash, rootOf, toHex, verifyConsistency, verifyInclusion } from "../../src/audit/merkle.ts";
+import { TreeError, consistencyProofBetween, extendTreeIn, inclusionProofAt, openTree, storedLeaf, syncTree, treeHead, treeSize } from "../../src/audit/tree.ts";
+import { backends } from "./backends.ts";
+
+const open: AuditLog[] = [];
+afterEach(async () => {
+  for (const l of open.splice(0)) await l.close();
+});
+
+async function logAt(url: string): Promise<AuditLog> {
+  const log = await AuditLog.open(url);
+  open.push(log);
+  return log;
+}
+const entry = (i: number) => ({ type: "decision" as const, action_id: `act-${i}`, details: { i } });
+const bodies = async (log: AuditLog) => (await log.db.query<{ body: string }>("SELECT body FROM audit_records ORDER BY seq")).map((r) => r.body);
+
+function spawn(name: string, args: string[]) {
+  return fork(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+const exited = (c: ReturnType<typeof fork>) => new Promise<number | null>((resolve) => c.once("exit", (code) => resolve(code)));
+
+for (const backend of backends()) {
+  describe.skipIf(backend.skip)(`audit tree on ${backend.name}`, { timeout: 300_000 }, () => {
+    it("grows batch by batch to the head recomputed from the bodies, at every size, with proofs that verify", async () => {
+      const log = await logAt(await backend.fresh());
+      expect(await syncTree(log.db)).toEqual({ size: 0, added: 0 });
+      expect(toHex((await treeHead(log.db)).root)).toBe(toHex(rootOf([])));
+      for (const batch of [1, 1, 2, 5, 8, 3, 13, 31, 1]) {
+        await log.appendAll(Array.from({ length: batch }, (_, i) => entry(i)));
+        await syncTree(log.db);
+      }
+      const leaves = (await bodies(log)).map(leafHash);
+      const n = leaves.length;
+      expect(await treeSize(log.db)).toBe(n);
+      for (let m = 0; m <= n; m++) {
+        const head = await treeHead(log.db, m);
+        expect(toHex(head.root), `size ${m}`).toBe(toHex(rootOf(leaves.slice(0, m))));
+      }
+      const root = (await treeHead(log.db)).root;
+      for (let seq = 1; seq <= n; seq++) {
+        expect(toHex(await storedLeaf(log.db, seq))).toBe(toHex(leaves[seq - 1]!));
+        verifyInclusion(seq - 1, n, leaves[seq - 1]!, await inclusionProofAt(log.db, seq, n), root);
+        const m = seq;
+        verifyConsistency(m, n, rootOf(leaves.slice(0, m)), root, await consistencyProofBetween(log.db, m, n));
+      }
+      // A proof at an earlier size, from the same stored nodes.
+      verifyInclusion(2, 7, leaves[2]!, await inclusionProofAt(log.db, 3, 7), rootOf(leaves.slice(0, 7)));
+      await expect(inclusionProofAt(log.db, 3, n + 1)).rejects.toMatchObject({ code: "size_beyond_tree" });
+    });
+
+    it("extendTreeIn inside the append transaction, catching up a lagging tree first", async () => {
+      const log = await logAt(await backend.fresh());
+      await log.appendAll([entry(1), entry(2), entry(3)]); // appended before the tree existed
+      await openTree(log.db);
+      for (let i = 0; i < 20; i++) {
+        await log.db.transaction(async (tx) => {
+          const recs = await log.appendIn(tx, [entry(i), entry(i + 100)].slice(0, 1 + (i % 2)));
+          // The stored body is the canonical JSON of the record without its hash.
+          await extendTreeIn(tx, recs.map(({ hash: _, ...rec }) => ({ seq: rec.seq, body: canonicalJSON(rec) })));
+        }, "write");
+      }
+      const leaves = (await bodies(log)).map(leafHash);
+      expect(await treeSize(log.db)).toBe(leaves.length);
+      expect(toHex((await treeHead(log.db)).root)).toBe(toHex(rootOf(leaves)));
+      expect(await syncTree(log.db)).toEqual({ size: leaves.length, added: 0 });
+      await expect(log.db.transaction((tx) => extendTreeIn(tx, [{ seq: 2, body: "{}" }]), "write")).rejects.toMatchObject({ code: "out_of_order" });
+    });
+
+    it("two writers and two syncing processes at once end with one tree over all records", async () => {
+      const url = await backend.fresh();
+      const log = await logAt(url);
+      await openTree(log.db);
+      const kids = [spawn("writer.ts", [url, "120", "w1"]), spawn("writer.ts", [url, "120", "w2"]), spawn("tree-sync.ts", [url, "40"]), spawn("tree-sync.ts", [url, "40"])];
+      await Promise.all(kids.map((k) => new Promise((resolve) => k.once("message", resolve))));
+      const done = kids.map(exited);
+      for (const k of kids) k.send("go");
+      expect(await Promise.all(done)).toEqual([0, 0, 0, 0]);
+      await syncTree(log.db);
+      const leaves = (await bodies(log)).map(leafHash);
+      expect(leaves).toHaveLength(240);
+      expect(await treeSize(log.db)).toBe(240);
+      expect(toHex((await treeHead(log.db)).root)).toBe(toHex(rootOf(leaves)));
+      const [{ n }] = (await log.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM audit_tree_nodes WHERE level = 0")) as [{ n: number }];
+      expect(Number(n)).toBe(240);
+    });
+
+    it("stops at a hole in the records instead of skipping it", async () => {
+      const log = await logAt(await backend.fresh());
+      await log.appendAll(Array.from({ length: 6 }, (_, i) => entry(i)));
+      await syncTree(log.db);
+      await log.appendAll(Array.from({ length: 4 }, (_, i) => entry(i)));
+      await log.db.run("DELETE FROM audit_records WHERE seq = 8");
+      const err = await syncTree(log.db).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TreeError);
+      expect(err).toMatchObject({ code: "gap" });
+      expect((err as Error).message).toContain("audit record 8 is missing");
+      expect(await treeSize(log.db)).toBe(6); // rolled back: nothing added
+    });
+  });
+}
