@@ -3,7 +3,7 @@
 // capability or a misbehaving agent), which executed actions were later rolled back or failed
 // (the nearest signal of complaints the trail holds), and which agents run which policy revision.
 import type { AuditLog } from "../audit/log.ts";
-import type { AuditRecord } from "../schemas/types.ts";
+import type { Approval, AuditRecord } from "../schemas/types.ts";
 
 export interface ReviewReport {
   since?: string;
@@ -39,9 +39,11 @@ export async function governanceReview(audit: AuditLog, opts: { since?: string |
       const key = `${r.request.agent.id}\u0000${r.decision.revision}`;
       const seen = revisions.get(key);
       revisions.set(key, seen ? { ...seen, decisions: seen.decisions + 1, last: r.time } : { decisions: 1, first: r.time, last: r.time });
-    } else if (r.type === "approval" && r.approval && action) {
-      approvalAction.set(r.approval.approval_id, action);
-      finalStatus.set(r.approval.approval_id, r.approval.status);
+    } else if (r.type === "approval" && approvalOf(r) && action) {
+      const a = approvalOf(r)!;
+      approvalAction.set(a.approval_id, action);
+      // Consumed: used by its execution; what the human decided is the status before.
+      if (a.status !== "consumed") finalStatus.set(a.approval_id, a.status);
     } else if (r.type === "outcome") {
       countOutcome(r, action, actionOf, tally, executed);
     }
@@ -102,4 +104,10 @@ export function renderReview(r: ReviewReport): string {
   for (const v of r.revisions) lines.push(`  ${v.agent.padEnd(18)} ${v.revision.slice(0, 16)}…  ${v.decisions} decisions, ${v.first} .. ${v.last}`);
   if (!r.revisions.length) lines.push("  none");
   return lines.join("\n");
+}
+
+/** The approval an approval record carries: as the row it sets, or (older records) inline. */
+function approvalOf(r: AuditRecord): Approval | undefined {
+  if (r.state?.table === "approvals" && r.state.value !== null) return r.state.value as Approval;
+  return r.approval;
 }

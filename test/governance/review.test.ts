@@ -34,7 +34,8 @@ describe("governance review", () => {
     const refund = decision("refund.issue", "approve", ["amount 750 exceeds the approval threshold 500"]);
     await audit.append(refund);
     await audit.append({ type: "approval", action_id: refund.action_id, approval: approval("ap1", refund.action_id, "pending") });
-    await audit.append({ type: "approval", action_id: refund.action_id, approval: approval("ap1", refund.action_id, "approved") });
+    await audit.append({ type: "approval", action_id: refund.action_id, state: { table: "approvals", key: "ap1", value: approval("ap1", refund.action_id, "approved") } });
+    await audit.append({ type: "approval", action_id: refund.action_id, state: { table: "approvals", key: "ap1", value: approval("ap1", refund.action_id, "consumed") } });
     await audit.append({ type: "outcome", action_id: refund.action_id, status: "succeeded", executed: { action: "refund.issue", parameters: {} } });
     await audit.append({ type: "outcome", action_id: "rb-1", status: "succeeded", rolls_back: refund.action_id });
     for (let i = 0; i < 3; i++) await audit.append(decision("account.delete", "block", ["account.delete is on the hard block list"], i < 2 ? "r1" : "r2"));

@@ -27,7 +27,8 @@ warden audit verify [--store URL] [--expect-head [SEQ:]HASH] [--file FILE.jsonl]
 warden audit show [SEQ|ID] [--action ID] [--type T] [--since SEQ|TIME] [--limit N] [--reverse] [--json]
   With SEQ or ID: that record, as JSON. Otherwise one line per record (seq, time, type,
   action, summary), oldest first (--reverse: newest first), filtered by action id, record type
-  (decision, intent, outcome, approval, kill_switch, mode) or from a seq / an RFC 3339 time.
+  (decision, intent, started, outcome, approval, notify, kill_switch, mode, principal, refusal)
+  or from a seq / an RFC 3339 time.
   --json prints records as JSON lines. Exit 1 if the record is not found.
 
 warden audit export [-o FILE] [--since SEQ|TIME]
@@ -175,7 +176,7 @@ async function show(log: AuditLog, key: string | undefined, v: Record<string, un
     console.log(v.json ? canonicalJSON(rec) : JSON.stringify(sortKeys(rec), null, 2));
     return 0;
   }
-  const TYPES = ["decision", "intent", "outcome", "approval", "kill_switch", "mode"];
+  const TYPES = ["decision", "intent", "started", "outcome", "approval", "notify", "kill_switch", "mode", "principal", "refusal"];
   const type = v.type as string | undefined;
   if (type !== undefined && !TYPES.includes(type)) throw new UsageError(`--type: expected one of ${TYPES.join(", ")}`);
   const limit = v.limit === undefined ? undefined : Number(v.limit);
