@@ -13,7 +13,7 @@ import { parseAll } from "../pipeline.ts";
 import { compileModules } from "../compiler/compile.ts";
 import { planEntrypoints } from "../planner/planner.ts";
 import { compileWasm } from "../wasm/compile.ts";
-import { runtimeWasm } from "../../scripts/build-runtime.ts";
+import { runtimeWasm } from "../wasm/runtime-build.ts";
 import { hostBuiltins } from "../wasm/host.ts";
 import { Interpreter } from "../interpreter/interpreter.ts";
 import { ObjectValue, fromJSON, toJSONText, type Value } from "../values/value.ts";

@@ -1,6 +1,6 @@
 // Plan IR to a WebAssembly module: builds (or reuses) the runtime, then links the plans into it.
 import type { Policy } from "../ir/ir.ts";
-import { runtimeWasm } from "../../scripts/build-runtime.ts";
+import { runtimeWasm } from "./runtime-build.ts";
 import { generateModule, type GeneratedModule, type GenerateOptions } from "./codegen.ts";
 
 let heapBase: { bytes: Uint8Array; base: number } | undefined;

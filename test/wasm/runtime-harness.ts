@@ -1,5 +1,5 @@
 // Loads the WebAssembly runtime on its own (no generated code) and moves values in and out of it.
-import { runtimeWasm } from "../../scripts/build-runtime.ts";
+import { runtimeWasm } from "../../src/wasm/runtime-build.ts";
 
 export interface Runtime {
   exports: Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
