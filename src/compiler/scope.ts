@@ -64,7 +64,11 @@ export class Resolver {
   beginRule(args: Term[] = []): Term[] {
     this.scope = new Scope(null);
     const declare = (t: Term): Term => {
-      if (t.type === "var") return this.declare(t);
+      if (t.type === "var") {
+        // A var repeated among the arguments is one var: the arguments must agree (f(x, x)).
+        const seen = t.name !== "_" ? this.scope.declared.get(t.name) : undefined;
+        return seen !== undefined ? varTerm(seen, t.loc) : this.declare(t);
+      }
       return this.mapChildren(t, declare);
     };
     return args.map(declare);
@@ -73,7 +77,48 @@ export class Resolver {
   /** Resolves a rule or query body in the current scope (the head is resolved separately). */
   body(body: Body): Body {
     this.scope.topLevel = topLevelNames(body);
-    return body.map((e) => this.expr(e));
+    return body.flatMap((e) => {
+      const resolved = this.expr(e);
+      return resolved.negated ? this.outOfNegation(resolved) : [resolved];
+    });
+  }
+
+  /**
+   * As OPA's compiler does, the dynamic terms of a negated expression are evaluated before it, in
+   * expressions of their own: the refs among the arguments of a call of one of the policy's
+   * functions (`not f(input.x)` is `t = input.x; not f(t)`) and the refs used as keys of a ref
+   * (`not obj[input.k]`). So an undefined argument fails the body rather than making the
+   * negation true.
+   */
+  private outOfNegation(e: Expr): Expr[] {
+    const before: Expr[] = [];
+    const hoist = (t: Term): Term => {
+      const v = varTerm(this.names.fresh("$neg"), t.loc);
+      before.push({ kind: "unify", left: v, right: t, negated: false, with: e.with, loc: t.loc });
+      return v;
+    };
+    const keys = (t: RefTerm): RefTerm => ({ ...t, terms: [t.terms[0]!, ...t.terms.slice(1).map(dynamic)] });
+    // OPA's rewriteDynamics: a ref (its keys first) becomes a local; composites and calls are
+    // rewritten inside; other terms (vars, scalars, comprehensions) stay.
+    const dynamic = (t: Term): Term => {
+      if (t.type === "ref") return hoist(keys(t));
+      if (t.type === "var" && t.name === "input") return hoist(t);
+      if (t.type === "call") return { ...t, args: t.args.map(dynamic) };
+      if (t.type === "array" || t.type === "set") return { ...t, items: t.items.map(dynamic) };
+      if (t.type === "object") return { ...t, entries: t.entries.map(([k, v]) => [dynamic(k), dynamic(v)] as [Term, Term]) };
+      return t;
+    };
+    // Calls of the policy's functions only: a built-in's arguments (`not input.xs[_] == 1`) stay
+    // inside the negation, their existential vars with them.
+    const userCall = (t: Extract<Term, { type: "call" }>) => {
+      const head = t.operator.terms[0];
+      return head?.type === "var" && head.name === "data";
+    };
+    const inTerm = (t: Term): Term => (t.type === "ref" ? keys(t) : t.type === "call" && userCall(t) ? { ...t, args: t.args.map(dynamic) } : t);
+    let out: Expr = e;
+    if (e.kind === "term") out = { ...e, term: inTerm(e.term) };
+    else if (e.kind === "unify") out = { ...e, left: inTerm(e.left), right: inTerm(e.right) };
+    return [...before, out];
   }
 
   /** Resolves a term of the head (key, value, ref keys) after the body, in the body's scope. */
@@ -261,5 +306,19 @@ function topLevelNames(body: Body): Set<string> {
     exprTerms(e).forEach(visit);
   }
   for (const e of body) for (const w of e.with) if (w.value.type === "var" && isBuiltinName(w.value.name)) names.delete(w.value.name);
+  // A name the body declares with `some` is that declaration's var from there on: a closure
+  // before it that uses the name has its own var, as in OPA (which renames declared vars).
+  for (const e of body) {
+    if (e.kind === "some") for (const v of e.vars) names.delete(v.name);
+    if (e.kind === "somein") for (const p of e.key ? [e.key, e.value] : [e.value]) patternNames(p).forEach((n) => names.delete(n));
+  }
   return names;
+}
+
+/** The var names a `some … in` pattern declares. */
+function patternNames(t: Term): string[] {
+  if (t.type === "var") return [t.name];
+  if (t.type === "array") return t.items.flatMap(patternNames);
+  if (t.type === "object") return t.entries.flatMap(([, v]) => patternNames(v));
+  return [];
 }

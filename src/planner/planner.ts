@@ -689,7 +689,16 @@ export class Planner {
 
   /** Resolves `data` + keys[i..] against the rule tree node at the path so far. */
   private dataRef(keys: Term[], i: number, node: RuleNode, cont: TermCont): void {
-    if (this.overridden(node.path) || !hasDocuments(node)) return this.baseRef(node.path, keys, i, cont);
+    if (this.overridden(node.path)) return this.baseRef(node.path, keys, i, cont);
+    // A function of no arguments named without parentheses is called, as in OPA (`x := f`).
+    const f0 = node.functions[0] ?? node.defaultFunction;
+    if (f0 && f0.args.length === 0) {
+      const f = this.ensureFunction(node, "function");
+      const result = this.local();
+      this.emit({ type: "call", func: f, args: this.contextArgs(), result });
+      return this.walk(result, keys, i, cont);
+    }
+    if (!hasDocuments(node)) return this.baseRef(node.path, keys, i, cont);
     if (definesDocument(node) || i === keys.length) {
       return this.callDocument(node, (doc) => this.walk(doc, keys, i, cont));
     }
@@ -701,7 +710,32 @@ export class Planner {
     }
     // Rules only have string names: another constant key can only select base data.
     if (isConstant(key)) return this.baseRef(node.path, keys, i, cont);
+    if (this.planningWithin(node, false)) return this.eachChild(node, key, keys, i, cont);
     this.callDocument(node, (doc) => this.walk(doc, keys, i, cont));
+  }
+
+  /**
+   * `data.pkg[name]...` planned from inside data.pkg (a test rule next to the rules it looks
+   * up, say): the whole document of data.pkg would include the rule being planned. As OPA, look
+   * at each child instead, except the one being planned, whose own document is not a
+   * dependency of itself through a dynamic key; and at the base data under the path.
+   */
+  private eachChild(node: RuleNode, key: Term, keys: Term[], i: number, cont: TermCont): void {
+    for (const [name, child] of node.children) {
+      if (this.planningWithin(child, true)) continue;
+      this.inBlock(() => {
+        const k = this.local();
+        this.emit({ type: "assignvar", source: this.str(name), target: k });
+        this.destructure(key, k, () => this.dataRef(keys, i + 1, child, cont));
+      });
+    }
+    this.inBlock(() => this.baseRef(node.path, keys, i, cont));
+  }
+
+  /** Whether a rule at or under `node` (`orAt`: at it too) is being planned right now. */
+  private planningWithin(node: RuleNode, orAt: boolean): boolean {
+    const prefix = `g.data.${node.path.join(".")}`;
+    return this.inProgress.some((n) => n.startsWith(prefix + ".") || (orAt && (n === prefix || n.startsWith(prefix + "#"))));
   }
 
   /** A plain lookup in the data document (no rules on the way). */
