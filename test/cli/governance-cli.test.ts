@@ -204,4 +204,27 @@ describe("governance commands in process", () => {
     expect(reviews).toMatchObject([{ actor: { id: "lena" }, details: { event: "reviewed", action: "discount.apply" } }]);
     await audit.close();
   });
+
+  it("kill-switch works with the store alone (the bundle store gone); refuses a principal without the role", async () => {
+    const noBundles = ["--bundles", join(cwd, "no-such-bundles")];
+    expect(await inProcess(["kill-switch", "on", "--by", "sam", ...noBundles])).toMatchObject({ code: 1, stderr: expect.stringContaining("refused: not_permitted") });
+    expect(await inProcess(["kill-switch", "on", "--by", "ops", "--reason", "no bundle", ...noBundles])).toMatchObject({ code: 0, stdout: expect.stringContaining("kill switch: ON (by ops") });
+    expect(await inProcess(["kill-switch", "status", "--json", ...noBundles])).toMatchObject({ code: 0, stdout: expect.stringContaining('"on":true') });
+    expect(await inProcess(["kill-switch", "off", "--by", "ops", ...noBundles])).toMatchObject({ code: 0 });
+  });
+
+  it("principals: list, add by an admin only, show, remove; recover list", async () => {
+    expect((await inProcess(["principals", "list"])).stdout).toMatch(/^lena +user +support-lead, warden:reviewer/m);
+    expect(await inProcess(["principals", "add", "nina", "--kind", "user", "--role", "support-lead", "--by", "lena"])).toMatchObject({ code: 1, stderr: expect.stringContaining("refused: not_permitted") });
+    expect(await inProcess(["principals", "add", "nina", "--kind", "robot", "--by", "admin"])).toMatchObject({ code: 2 });
+    expect(await inProcess(["principals", "add", "nina", "--kind", "user", "--role", "support-lead", "--by", "admin"])).toMatchObject({ code: 0, stdout: expect.stringContaining("nina: user, roles support-lead (by admin)") });
+    expect(JSON.parse((await inProcess(["principals", "show", "nina", "--json"])).stdout)).toEqual({ id: "nina", kind: "user", roles: ["support-lead"] });
+    expect(await inProcess(["principals", "remove", "nina", "--by", "admin"])).toMatchObject({ code: 0 });
+    expect(await inProcess(["principals", "show", "nina"])).toMatchObject({ code: 1 });
+    expect(await inProcess(["principals", "remove", "admin", "--by", "admin"])).toMatchObject({ code: 1, stderr: expect.stringContaining("last warden:admin") });
+    expect(await inProcess(["recover", "list"])).toMatchObject({ code: 0, stdout: "no incomplete actions" });
+    expect(await inProcess(["recover", "resolve", "nothing", "--as", "maybe", "--by", "ops"])).toMatchObject({ code: 2 });
+    const verify = await warden("audit", "verify", "--json");
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, governance_state: { ok: true, mismatches: [] } });
+  });
 });

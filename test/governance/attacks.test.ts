@@ -12,7 +12,7 @@ import { buildBundleBytes } from "../../src/bundle/index.ts";
 import { openEvaluator, type Deployment } from "../../src/governance/deployment.ts";
 import type { Handler, Outcome } from "../../src/governance/governor.ts";
 import { GovernanceState } from "../../src/governance/state.ts";
-import { listIncomplete } from "../../src/governance/recover.ts";
+import { listIncomplete, resolveIncomplete } from "../../src/governance/recover.ts";
 import { FileStateStore, MemoryStateStore } from "../../src/rollback/index.ts";
 import type { Approval } from "../../src/schemas/types.ts";
 import { backends } from "../audit/backends.ts";
@@ -347,6 +347,18 @@ describe("random SIGKILLs of a process governing actions", () => {
     for (const i of incomplete) expect(i.state === "never_started" ? i.started : i.started?.type).toBe(i.state === "never_started" ? undefined : "started");
     console.log(`crash test: ${kills} kills, ${acknowledged} actions acknowledged, ${incomplete.length} incomplete (${incomplete.filter((i) => i.state === "may_have_run").length} may have run)`);
     expect(kills).toBe(trials);
+    // An operator resolves them: what never started failed; what may have run completed, with
+    // its change recorded (a notify one joins the review queue).
+    const documents = new FileStateStore(stateDir);
+    await expect(resolveIncomplete(state, documents, incomplete[0]?.action_id ?? "none", "failed", "lena")).rejects.toMatchObject({ code: "not_permitted" });
+    for (const i of incomplete) {
+      const rec = await resolveIncomplete(state, documents, i.action_id, i.state === "never_started" ? "failed" : "completed", "ops");
+      expect(rec).toMatchObject({ type: "outcome", details: { recovered: i.state === "never_started" ? "failed" : "completed", handler_started: i.state === "may_have_run" } });
+      if (i.state === "may_have_run") expect(rec.rollback?.kind).toBe(i.resource ? "state" : "none");
+    }
+    expect(await listIncomplete(state)).toEqual([]);
+    expect((await audit.verify()).ok).toBe(true);
+    expect((await state.check()).mismatches).toEqual([]);
     await audit.close();
   });
 });
