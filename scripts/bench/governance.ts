@@ -1,5 +1,6 @@
-// Governed actions per second, end to end (issue 5): validate the request, evaluate the policy,
-// append the decision, the intent and the outcome to the audit trail (each append a durable
+// Governed actions per second, end to end (issue 5): validate the request, check the agent's role
+// in the directory and the kill switch against the chain, evaluate the policy, append the
+// decision, the intent, the started mark and the outcome to the audit trail (each a durable
 // SQLite commit), run a trivial handler. Also the decision alone (propose: one durable append).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { Evaluator } from "../../src/evaluator/evaluator.ts";
 import { AuditLog } from "../../src/audit/log.ts";
 import { MemoryStateStore } from "../../src/rollback/index.ts";
 import { Governor } from "../../src/governance/governor.ts";
+import { putPrincipal } from "../../src/governance/directory.ts";
 
 export interface GovernanceBench {
   actions_per_sec: number;
@@ -32,6 +34,9 @@ export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
   try {
     const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true });
     const gov = await Governor.open({ evaluator, audit, state: new MemoryStateStore() });
+    // The directory the agent's role is checked against (its first entry bootstraps it).
+    await putPrincipal(gov.store, { id: "bench-admin", kind: "operator", roles: ["warden:admin"] }, "bench-admin");
+    await putPrincipal(gov.store, { id: request.agent.id, kind: "agent", roles: [request.agent.role] }, "bench-admin");
     const handler = async () => ({ output: { ok: true } });
     for (let i = 0; i < 20; i++) await gov.execute(request, handler); // warm up
     const samples: number[] = [];

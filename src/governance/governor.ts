@@ -540,7 +540,7 @@ export class Governor {
       const state = this.opts.state;
       const before = opts.resource !== undefined ? await state.get(opts.resource) : undefined;
       // The mark that tells recovery the handler may have run.
-      await audit.append({ type: "started", action_id, ...(opts.resource !== undefined ? { resource: opts.resource, before } : {}) });
+      await transactPatiently(audit.db, (tx) => audit.appendIn(tx, [{ type: "started", action_id, ...(opts.resource !== undefined ? { resource: opts.resource, before } : {}) }]));
       if (this.killSwitchOn) controller.abort(abortError("kill switch is on"));
       let result: HandlerResult = {};
       let error: unknown;
