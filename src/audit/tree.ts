@@ -10,7 +10,9 @@
 //   audit_tree_head(one = 1, size, frontier)  leaves in the tree, and the hashes of the perfect
 //     subtrees that make up [0, size) (left to right, hex, concatenated): the only nodes an
 //     append needs, so appending a leaf reads one row and writes the leaf plus one node per
-//     subtree it completes (amortised 2 rows, at most log2(n) + 1).
+//     subtree it completes (amortised 2 rows, at most log2(n) + 1). on_append = 1 once
+//     extendTreeIn has run (the audit append extends the tree in its own transaction): from then
+//     on a record beyond the tree was not appended by the audit log (consistency.ts says so).
 //
 // Appends are serialised by the head row (`FOR UPDATE` on PostgreSQL, the write lock on SQLite).
 // Nothing here is trusted by verification (consistency.ts recomputes leaves from bodies); stored
@@ -41,7 +43,8 @@ const MIGRATIONS: Migration[] = [
     CREATE TABLE IF NOT EXISTS audit_tree_head (
       one INTEGER PRIMARY KEY CHECK (one = 1),
       size ${q.types.int} NOT NULL,
-      frontier TEXT NOT NULL
+      frontier TEXT NOT NULL,
+      on_append INTEGER NOT NULL DEFAULT 0
     );
     INSERT INTO audit_tree_head (one, size, frontier) VALUES (1, 0, '') ON CONFLICT (one) DO NOTHING;`,
 ];
@@ -117,11 +120,20 @@ export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[]): Pro
     const lag = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 AND seq < $2 ORDER BY seq", [head.size, rows[0]!.seq]);
     todo = [...lag.map((r) => ({ seq: Number(r.seq), body: r.body })), ...rows];
   }
-  return (await appendLeaves(tx, head, todo)).size;
+  return (await appendLeaves(tx, head, todo, true)).size;
 }
 
-async function appendLeaves(tx: Queryable, head: HeadRow, rows: readonly TreeRow[]): Promise<HeadRow> {
-  if (rows.length === 0) return head;
+/** Whether the audit append extends the tree in its own transaction (extendTreeIn has run). */
+export async function treeOnAppend(q: Queryable): Promise<boolean> {
+  const [h] = await q.query<{ on_append: number }>("SELECT on_append FROM audit_tree_head WHERE one = 1");
+  return Number(h?.on_append ?? 0) === 1;
+}
+
+async function appendLeaves(tx: Queryable, head: HeadRow, rows: readonly TreeRow[], onAppend = false): Promise<HeadRow> {
+  if (rows.length === 0) {
+    if (onAppend) await tx.run("UPDATE audit_tree_head SET on_append = 1 WHERE one = 1");
+    return head;
+  }
   let size = head.size;
   const frontier = parseFrontier(head.frontier);
   if (frontier.length !== popcount(size)) throw new TreeError("missing_node", `the tree head's frontier has ${frontier.length} hashes, a tree of ${size} needs ${popcount(size)}`);
@@ -151,7 +163,7 @@ async function appendLeaves(tx: Queryable, head: HeadRow, rows: readonly TreeRow
     await tx.run(`INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ${values}`, chunk);
   }
   const next = { size, frontier: frontier.map(toHex).join("") };
-  await tx.run("UPDATE audit_tree_head SET size = $1, frontier = $2 WHERE one = 1", [next.size, next.frontier]);
+  await tx.run(`UPDATE audit_tree_head SET size = $1, frontier = $2${onAppend ? ", on_append = 1" : ""} WHERE one = 1`, [next.size, next.frontier]);
   return next;
 }
 
