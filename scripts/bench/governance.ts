@@ -18,6 +18,10 @@ export interface GovernanceBench {
   action_p99_ms: number;
   proposals_per_sec: number;
   actions: number;
+  /** With 32 actions in flight at once (their commits grouped). */
+  concurrent_actions_per_sec: number;
+  /** Process CPU time per governed action, one caller (µs). */
+  cpu_us_per_action: number;
 }
 
 const request = {
@@ -40,6 +44,7 @@ export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
     const handler = async () => ({ output: { ok: true } });
     for (let i = 0; i < 20; i++) await gov.execute(request, handler); // warm up
     const samples: number[] = [];
+    const cpu0 = process.cpuUsage();
     const end = performance.now() + seconds * 1000;
     while (performance.now() < end) {
       const t = performance.now();
@@ -47,6 +52,22 @@ export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
       if (out.status !== "executed") throw new Error(`benchmark action was ${out.status}`);
       samples.push(performance.now() - t);
     }
+    const cpu = process.cpuUsage(cpu0);
+    const cpu_us_per_action = (cpu.user + cpu.system) / samples.length;
+    // 32 callers at once: each runs actions back to back until the time is up.
+    let concurrent = 0;
+    const cEnd = performance.now() + seconds * 1000;
+    const cStart = performance.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (performance.now() < cEnd) {
+          const out = await gov.execute(request, handler);
+          if (out.status !== "executed") throw new Error(`benchmark action was ${out.status}`);
+          concurrent++;
+        }
+      }),
+    );
+    const concurrent_actions_per_sec = concurrent / ((performance.now() - cStart) / 1000);
     let proposals = 0;
     const pEnd = performance.now() + seconds * 1000;
     const pStart = performance.now();
@@ -59,7 +80,7 @@ export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
     const total = samples.reduce((a, b) => a + b, 0);
     samples.sort((a, b) => a - b);
     const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]!;
-    return { actions_per_sec: samples.length / (total / 1000), action_p50_ms: pct(0.5), action_p99_ms: pct(0.99), proposals_per_sec, actions: samples.length };
+    return { actions_per_sec: samples.length / (total / 1000), action_p50_ms: pct(0.5), action_p99_ms: pct(0.99), proposals_per_sec, actions: samples.length, concurrent_actions_per_sec, cpu_us_per_action };
   } finally {
     await audit.close();
     rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,9 @@
 // Concurrency: `transaction(fn, "write")` is BEGIN IMMEDIATE on SQLite (takes the database's
 // write lock up front, so two processes never interleave read-then-write) and BEGIN on
 // PostgreSQL (lock rows with `... ${db.forUpdate}` or `LOCK TABLE`). Inside one process a SQLite
-// connection runs one transaction at a time; other queries wait for it.
+// connection runs one transaction at a time; other queries wait for it. Write transactions that
+// arrive while one is running are committed together (group commit, see groupCommitter): each
+// still sees the writes of those before it and settles only once the group is durable.
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -105,6 +107,90 @@ export async function openStore(url: string = storeURL(), options: OpenOptions =
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options);
   const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "") : url;
   return openSQLite(path, options);
+}
+
+// --- group commit -----------------------------------------------------------------------------
+
+interface Job {
+  fn: (tx: Queryable) => Promise<unknown>;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+/** The most write transactions one group commit carries. */
+const GROUP_LIMIT = 256;
+
+/**
+ * Write transactions in groups: those requested while a group is running share the next one,
+ * each in a savepoint of its own (a job that throws rolls back its own statements only), and
+ * one COMMIT makes them all durable at once. A job's promise settles after that COMMIT, so each
+ * caller has the durability of a transaction of its own; with many concurrent callers, the
+ * store pays one commit (one fsync) per group instead of one per transaction.
+ */
+function groupCommitter(runGroup: (jobs: Job[]) => Promise<void>): <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T> {
+  let queue: Job[] = [];
+  let running = false;
+  const drain = async () => {
+    running = true;
+    try {
+      while (queue.length) {
+        const batch = queue.slice(0, GROUP_LIMIT);
+        queue = queue.slice(GROUP_LIMIT);
+        await runGroup(batch);
+      }
+    } finally {
+      running = false;
+    }
+  };
+  return <T>(fn: (tx: Queryable) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!running) void drain();
+    });
+}
+
+/** Runs one group on a connection: BEGIN, each job in its savepoint, COMMIT; settles every job. */
+async function runJobs(exec: (sql: string) => Promise<void>, tx: Queryable, begin: string, jobs: Job[]): Promise<void> {
+  const rollback = () => exec("ROLLBACK").catch(() => undefined);
+  try {
+    await exec(begin);
+  } catch (e) {
+    for (const j of jobs) j.reject(e);
+    return;
+  }
+  const solo = jobs.length === 1;
+  const settled: Array<{ job: Job; ok: boolean; value: unknown }> = [];
+  for (const job of jobs) {
+    try {
+      if (!solo) await exec("SAVEPOINT warden_job");
+      const value = await job.fn(tx);
+      if (!solo) await exec("RELEASE SAVEPOINT warden_job");
+      settled.push({ job, ok: true, value });
+    } catch (e) {
+      if (solo) {
+        await rollback();
+        return job.reject(e);
+      }
+      try {
+        await exec("ROLLBACK TO SAVEPOINT warden_job");
+        await exec("RELEASE SAVEPOINT warden_job");
+      } catch (broken) {
+        // The connection lost the transaction: nothing of the group is committed.
+        await rollback();
+        for (const j of jobs) j.reject(j === job ? e : broken);
+        return;
+      }
+      settled.push({ job, ok: false, value: e });
+    }
+  }
+  try {
+    await exec("COMMIT");
+  } catch (e) {
+    await rollback();
+    for (const j of jobs) j.reject(e);
+    return;
+  }
+  for (const { job, ok, value } of settled) (ok ? job.resolve : job.reject)(value);
 }
 
 // --- SQLite -----------------------------------------------------------------------------------
@@ -197,6 +283,17 @@ function openSQLite(path: string, options: OpenOptions): Db {
     busy = next.catch(() => undefined);
     return next;
   };
+  // Write transactions in groups, each group taking the database's write lock up front.
+  const writes = groupCommitter((jobs) =>
+    serial(async () => {
+      inTx = true;
+      try {
+        await runJobs(async (sql) => void (sql === "ROLLBACK" && !db.inTransaction ? undefined : db.exec(sql)), direct, "BEGIN IMMEDIATE", jobs);
+      } finally {
+        inTx = false;
+      }
+    }),
+  );
   const outside = <K extends "query" | "run" | "exec">(k: K) =>
     ((...args: unknown[]) => (inTx ? serial(() => (direct[k] as (...a: unknown[]) => Promise<unknown>)(...args)) : (direct[k] as (...a: unknown[]) => Promise<unknown>)(...args))) as Queryable[K];
 
@@ -207,9 +304,10 @@ function openSQLite(path: string, options: OpenOptions): Db {
     exec: outside("exec"),
     location: memory ? "sqlite::memory:" : `sqlite:${file}`,
     transaction<T>(fn: (tx: Queryable) => Promise<T>, mode: TxMode = "write") {
+      if (mode === "write") return writes(fn);
       return serial(async () => {
         inTx = true;
-        db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN");
+        db.exec("BEGIN");
         try {
           const result = await fn(direct);
           db.exec("COMMIT");
@@ -269,16 +367,47 @@ function openPostgres(url: string, options: OpenOptions): Db {
     },
   });
 
+  // Write transactions in groups on one connection at a time (they serialise on the audit head's
+  // row lock anyway); read transactions run beside them on the other connections.
+  const writes = groupCommitter(async (jobs) => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    let broken = false;
+    try {
+      await runJobs(
+        async (sql) => {
+          try {
+            await client.query(sql);
+          } catch (e) {
+            if (sql === "ROLLBACK") broken = true;
+            throw e;
+          }
+        },
+        on(client),
+        "BEGIN",
+        jobs,
+      );
+    } finally {
+      client.release(broken);
+    }
+  });
+
   const shown = new URL(url);
   shown.password = "";
   return {
     ...on(pool),
     location: shown.toString(),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>, mode: TxMode = "write") {
+      if (mode === "write") return writes(fn);
       const client = await pool.connect();
       let broken = false;
       try {
-        await client.query(mode === "write" ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         const result = await fn(on(client));
         await client.query("COMMIT");
         return result;
