@@ -1,18 +1,15 @@
-// The compiler: parsed modules in, a rule tree of resolved, ordered, checked rules out.
-// Stages run in this order; each reports all the errors it finds before compilation stops.
-//   1. globals   – which bare names are rules of the package or imports
-//   2. resolve   – names to locals or refs (scope.ts); rules to RuleDefs with their kind and path
-//   3. tree      – rules placed in the rule tree; kind and arity conflicts checked
-//   4. calls     – every call names a known function or built-in, with a fitting arity
-//   5. safety    – bodies ordered so each expression's inputs are bound (safety.ts)
+// The compiler: parsed modules in, a rule tree of resolved, ordered, checked rules out. The stages
+// and their order are listed in stages.ts; this file holds the stages that are not in files of
+// their own (names and rules, rule conflicts, calls and `with` targets, safety ordering).
 import type { Body, Module, RefTerm, Rule, Term } from "../syntax/ast.ts";
 import { RegoError, RegoErrors } from "../errors.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 import { LocalNames, Resolver, type Globals } from "./scope.ts";
 import { Safety } from "./safety.ts";
-import { addRule, newNode, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
+import { addRule, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
 import { constantValue, dataRef, forEachChild, isConstant, refName, termVars } from "./terms.ts";
 import { fits, typeText } from "./types.ts";
+import { runStages, type CompileState } from "./stages.ts";
 
 export interface CompiledPolicy {
   root: RuleNode;
@@ -26,38 +23,59 @@ export interface CompiledQuery {
   outputs: { local: string; name: string }[];
 }
 
+/** Runs every stage (stages.ts); throws all the errors of all stages, if any. */
 export function compileModules(modules: Module[]): CompiledPolicy {
-  const errors: RegoError[] = [];
-  const names = new LocalNames();
-  const root = newNode([]);
-  const rulesByPackage = packageRuleNames(modules);
+  const s = runStages(modules);
+  throwIfAny(s.errors);
+  return { root: s.root, names: s.names, modules };
+}
 
-  for (const m of modules) {
-    nodeAt(root, m.package.path, true)!.isPackage = true;
-    const globals = moduleGlobals(m, rulesByPackage, errors);
-    const resolver = new Resolver(globals, names, errors);
+/** Runs `check` on one rule definition; a definition it finds wrong is set aside. */
+function perRule(s: CompileState, d: RuleDef, check: (d: RuleDef) => void): void {
+  if (s.broken.has(d)) return;
+  const before = s.errors.length;
+  check(d);
+  if (s.errors.length > before) s.broken.add(d);
+}
+
+/** Stage "resolve": globals (rules of the package, imports), names to locals or refs, rules into the tree. */
+export function resolveRules(s: CompileState): void {
+  const rulesByPackage = packageRuleNames(s.modules);
+  for (const m of s.modules) {
+    nodeAt(s.root, m.package.path, true)!.isPackage = true;
+    const globals = moduleGlobals(m, rulesByPackage, s.errors);
+    const resolver = new Resolver(globals, s.names, s.errors);
     for (const rule of m.rules) {
-      const def = resolveRule(rule, m.package.path, resolver, errors);
+      const before = s.errors.length;
+      const def = resolveRule(rule, m.package.path, resolver, s.errors);
       if (!def) continue;
-      const existing = nodeAt(root, def.path, false);
+      const existing = nodeAt(s.root, def.path, false);
       if (def.isDefault && (def.kind === "function" ? existing?.defaultFunction : existing?.defaultRule)) {
-        errors.push(new RegoError("rego_type_error", `multiple default rules data.${def.path.join(".")} found`, def.loc));
+        s.errors.push(new RegoError("rego_type_error", `multiple default rules data.${def.path.join(".")} found`, def.loc));
         continue;
       }
-      addRule(root, def);
+      addRule(s.root, def);
+      if (s.errors.length > before) [def, ...def.elses].forEach((d) => s.broken.add(d));
     }
   }
-  checkTree(root, errors);
-  throwIfAny(errors);
+}
 
-  const calls = new CallChecker(root, errors);
-  walkNodes(root, (n) => forEachDef(n, (d) => calls.rule(d)));
-  throwIfAny(errors);
+/** Stage "rule conflicts": kinds, arities and defaults agree at every path. */
+export function checkConflicts(s: CompileState): void {
+  checkTree(s.root, s.errors);
+}
 
-  const safety = new Safety(calls.arityOf, (v) => names.original.get(v) ?? v, errors);
-  walkNodes(root, (n) => forEachDef(n, (d) => orderRule(d, safety)));
-  throwIfAny(errors);
-  return { root, names, modules };
+/** Stage "calls and with": every call names a known function with a fitting arity; `with` targets exist. */
+export function checkCalls(s: CompileState): void {
+  const calls = new CallChecker(s.root, s.errors);
+  s.arityOf = calls.arityOf;
+  walkNodes(s.root, (n) => forEachDef(n, (d) => perRule(s, d, (x) => calls.rule(x))));
+}
+
+/** Stage "safety": every body ordered so that each expression's inputs are bound before it. */
+export function orderBodies(s: CompileState): void {
+  const safety = new Safety(s.arityOf ?? new CallChecker(s.root, s.errors).arityOf, (v) => s.names.original.get(v) ?? v, s.errors);
+  walkNodes(s.root, (n) => forEachDef(n, (d) => perRule(s, d, (x) => orderRule(x, safety))));
 }
 
 export function compileQuery(policy: CompiledPolicy, body: Body): CompiledQuery {

@@ -1,6 +1,6 @@
 import type { Command } from "../command.ts";
 import { loadPaths } from "../files.ts";
-import type { Module, Rule } from "../../syntax/ast.ts";
+import type { Module } from "../../syntax/ast.ts";
 import { parseModule } from "../../syntax/parser.ts";
 import { compileModules } from "../../compiler/compile.ts";
 import { RegoError, RegoErrors, displayError } from "../../errors.ts";
@@ -24,14 +24,10 @@ export const check: Command = {
   },
 };
 
-/** How many times compilation is retried without the rules that had errors. */
-const ROUNDS = 8;
-
 /**
- * Every error of every file. The compiler stops after the first stage that finds errors, and a
- * file that does not parse stops everything; to report the errors behind those, the files that
- * parse are compiled without the rules already found wrong, again, until no new error shows up.
- * Errors that only the removal causes (an undefined function that was removed) are left out.
+ * Every error of every file. The compiler reports the errors of all its stages in one run
+ * (src/compiler/stages.ts); a file that does not parse is left out, and the errors that only its
+ * absence causes (an undefined function of its package) are not reported.
  */
 export function checkSources(sources: { file: string; text: string }[]): RegoError[] {
   const errors: RegoError[] = [];
@@ -43,8 +39,8 @@ export function checkSources(sources: { file: string; text: string }[]): RegoErr
       errors.push(e);
     }
   };
-  let modules: Module[] = [];
-  /** Paths (`data.a.b`) whose rules or packages are missing from what is compiled. */
+  const modules: Module[] = [];
+  /** Packages (`data.a.b`) of the files that do not parse. */
   const missing: string[] = [];
   for (const f of sources) {
     try {
@@ -55,18 +51,12 @@ export function checkSources(sources: { file: string; text: string }[]): RegoErr
       if (pkg) missing.push(`data.${pkg}`);
     }
   }
-  for (let round = 0; round < ROUNDS && modules.length > 0; round++) {
-    let found: RegoError[];
+  if (modules.length > 0) {
     try {
       compileModules(modules);
-      break;
     } catch (e) {
-      found = asErrors(e);
+      for (const x of asErrors(e)) if (!causedByRemoval(x, missing)) add(x);
     }
-    for (const e of found) if (!causedByRemoval(e, missing)) add(e);
-    const next = modules.map((m) => withoutBrokenRules(m, found, missing));
-    if (next.every((m, i) => m.rules.length === modules[i]!.rules.length)) break;
-    modules = next;
   }
   return errors.sort(
     (a, b) => cmp(a.loc?.file ?? "", b.loc?.file ?? "") || (a.loc?.row ?? 0) - (b.loc?.row ?? 0) || (a.loc?.col ?? 0) - (b.loc?.col ?? 0),
@@ -82,21 +72,6 @@ function asErrors(e: unknown): RegoError[] {
 function causedByRemoval(e: RegoError, missing: string[]): boolean {
   const m = /undefined (?:function|ref) ([\w.]+)/.exec(e.detail);
   return m !== null && missing.some((p) => m[1] === p || m[1]!.startsWith(`${p}.`));
-}
-
-/** The module without the rules an error points into (a rule spans the rows up to the next one). */
-function withoutBrokenRules(m: Module, errors: RegoError[], missing: string[]): Module {
-  const rows = errors.filter((e) => e.loc?.file === m.file).map((e) => e.loc!.row);
-  if (rows.length === 0) return m;
-  const keep: Rule[] = [];
-  m.rules.forEach((r, i) => {
-    const end = m.rules[i + 1]?.loc.row ?? Infinity;
-    if (rows.some((row) => row >= r.loc.row && row < end)) {
-      const head = r.head.ref[0];
-      if (head?.type === "var") missing.push(["data", ...m.package.path, head.name].join("."));
-    } else keep.push(r);
-  });
-  return { ...m, rules: keep };
 }
 
 function cmp(a: string, b: string): number {
