@@ -11,7 +11,7 @@
 // in the same transaction; every governance row is checked against the chain before it is used
 // (state.ts); and every refusal is audited. Anything unexpected stops the action (fail closed).
 import { randomUUID } from "node:crypto";
-import type { AuditLog } from "../audit/log.ts";
+import type { AuditEntry, AuditLog } from "../audit/log.ts";
 import { transactPatiently, type Queryable } from "../audit/db.ts";
 import { hashJSON } from "../canonical-json.ts";
 import type { Decision as Stamped, Evaluator } from "../evaluator/evaluator.ts";
@@ -23,7 +23,7 @@ import { authorize, checkClaim } from "./directory.ts";
 import { GovernanceError, GovernanceRefusal, type RefusalCode } from "./errors.ts";
 import { setKillSwitch } from "./kill-switch.ts";
 import { notifyItem, reviewNotified } from "./notify.ts";
-import { auditRefusal, audited, claimedActor } from "./refusals.ts";
+import { auditRefusal, audited, claimedActor, refusalEntry } from "./refusals.ts";
 import { GovernanceState, type KillSwitch } from "./state.ts";
 
 export { GovernanceError, GovernanceRefusal } from "./errors.ts";
@@ -148,6 +148,13 @@ export class Governor {
    * audited, when the request is refused before or during evaluation.
    */
   async propose(raw: unknown, action_id: string = randomUUID(), opts: Pick<ExecuteOptions, "agent"> = {}): Promise<Proposal> {
+    const { proposal, entry } = await this.evaluate(raw, action_id, opts);
+    await this.opts.audit.append(entry);
+    return proposal;
+  }
+
+  /** propose() without the append: the decision record comes back to be written with what follows it. */
+  private async evaluate(raw: unknown, action_id: string, opts: Pick<ExecuteOptions, "agent">): Promise<{ proposal: Proposal; entry: AuditEntry }> {
     const audit = this.opts.audit;
     const base = { operation: "propose", action_id, actor: claimedActor((raw as { agent?: unknown } | null)?.agent, "agent") };
     const request = await audited(audit, base, async () => checkedRequest(raw));
@@ -167,7 +174,7 @@ export class Governor {
       } catch (e) {
         throw new GovernanceRefusal("evaluation_failed", `the policy could not decide: ${(e as Error).message}`);
       }
-      await audit.append({
+      const entry: AuditEntry = {
         type: "decision",
         action_id,
         actor: agentOf(request),
@@ -182,31 +189,39 @@ export class Governor {
           result: { ...result },
           recorded: { ...decision.recorded, kill_switch: this.killSwitchOn },
         },
-      });
-      return { action_id, request, request_hash, decision: { ...decision, result } };
+      };
+      return { proposal: { action_id, request, request_hash, decision: { ...decision, result } }, entry };
     });
   }
 
-  /** Proposes, then runs, pauses or refuses the action as the decision (and mode) says. */
+  /**
+   * Proposes, then runs, pauses or refuses the action as the decision (and mode) says. The
+   * decision record is written in the transaction of what follows it (the intent, the approval
+   * request, or the refusal).
+   */
   async execute(request: unknown, handler: Handler, opts: ExecuteOptions = {}): Promise<Outcome> {
     const action_id = randomUUID();
     let p: Proposal;
+    let decided: AuditEntry;
     try {
-      p = await this.propose(request, action_id, opts);
+      ({ proposal: p, entry: decided } = await this.evaluate(request, action_id, opts));
     } catch (e) {
       return refusedOutcome(e, action_id);
     }
     const { category, reasons, approval, obligations } = p.decision.result;
     // Shadow mode puts a human in front of everything, but never of what enforce mode would block.
-    if (category === "block") return { status: "blocked", action_id: p.action_id, reasons };
-    if (this.mode === "shadow") return this.pause(p, approval ?? this.opts.shadowRoute ?? DEFAULT_SHADOW_ROUTE);
+    if (category === "block") {
+      await this.opts.audit.append(decided);
+      return { status: "blocked", action_id: p.action_id, reasons };
+    }
+    if (this.mode === "shadow") return this.pause(p, approval ?? this.opts.shadowRoute ?? DEFAULT_SHADOW_ROUTE, decided);
     if (category === "approve") {
-      if (!approval) return this.refuse(p, "evaluation_failed", `the policy asked for approval of ${p.request.action} but named no route`);
-      return this.pause(p, approval);
+      if (!approval) return this.refuse(p, "evaluation_failed", `the policy asked for approval of ${p.request.action} but named no route`, decided);
+      return this.pause(p, approval, decided);
     }
     const unmet = this.unmetObligation(obligations ?? [], opts);
-    if (unmet) return this.refuse(p, "obligation_unmet", unmet);
-    return this.run({ action_id: p.action_id, request: p.request, request_hash: p.request_hash, category }, handler, opts);
+    if (unmet) return this.refuse(p, "obligation_unmet", unmet, decided);
+    return this.run({ action_id: p.action_id, request: p.request, request_hash: p.request_hash, category }, handler, opts, decided);
   }
 
   /**
@@ -379,7 +394,7 @@ export class Governor {
 
   // --- approvals ----------------------------------------------------------------------------
 
-  private async pause(p: Proposal, route: Route): Promise<Outcome> {
+  private async pause(p: Proposal, route: Route, decided?: AuditEntry): Promise<Outcome> {
     const approval = openApproval({
       approval_id: randomUUID(),
       action_id: p.action_id,
@@ -389,7 +404,10 @@ export class Governor {
       requested_by: agentOf(p.request),
       now: this.now(),
     });
-    await this.store.transaction((tx) => this.writeApproval(tx, approval, { actor: agentOf(p.request), details: { events: ["requested"] } }));
+    await this.store.transaction(async (tx) => {
+      if (decided) await this.opts.audit.appendIn(tx, [decided]);
+      await this.writeApproval(tx, approval, { actor: agentOf(p.request), details: { events: ["requested"] } });
+    });
     const ticket: Ticket = {
       action_id: p.action_id,
       approval_id: approval.approval_id,
@@ -484,9 +502,10 @@ export class Governor {
     return undefined;
   }
 
-  private async refuse(p: Proposal, code: RefusalCode, message: string): Promise<Outcome> {
+  /** Refuses a decided action: its decision record and the refusal, in one transaction. */
+  private async refuse(p: Proposal, code: RefusalCode, message: string, decided: AuditEntry): Promise<Outcome> {
     const e = new GovernanceRefusal(code, message);
-    await auditRefusal(this.opts.audit, e, { operation: "execute", action_id: p.action_id, actor: agentOf(p.request), request_hash: p.request_hash });
+    await this.opts.audit.appendAll([decided, refusalEntry(e, { operation: "execute", action_id: p.action_id, actor: agentOf(p.request), request_hash: p.request_hash })!]);
     return refusedOutcome(e, p.action_id);
   }
 
@@ -496,38 +515,41 @@ export class Governor {
    * captured), and the outcome as it happened; notify actions join the review queue with their
    * outcome record.
    */
-  private async run(r: Run, handler: Handler, opts: ExecuteOptions): Promise<Outcome> {
+  private async run(r: Run, handler: Handler, opts: ExecuteOptions, decided?: AuditEntry): Promise<Outcome> {
     const { action_id, request, request_hash, category } = r;
     const audit = this.opts.audit;
     const executed = { action: request.action, parameters: request.parameters };
     const actor = agentOf(request);
     const ctx = { operation: r.approval_id ? "resume" : "execute", action_id, actor, request_hash };
     try {
-      await audited(audit, ctx, () =>
-        this.store.transaction(async (tx) => {
-          let approval: Approval | undefined;
-          if (r.approval_id) {
-            approval = consume(await this.lockedApproval(tx, r.approval_id), this.now());
-          }
-          if ((await this.store.killSwitch(tx)).on) throw new GovernanceRefusal("kill_switch", "the kill switch is on");
-          if (await audit.has(tx, action_id, "intent")) throw new GovernanceRefusal("already_executed", `action ${action_id} already ran`);
-          if (approval) await this.writeApproval(tx, approval, { actor, details: { events: ["consume"] } });
-          await audit.appendIn(tx, [
-            {
-              type: "intent",
-              action_id,
-              actor,
-              initiator: request.initiator,
-              request_hash,
-              executed,
-              ...(opts.resource !== undefined ? { resource: opts.resource } : {}),
-              ...(approval ? { approval } : {}),
-              details: { category },
-            },
-          ]);
-        }),
-      );
+      await this.store.transaction(async (tx) => {
+        let approval: Approval | undefined;
+        if (r.approval_id) {
+          approval = consume(await this.lockedApproval(tx, r.approval_id), this.now());
+        }
+        if ((await this.store.killSwitch(tx)).on) throw new GovernanceRefusal("kill_switch", "the kill switch is on");
+        if (await audit.has(tx, action_id, "intent")) throw new GovernanceRefusal("already_executed", `action ${action_id} already ran`);
+        if (decided) await audit.appendIn(tx, [decided]);
+        if (approval) await this.writeApproval(tx, approval, { actor, details: { events: ["consume"] } });
+        await audit.appendIn(tx, [
+          {
+            type: "intent",
+            action_id,
+            actor,
+            initiator: request.initiator,
+            request_hash,
+            executed,
+            ...(opts.resource !== undefined ? { resource: opts.resource } : {}),
+            ...(approval ? { approval } : {}),
+            details: { category },
+          },
+        ]);
+      });
     } catch (e) {
+      // The transaction rolled back: the decision (if it was to go with the intent) and the refusal.
+      const refusal = refusalEntry(e, ctx);
+      const entries = [...(decided ? [decided] : []), ...(refusal ? [refusal] : [])];
+      if (entries.length) await audit.appendAll(entries);
       if (e instanceof GovernanceRefusal && e.code === "kill_switch") return { status: "blocked", action_id, reasons: ["kill switch is on"] };
       if (e instanceof GovernanceRefusal || e instanceof ApprovalError) return refusedOutcome(e, action_id);
       throw e;

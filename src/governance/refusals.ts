@@ -1,7 +1,7 @@
 // Refusals on the audit trail. A refusal is decided inside a transaction that then rolls back, so
 // it is recorded after, in a transaction of its own; `audited` wraps an operation so that every
 // GovernanceRefusal (and ApprovalError) leaving it has been written exactly once.
-import type { AuditLog } from "../audit/log.ts";
+import type { AuditEntry, AuditLog } from "../audit/log.ts";
 import type { ActionRequest, Principal } from "../schemas/types.ts";
 import { ApprovalError } from "./approvals.ts";
 import { GovernanceRefusal } from "./errors.ts";
@@ -20,17 +20,26 @@ const recorded = new WeakSet<Error>();
 
 /** Appends the refusal record for an error, once; other errors pass untouched. */
 export async function auditRefusal(audit: AuditLog, e: unknown, ctx: RefusalContext): Promise<void> {
-  if (!(e instanceof GovernanceRefusal || e instanceof ApprovalError) || recorded.has(e)) return;
+  const entry = refusalEntry(e, ctx);
+  if (entry) await audit.append(entry);
+}
+
+/**
+ * The refusal record for an error, to append with others (the caller appends it): undefined
+ * when the error is no refusal or its record was already made.
+ */
+export function refusalEntry(e: unknown, ctx: RefusalContext): AuditEntry | undefined {
+  if (!(e instanceof GovernanceRefusal || e instanceof ApprovalError) || recorded.has(e)) return undefined;
   recorded.add(e);
   const code = e instanceof ApprovalError ? e.reason : e.code;
-  await audit.append({
+  return {
     type: "refusal",
     ...(ctx.action_id ? { action_id: ctx.action_id } : {}),
     ...(ctx.actor && isId(ctx.actor.id) ? { actor: ctx.actor } : {}),
     ...(ctx.request ? { request: ctx.request } : {}),
     ...(ctx.request_hash ? { request_hash: ctx.request_hash } : {}),
     details: { operation: ctx.operation, code, message: e.message.slice(0, 4096), ...(ctx.details ?? {}) },
-  });
+  };
 }
 
 /** Runs fn; a refusal it throws is audited (with `ctx`) before it is rethrown. */
