@@ -1,6 +1,7 @@
 // The governor's durable state, in the same store as the audit trail: approvals waiting for a
 // human (so a paused action survives a restart), the notify queue (executed actions a human must
-// review within 24 hours), operator settings (kill switch) and the principals directory.
+// review within 24 hours), operator settings (kill switch), the principals directory and the
+// service's API tokens (their hashes).
 //
 // The audit trail is the record of what happened; these tables are an index of what holds now,
 // and nothing in them is trusted on its own. Every change to a row is written in one transaction
@@ -51,9 +52,17 @@ const MIGRATIONS: Migration[] = [
      seq ${q.types.int},
      hash TEXT
    );`,
+  // API tokens of the service (warden serve): the secret's hash, never the secret.
+  (q) => `
+   CREATE TABLE IF NOT EXISTS api_tokens (
+     id TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     seq ${q.types.int},
+     hash TEXT
+   );`,
 ];
 
-export type Table = "approvals" | "notify_queue" | "settings" | "principals";
+export type Table = "approvals" | "notify_queue" | "settings" | "principals" | "api_tokens";
 
 export interface KillSwitch {
   on: boolean;
@@ -104,6 +113,11 @@ const SPECS: { [K in Table]: Spec<unknown> } = {
   principals: {
     key: "id",
     columns: (key, p) => ({ id: key, body: JSON.stringify(p) }),
+    value: (row) => JSON.parse(row.body as string),
+  },
+  api_tokens: {
+    key: "id",
+    columns: (key, t) => ({ id: key, body: JSON.stringify(t) }),
     value: (row) => JSON.parse(row.body as string),
   },
 };
