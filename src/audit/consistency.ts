@@ -16,7 +16,7 @@
 import type { Db } from "./db.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 import { equalHash, foldSubtrees, leafHash, nodeHash, rangeSubtrees, splitPoint, toHex, type Hash } from "./merkle.ts";
-import { treeOnAppend } from "./tree.ts";
+import { storedNode, treeOnAppend, treeSize } from "./tree.ts";
 
 export type CheckpointProblem =
   | "rewritten" // a record the checkpoint covers is not the one it committed to (edited, deleted and re-chained, or another log's: a fork)
@@ -191,19 +191,12 @@ export async function verifyStore(db: Db, checkpoints: readonly Checkpoint[], pa
       after = Number(page[page.length - 1]!.seq);
     }
     const hasTree = (await q.query("SELECT 1 AS one FROM warden_schema WHERE component = 'audit-tree'")).length > 0;
-    let treeSize = 0;
-    if (hasTree) {
-      const [h] = await q.query<{ size: number }>("SELECT size FROM audit_tree_head WHERE one = 1");
-      treeSize = Number(h?.size ?? 0);
-    }
-    const stored = async (level: number, idx: number): Promise<Hash | undefined> => {
-      if (!hasTree) return undefined;
-      const [r] = await q.query<{ hash: string }>("SELECT hash FROM audit_tree_nodes WHERE level = $1 AND idx = $2", [level, idx]);
-      return r && /^[0-9a-f]{64}$/.test(r.hash) ? Buffer.from(r.hash, "hex") : undefined;
-    };
+    // A tree whose rows make no tree size (rows deleted) is left to the checkpoint comparison.
+    const size = hasTree ? await treeSize(q).catch(() => leaves.length) : 0;
+    const stored = async (level: number, idx: number): Promise<Hash | undefined> => (hasTree ? storedNode(q, level, idx) : undefined);
     const result = await compareWithCheckpoints({ leaves, stored, idOf: (seq) => ids[seq - 1] }, checkpoints);
-    if (hasTree && (await treeOnAppend(q)) && leaves.length > treeSize) {
-      const seq = treeSize + 1;
+    if (hasTree && (await treeOnAppend(q)) && leaves.length > size) {
+      const seq = size + 1;
       const d: Disagreement = {
         problem: "not_in_tree",
         seq,

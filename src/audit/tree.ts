@@ -3,50 +3,53 @@
 // data is the record's stored body.
 //
 // Tables (component "audit-tree" in warden_schema):
-//   audit_tree_nodes(level, idx, hash)  the hash of every complete perfect subtree: level 0 holds
-//     the leaf hashes, (level, idx) covers leaves [idx * 2^level, (idx + 1) * 2^level). A
-//     subtree, once complete, never changes, so a tree of any earlier size is read from the same
-//     rows.
-//   audit_tree_head(one = 1, size, frontier)  leaves in the tree, and the hashes of the perfect
-//     subtrees that make up [0, size) (left to right, hex, concatenated): the only nodes an
-//     append needs, so appending a leaf reads one row and writes the leaf plus one node per
-//     subtree it completes (amortised 2 rows, at most log2(n) + 1). on_append = 1 once
-//     extendTreeIn has run (the audit append extends the tree in its own transaction): from then
-//     on a record beyond the tree was not appended by the audit log (consistency.ts says so).
+//   audit_tree(pos, hash)  the hash (32 bytes) of every complete perfect subtree, numbered in
+//     the order they complete (post-order): leaf i, then the subtrees it completes. Subtree
+//     (level l, index j) covers leaves [j * 2^l, (j + 1) * 2^l) and sits at
+//     pos = 2L - popcount(L) + l, L = (j + 1) * 2^l - 1 its last leaf; n leaves make
+//     2n - popcount(n) rows. So an append only adds rows at the end of one B-tree (one page
+//     touched, no row updated), a complete subtree never changes, and a tree of any earlier
+//     size is read from the same rows.
+//   audit_tree_meta(one = 1, on_append)  on_append = 1 once extendTreeIn has run (the audit
+//     append extends the tree in its own transaction): from then on a record beyond the tree
+//     was not appended by the audit log (consistency.ts says so).
+// The tree's size is the number of its rows (read through MAX(pos)); appending needs only the
+// perfect subtrees of the current size (the frontier, at most log2(n) + 1 rows). Extenders are
+// serialised by the store's write lock on SQLite and a transaction-scoped advisory lock on
+// PostgreSQL.
 //
-// Appends are serialised by the head row (`FOR UPDATE` on PostgreSQL, the write lock on SQLite).
-// Nothing here is trusted by verification (consistency.ts recomputes leaves from bodies); stored
-// nodes only make proofs fast.
+// Nothing here is trusted by verification (consistency.ts recomputes leaves from bodies and uses
+// stored nodes only where they hash up to a signed root); stored nodes make proofs fast.
 import { migrate, type Db, type Migration, type Queryable } from "./db.ts";
 import {
   EMPTY_ROOT,
+  HASH_SIZE,
   consistencyRanges,
   foldSubtrees,
-  fromHex,
   inclusionRanges,
   leafHash,
   nodeHash,
   rangeSubtrees,
-  toHex,
   type Hash,
   type Range,
 } from "./merkle.ts";
 
-const MIGRATIONS: Migration[] = [
-  (q) => `
-    CREATE TABLE IF NOT EXISTS audit_tree_nodes (
-      level INTEGER NOT NULL,
-      idx ${q.types.int} NOT NULL,
-      hash TEXT NOT NULL,
-      PRIMARY KEY (level, idx)
+const TABLES: Migration = (q) => `
+    CREATE TABLE IF NOT EXISTS audit_tree (
+      pos ${q.types.int} PRIMARY KEY,
+      hash ${q.types.blob} NOT NULL
     );
-    CREATE TABLE IF NOT EXISTS audit_tree_head (
+    CREATE TABLE IF NOT EXISTS audit_tree_meta (
       one INTEGER PRIMARY KEY CHECK (one = 1),
-      size ${q.types.int} NOT NULL,
-      frontier TEXT NOT NULL,
       on_append INTEGER NOT NULL DEFAULT 0
     );
-    INSERT INTO audit_tree_head (one, size, frontier) VALUES (1, 0, '') ON CONFLICT (one) DO NOTHING;`,
+    INSERT INTO audit_tree_meta (one, on_append) VALUES (1, 0) ON CONFLICT (one) DO NOTHING;`;
+
+const MIGRATIONS: Migration[] = [
+  TABLES,
+  // Version 1 of this component, before its first release, kept (level, idx) rows and a head
+  // row; stores that ran it drop those and get the tables above.
+  (q) => `DROP TABLE IF EXISTS audit_tree_nodes; DROP TABLE IF EXISTS audit_tree_head;${(TABLES as (q: Queryable) => string)(q)}`,
 ];
 
 export type TreeErrorCode =
@@ -82,61 +85,98 @@ export interface TreeHead {
   root: Hash;
 }
 
-interface HeadRow {
-  size: number;
-  frontier: string;
-}
-
-async function lockHead(tx: Queryable): Promise<HeadRow> {
-  const [h] = await tx.query<HeadRow>(`SELECT size, frontier FROM audit_tree_head WHERE one = 1${tx.forUpdate}`);
-  if (!h) throw new TreeError("no_tree", "the store has no audit tree head row (open it with openTree)");
-  return { size: Number(h.size), frontier: h.frontier };
-}
-
-/** The frontier's hashes: one per set bit of size, largest subtree first. */
-function parseFrontier(text: string): Hash[] {
-  const out: Hash[] = [];
-  for (let i = 0; i < text.length; i += 64) out.push(fromHex(text.slice(i, i + 64)));
-  return out;
-}
-
 function popcount(n: number): number {
   let c = 0;
   for (; n > 0; n = Math.floor(n / 2)) c += n % 2;
   return c;
 }
 
+/** The row of subtree (level, index) in audit_tree. */
+export function nodePos(level: number, index: number): number {
+  const last = (index + 1) * 2 ** level - 1;
+  return 2 * last - popcount(last) + level;
+}
+
+/** Rows of a tree of n leaves. */
+function rowsFor(n: number): number {
+  return 2 * n - popcount(n);
+}
+
+/** The leaves of a tree of `rows` rows (rowsFor is strictly increasing). */
+function sizeFor(rows: number): number {
+  let lo = 0;
+  let hi = rows;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    if (rowsFor(mid) <= rows) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The perfect subtrees (level, index) of a tree of n leaves, largest first. */
+function frontierOf(n: number): Array<readonly [number, number]> {
+  const out: Array<readonly [number, number]> = [];
+  let start = 0;
+  for (let level = 52; level >= 0; level--) {
+    if (Math.floor(n / 2 ** level) % 2 === 1) {
+      out.push([level, start / 2 ** level]);
+      start += 2 ** level;
+    }
+  }
+  return out;
+}
+
+async function lockTree(tx: Queryable): Promise<void> {
+  if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(hashtext('warden:audit-tree'))");
+}
+
+function sizeOfRows(rows: number): number {
+  const n = sizeFor(rows);
+  if (rowsFor(n) !== rows) throw new TreeError("missing_node", `the stored tree has ${rows} rows, which no tree size makes: run \`warden audit verify\``);
+  return n;
+}
+
+async function storedSize(q: Queryable): Promise<number> {
+  const [r] = await q.query<{ n: number | null }>("SELECT MAX(pos) AS n FROM audit_tree");
+  return sizeOfRows(r?.n === null || r?.n === undefined ? 0 : Number(r.n) + 1);
+}
+
 /**
  * Adds rows (consecutive seqs, in order) to the tree inside a write transaction the caller holds
  * (the audit append's): one leaf each, plus the nodes they complete. If the tree lags behind
  * the first row (records appended before the tree existed), the missing records are read from
- * audit_records in the same transaction and added first. Locks the tree's head row until the
+ * audit_records in the same transaction and added first. Holds the tree's lock until the
  * transaction ends. Returns the tree's new size.
  */
 export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[]): Promise<number> {
-  const head = await lockHead(tx);
+  await lockTree(tx);
+  // One query for the size and the on_append mark (the hot path: every audit append).
+  const [r] = await tx.query<{ n: number | null; on_append: number | null }>(
+    "SELECT MAX(pos) AS n, (SELECT on_append FROM audit_tree_meta WHERE one = 1) AS on_append FROM audit_tree",
+  );
+  const size = sizeOfRows(r?.n === null || r?.n === undefined ? 0 : Number(r.n) + 1);
+  if (Number(r?.on_append ?? 0) !== 1) await tx.run("UPDATE audit_tree_meta SET on_append = 1 WHERE one = 1");
   let todo = rows;
-  if (rows.length && rows[0]!.seq > head.size + 1) {
-    const lag = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 AND seq < $2 ORDER BY seq", [head.size, rows[0]!.seq]);
-    todo = [...lag.map((r) => ({ seq: Number(r.seq), body: r.body })), ...rows];
+  if (rows.length && rows[0]!.seq > size + 1) {
+    const lag = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 AND seq < $2 ORDER BY seq", [size, rows[0]!.seq]);
+    todo = [...lag.map((x) => ({ seq: Number(x.seq), body: x.body })), ...rows];
   }
-  return (await appendLeaves(tx, head, todo, true)).size;
+  return appendLeaves(tx, size, todo);
 }
 
 /** Whether the audit append extends the tree in its own transaction (extendTreeIn has run). */
 export async function treeOnAppend(q: Queryable): Promise<boolean> {
-  const [h] = await q.query<{ on_append: number }>("SELECT on_append FROM audit_tree_head WHERE one = 1");
+  const [h] = await q.query<{ on_append: number }>("SELECT on_append FROM audit_tree_meta WHERE one = 1");
   return Number(h?.on_append ?? 0) === 1;
 }
 
-async function appendLeaves(tx: Queryable, head: HeadRow, rows: readonly TreeRow[], onAppend = false): Promise<HeadRow> {
-  if (rows.length === 0) {
-    if (onAppend) await tx.run("UPDATE audit_tree_head SET on_append = 1 WHERE one = 1");
-    return head;
-  }
-  let size = head.size;
-  const frontier = parseFrontier(head.frontier);
-  if (frontier.length !== popcount(size)) throw new TreeError("missing_node", `the tree head's frontier has ${frontier.length} hashes, a tree of ${size} needs ${popcount(size)}`);
+async function appendLeaves(tx: Queryable, from: number, rows: readonly TreeRow[]): Promise<number> {
+  if (rows.length === 0) return from;
+  let size = from;
+  const wanted = frontierOf(size);
+  const got = await fetchNodes(tx, wanted);
+  const frontier = wanted.map(([l, i]) => got.get(nodePos(l, i))!);
   const params: unknown[] = [];
   for (const row of rows) {
     if (row.seq !== size + 1) {
@@ -145,26 +185,23 @@ async function appendLeaves(tx: Queryable, head: HeadRow, rows: readonly TreeRow
         : new TreeError("out_of_order", `audit record ${row.seq} is already in the tree (size ${size})`);
     }
     let h = leafHash(row.body);
-    let idx = size;
-    params.push(0, idx, toHex(h));
+    let pos = rowsFor(size);
+    params.push(pos, h);
     // Each trailing 1 bit of the old size is a complete subtree left of the new leaf: merge.
-    for (let level = 0, n = size; n % 2 === 1; level++, n = Math.floor(n / 2)) {
+    for (let n = size; n % 2 === 1; n = Math.floor(n / 2)) {
       h = nodeHash(frontier.pop()!, h);
-      idx = Math.floor(idx / 2);
-      params.push(level + 1, idx, toHex(h));
+      params.push(++pos, h);
     }
     frontier.push(h);
     size++;
   }
-  // Many rows per statement (at most 300 nodes: 900 parameters, under SQLite's limit).
-  for (let i = 0; i < params.length; i += 900) {
-    const chunk = params.slice(i, i + 900);
-    const values = Array.from({ length: chunk.length / 3 }, (_, j) => `($${3 * j + 1}, $${3 * j + 2}, $${3 * j + 3})`).join(", ");
-    await tx.run(`INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ${values}`, chunk);
+  // Many rows per statement (at most 400: 800 parameters, under SQLite's limit).
+  for (let i = 0; i < params.length; i += 800) {
+    const chunk = params.slice(i, i + 800);
+    const values = Array.from({ length: chunk.length / 2 }, (_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(", ");
+    await tx.run(`INSERT INTO audit_tree (pos, hash) VALUES ${values}`, chunk);
   }
-  const next = { size, frontier: frontier.map(toHex).join("") };
-  await tx.run(`UPDATE audit_tree_head SET size = $1, frontier = $2${onAppend ? ", on_append = 1" : ""} WHERE one = 1`, [next.size, next.frontier]);
-  return next;
+  return size;
 }
 
 export interface SyncResult {
@@ -177,58 +214,61 @@ export interface SyncResult {
 /**
  * Catches the tree up with audit_records: a leaf for every record beyond the tree's size, in seq
  * order, in one write transaction. Safe when several processes call it at once (they take turns
- * on the tree's head row). Throws TreeError "gap" when a record the tree needs is missing.
+ * on the tree's lock). Throws TreeError "gap" when a record the tree needs is missing.
  */
 export async function syncTree(db: Db, pageSize = 5000): Promise<SyncResult> {
   await openTree(db);
   return db.transaction(async (tx) => {
-    const head = await lockHead(tx);
-    const from = head.size;
-    let at: HeadRow = head;
+    await lockTree(tx);
+    const from = await storedSize(tx);
+    let size = from;
     for (;;) {
-      const page = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2", [at.size, pageSize]);
+      const page = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2", [size, pageSize]);
       if (page.length === 0) break;
-      at = await appendLeaves(
+      size = await appendLeaves(
         tx,
-        at,
+        size,
         page.map((r) => ({ seq: Number(r.seq), body: r.body })),
       );
       if (page.length < pageSize) break;
     }
-    return { size: at.size, added: at.size - from };
+    return { size, added: size - from };
   }, "write");
 }
 
 /** The tree's size (leaves) as stored. */
 export async function treeSize(q: Queryable): Promise<number> {
-  const [h] = await q.query<HeadRow>("SELECT size, frontier FROM audit_tree_head WHERE one = 1");
-  if (!h) throw new TreeError("no_tree", "the store has no audit tree (run `warden audit checkpoint` or syncTree)");
-  return Number(h.size);
+  return storedSize(q);
 }
 
-/** Stored subtree hashes by "level:idx". Throws TreeError when one is missing. */
-async function fetchNodes(q: Queryable, wanted: Iterable<readonly [number, number]>): Promise<Map<string, Hash>> {
-  const keys = new Map<string, readonly [number, number]>();
-  for (const w of wanted) keys.set(`${w[0]}:${w[1]}`, w);
-  const out = new Map<string, Hash>();
-  const list = [...keys.values()];
-  for (let i = 0; i < list.length; i += 200) {
-    const chunk = list.slice(i, i + 200);
-    const where = chunk.map((_, j) => `(level = $${2 * j + 1} AND idx = $${2 * j + 2})`).join(" OR ");
-    const rows = await q.query<{ level: number; idx: number; hash: string }>(`SELECT level, idx, hash FROM audit_tree_nodes WHERE ${where}`, chunk.flat());
-    for (const r of rows) out.set(`${Number(r.level)}:${Number(r.idx)}`, fromHex(r.hash));
+/** Stored subtree hashes by row position. Throws TreeError when one is missing. */
+async function fetchNodes(q: Queryable, wanted: Iterable<readonly [number, number]>): Promise<Map<number, Hash>> {
+  const keys = new Map<number, readonly [number, number]>();
+  for (const w of wanted) keys.set(nodePos(w[0], w[1]), w);
+  const out = new Map<number, Hash>();
+  const list = [...keys.keys()];
+  for (let i = 0; i < list.length; i += 500) {
+    const chunk = list.slice(i, i + 500);
+    const rows = await q.query<{ pos: number; hash: Uint8Array }>(`SELECT pos, hash FROM audit_tree WHERE pos IN (${chunk.map((_, j) => `$${j + 1}`).join(", ")})`, chunk);
+    for (const r of rows) if (r.hash instanceof Uint8Array && r.hash.length === HASH_SIZE) out.set(Number(r.pos), r.hash);
   }
-  for (const [k, [level, idx]] of keys) {
-    if (!out.has(k)) throw new TreeError("missing_node", `the stored tree lacks node ${idx} of level ${level}: run \`warden audit verify\``);
+  for (const [pos, [level, idx]] of keys) {
+    if (!out.has(pos)) throw new TreeError("missing_node", `the stored tree lacks node ${idx} of level ${level}: run \`warden audit verify\``);
   }
   return out;
+}
+
+/** A stored subtree hash, undefined when the store lacks it (for verification, which checks it). */
+export async function storedNode(q: Queryable, level: number, index: number): Promise<Hash | undefined> {
+  const [r] = await q.query<{ hash: Uint8Array }>("SELECT hash FROM audit_tree WHERE pos = $1", [nodePos(level, index)]);
+  return r && r.hash instanceof Uint8Array && r.hash.length === HASH_SIZE ? r.hash : undefined;
 }
 
 /** MTH of each range, from the stored nodes, in one round of queries. */
 async function rangeHashes(q: Queryable, ranges: readonly Range[]): Promise<Hash[]> {
   const covers = ranges.map(([s, e]) => rangeSubtrees(s, e));
   const nodes = await fetchNodes(q, covers.flat());
-  return covers.map((c) => foldSubtrees(c.map(([l, i]) => nodes.get(`${l}:${i}`)!)));
+  return covers.map((c) => foldSubtrees(c.map(([l, i]) => nodes.get(nodePos(l, i))!)));
 }
 
 async function checkSize(q: Queryable, size: number): Promise<void> {
@@ -248,7 +288,7 @@ export async function treeHead(q: Queryable, size?: number): Promise<TreeHead> {
 /** The leaf hash of the record at seq, as stored. */
 export async function storedLeaf(q: Queryable, seq: number): Promise<Hash> {
   const nodes = await fetchNodes(q, [[0, seq - 1]]);
-  return nodes.get(`0:${seq - 1}`)!;
+  return nodes.get(nodePos(0, seq - 1))!;
 }
 
 /** The inclusion proof of the record at seq in the tree of `size` leaves (seq <= size). */

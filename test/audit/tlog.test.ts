@@ -109,8 +109,7 @@ async function forgeTail(db: Db): Promise<void> {
   await db.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, sha256(body)]);
 }
 async function rebuildTree(db: Db): Promise<void> {
-  await db.run("DELETE FROM audit_tree_nodes");
-  await db.run("UPDATE audit_tree_head SET size = 0, frontier = ''");
+  await db.run("DELETE FROM audit_tree");
   await syncTree(db);
 }
 
