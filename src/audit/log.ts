@@ -135,23 +135,32 @@ export class AuditLog {
     return prepared.length ? this.write(prepared) : [];
   }
 
-  private prepare(entry: AuditEntry): Record<string, unknown> {
+  /**
+   * Checks an entry and canonicalises it once: each top-level member's canonical JSON, in key
+   * order, from which the stored body is spliced together with the fields the log assigns.
+   */
+  private prepare(entry: AuditEntry): Prepared {
     if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new SchemaError("audit-record", ["(root): must be object"]);
     const assigned = ASSIGNED.filter((k) => (entry as Record<string, unknown>)[k] !== undefined);
     if (assigned.length) throw new SchemaError("audit-record", assigned.map((k) => `/${k}: is assigned by the audit log`));
     let clean: Record<string, unknown>;
+    let members: [string, string][];
     try {
+      members = Object.entries(entry as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, canonicalJSON(v)]);
       // What is validated is exactly what will be hashed and stored (and a copy the caller
       // cannot change after the call).
-      clean = JSON.parse(canonicalJSON(entry));
+      clean = JSON.parse(`{${members.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`);
     } catch (e) {
       throw new SchemaError("audit-record", [`(root): ${(e as Error).message}`]);
     }
     validate("audit-record", { ...clean, seq: 1, id: "pending", time: "1970-01-01T00:00:00.000Z", prev_hash: ZERO_HASH, hash: ZERO_HASH });
-    return clean;
+    return { clean, members };
   }
 
-  private write(entries: Record<string, unknown>[]): Promise<AuditRecord[]> {
+  private write(entries: Prepared[]): Promise<AuditRecord[]> {
     return this.db.transaction((tx) => this.insert(tx, entries), "write");
   }
 
@@ -165,15 +174,15 @@ export class AuditLog {
     return prepared.length ? this.insert(tx, prepared) : [];
   }
 
-  private async insert(tx: Queryable, entries: Record<string, unknown>[]): Promise<AuditRecord[]> {
+  private async insert(tx: Queryable, entries: Prepared[]): Promise<AuditRecord[]> {
     const [h] = await tx.query<Head>(`SELECT seq, hash FROM audit_head WHERE one = 1${tx.forUpdate}`);
     if (!h) throw new AuditStoreError("the audit store has lost its head row: run `warden audit verify`");
     let { seq, hash } = h;
     const out: AuditRecord[] = [];
     for (const e of entries) {
       seq++;
-      const rec = { ...e, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
-      const body = canonicalJSON(rec);
+      const rec = { ...e.clean, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
+      const body = spliceBody(e.members, { id: rec.id, prev_hash: hash, seq, time: rec.time });
       hash = sha256(body);
       await tx.run("INSERT INTO audit_records (seq, id, type, action_id, time, hash, body, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
         seq,
@@ -377,6 +386,25 @@ export class AuditLog {
   async close(): Promise<void> {
     if (this.ownsDb) await this.db.close();
   }
+}
+
+/** An entry checked and canonicalised: its parsed copy and its members' canonical JSON in key order. */
+interface Prepared {
+  clean: Record<string, unknown>;
+  members: [string, string][];
+}
+
+/** canonicalJSON of the record: the entry's canonical members merged in key order with the assigned fields. */
+function spliceBody(members: readonly [string, string][], assigned: { id: string; prev_hash: string; seq: number; time: string }): string {
+  const extra = (Object.entries(assigned) as [string, unknown][]).map(([k, v]) => [k, JSON.stringify(v)] as [string, string]);
+  const all: [string, string][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < members.length || j < extra.length) {
+    if (j >= extra.length || (i < members.length && members[i]![0] < extra[j]![0])) all.push(members[i++]!);
+    else all.push(extra[j++]!);
+  }
+  return `{${all.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`;
 }
 
 function toRecord(row: StoredRow): AuditRecord {
