@@ -1,12 +1,13 @@
 // What the governance commands (approvals, kill-switch, rollback, replay, notify, principals,
-// recover) share: the flags that override `.warden/deployment.json`, opening a governor (or just
+// recover) share: the flags that override the deployment's config file (warden.yaml or
+// .warden/deployment.json, see governance/deployment.ts), opening a governor (or just
 // the governance store) over the deployment, and the principal named by --by, whose roles come
 // from the directory.
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { storeURL } from "../audit/db.ts";
 import { AuditLog } from "../audit/log.ts";
-import { openGovernor, readDeployment, resolveDeployment, type Deployment } from "../governance/deployment.ts";
+import { findConfig, openGovernor, readConfig, resolveDeployment, type Deployment } from "../governance/deployment.ts";
 import type { Governor } from "../governance/governor.ts";
 import { GovernanceState } from "../governance/state.ts";
 import { ApprovalError } from "../governance/approvals.ts";
@@ -14,6 +15,7 @@ import { GovernanceError, GovernanceRefusal } from "../governance/errors.ts";
 import { UsageError, type Command } from "./command.ts";
 
 export const DEPLOYMENT_OPTIONS: Command["options"] = {
+  config: { type: "string" },
   store: { type: "string" },
   bundles: { type: "string" },
   revision: { type: "string" },
@@ -23,7 +25,9 @@ export const DEPLOYMENT_OPTIONS: Command["options"] = {
   "allow-unsigned": { type: "boolean" },
 };
 
-export const DEPLOYMENT_HELP = `deployment (defaults from .warden/deployment.json, written by \`warden demo\`):
+export const DEPLOYMENT_HELP = `deployment (defaults from the nearest warden.yaml, written by \`warden init\`, or
+.warden/deployment.json, written by \`warden demo\`, from the working directory upward):
+  --config FILE             the config file to read instead (also $WARDEN_CONFIG)
   --store URL               the audit and governance store: a SQLite path, sqlite:PATH or
                             postgres://... (else $WARDEN_STORE, else .warden/warden.db)
   --bundles DIR             the bundle store (default bundles)
@@ -47,9 +51,10 @@ export function deploymentFrom(v: Record<string, unknown>, opts: { needsRevision
   if (v["signing-alg"] !== undefined) overrides.algorithm = v["signing-alg"] as string;
   if (v.state !== undefined) overrides.state = v.state as string;
   if (v["allow-unsigned"] === true) overrides.allow_unsigned = true;
-  if (opts.needsRevision === false && overrides.revision === undefined && !readDeployment()?.revision) overrides.revision = "(none)";
   try {
-    return resolveDeployment(overrides);
+    const file = findConfig(v.config as string | undefined);
+    if (opts.needsRevision === false && overrides.revision === undefined && !(file && readConfig(file)?.revision)) overrides.revision = "(none)";
+    return resolveDeployment(overrides, file);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

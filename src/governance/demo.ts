@@ -7,6 +7,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildBundleBytes, openStore as openBundleStore, signBundle } from "../bundle/index.ts";
 import type { ActionRequest, Principal } from "../schemas/types.ts";
 import { ApprovalError } from "./approvals.ts";
@@ -20,7 +21,7 @@ export interface DemoOptions {
   home?: string;
   /** Bundle store (default bundles). */
   bundles?: string;
-  /** Policy directory (default policy). */
+  /** Policy directory (default: the demo policy shipped with Warden, DEMO_POLICY). */
   policy?: string;
   /** Where the account goes (default: stdout). */
   say?: (line: string) => void;
@@ -34,6 +35,9 @@ export interface DemoSummary {
   halt_latency_ms: number;
   outcomes: Record<string, Outcome["status"]>;
 }
+
+/** The demo's policy: policy/ of the Warden package (or checkout), wherever the demo runs. */
+export const DEMO_POLICY = fileURLToPath(new URL("../../policy", import.meta.url));
 
 const AGENT = { id: "support-bot-1", role: "support-agent" };
 const CUSTOMER: Principal = { id: "customer-c77", kind: "user" };
@@ -108,12 +112,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
 
   // 1. The policy, as CI would ship it: built, signed, published.
   const keys = demoKeys(join(home, "keys"));
-  progress("building the policy bundle from policy/ ...");
-  const built = await buildBundleBytes({ paths: [opts.policy ?? "policy"], progress });
+  const policy = opts.policy ?? DEMO_POLICY;
+  progress(`building the policy bundle from ${opts.policy ?? "the demo policy"} ...`);
+  const built = await buildBundleBytes({ paths: [policy], progress });
   const signed = await signBundle(built.bytes, { key: readFileSync(keys.private, "utf8"), algorithm: "RS256", keyId: "demo" });
   const bundles = opts.bundles ?? "bundles";
   const { added } = openBundleStore(bundles).put(signed);
-  say(`Policy bundle ${built.revision.slice(0, 12)}… built from policy/, signed (RS256, key "demo"), ${added ? "published to" : "already in"} ${bundles}/`);
+  say(`Policy bundle ${built.revision.slice(0, 12)}… built from ${opts.policy ?? "the demo policy"}, signed (RS256, key "demo"), ${added ? "published to" : "already in"} ${bundles}/`);
   say(`  entrypoint: ${built.entrypoints.join(", ")}\n`);
 
   // 2. A fresh store for this run; the bundle store keeps every revision.

@@ -1,9 +1,13 @@
 // Where a governed service finds its pieces: the store (audit trail and governance state), the
-// bundle store, the revision in force and the key that verifies it, and the state documents
-// actions change. `warden demo` writes this to .warden/deployment.json; the other commands
-// (approvals, kill-switch, rollback, replay) read it, and their flags override it.
+// bundle store, the revision in force and the key that verifies it, the entrypoint it asks, and
+// the state documents actions change. A deployment comes from a config file: `warden.yaml`
+// (written by `warden init`, documented there), found from the working directory upward, or
+// named by --config / $WARDEN_CONFIG; or `.warden/deployment.json` (written by `warden demo`).
+// Relative paths in either are relative to the directory the file configures (warden.yaml's own
+// directory; the directory holding .warden/). Every command reads it; flags override it.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { AuditLog } from "../audit/log.ts";
 import { storeURL } from "../audit/db.ts";
 import { openStore as openBundleStore } from "../bundle/store.ts";
@@ -23,13 +27,73 @@ export interface Deployment {
   algorithm?: string;
   /** Load unsigned bundles when no key is configured: for development only (refused otherwise). */
   allow_unsigned?: boolean;
+  /** The decision entrypoint the governor asks (default governance/decision). */
+  entrypoint?: string;
   /** Where state documents live (FileStateStore). */
   state: string;
   mode: Mode;
 }
 
+/** What `warden demo` writes, relative to the directory it configures. */
 export const DEPLOYMENT_FILE = ".warden/deployment.json";
+/** What `warden init` writes. */
+export const CONFIG_FILE = "warden.yaml";
 
+const KEYS = ["store", "bundles", "revision", "verification_key", "algorithm", "allow_unsigned", "entrypoint", "state", "mode"] as const;
+const PATH_KEYS = ["bundles", "verification_key", "state"] as const;
+
+/**
+ * The config file in force: `explicit` (--config), else $WARDEN_CONFIG, else the nearest
+ * warden.yaml or .warden/deployment.json from `from` upward (warden.yaml first in a directory).
+ */
+export function findConfig(explicit?: string, from = process.cwd()): string | undefined {
+  const named = explicit ?? (process.env.WARDEN_CONFIG || undefined);
+  if (named !== undefined) {
+    if (!existsSync(named)) throw new DeploymentError(`no config file ${named}`);
+    return resolve(named);
+  }
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    for (const name of [CONFIG_FILE, DEPLOYMENT_FILE]) if (existsSync(join(dir, name))) return join(dir, name);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Reads a config file (YAML or JSON) and checks its keys; relative paths are resolved against
+ * the directory it configures. A missing file is undefined.
+ */
+export function readConfig(file: string): Partial<Deployment> | undefined {
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, "utf8");
+  let raw: unknown;
+  try {
+    raw = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new DeploymentError(`${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  raw ??= {};
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new DeploymentError(`${file}: not a mapping of settings`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(KEYS as readonly string[]).includes(k)) throw new DeploymentError(`${file}: unknown setting ${JSON.stringify(k)} (settings: ${KEYS.join(", ")})`);
+    if (v === null || v === undefined || v === "") continue;
+    const ok = k === "allow_unsigned" ? typeof v === "boolean" : k === "mode" ? v === "enforce" || v === "shadow" : typeof v === "string";
+    if (!ok) throw new DeploymentError(`${file}: ${k}: ${k === "mode" ? "enforce or shadow" : k === "allow_unsigned" ? "true or false" : "a string"}, not ${JSON.stringify(v)}`);
+    out[k] = v;
+  }
+  // .warden/deployment.json configures the directory holding .warden/; warden.yaml its own.
+  const base = basename(dirname(file)) === ".warden" && basename(file) === basename(DEPLOYMENT_FILE) ? dirname(dirname(file)) : dirname(file);
+  const here = resolve(process.cwd());
+  const rebase = (p: string) => (isAbsolute(p) || base === here ? p : join(base, p));
+  for (const k of PATH_KEYS) if (typeof out[k] === "string") out[k] = rebase(out[k] as string);
+  if (typeof out.store === "string" && !/^(postgres(ql)?:\/\/|:memory:$)/.test(out.store)) {
+    const s = out.store as string;
+    out.store = s.startsWith("sqlite:") ? `sqlite:${rebase(s.slice("sqlite:".length))}` : rebase(s);
+  }
+  return out as Partial<Deployment>;
+}
+
+/** The deployment written by `warden demo` (or any config file), as it is written. */
 export function readDeployment(file = DEPLOYMENT_FILE): Deployment | undefined {
   if (!existsSync(file)) return undefined;
   return JSON.parse(readFileSync(file, "utf8")) as Deployment;
@@ -42,17 +106,20 @@ export function writeDeployment(d: Deployment, file = DEPLOYMENT_FILE): void {
   renameSync(tmp, file);
 }
 
-/** The deployment from the file, with overrides; throws naming what is missing. */
-export function resolveDeployment(overrides: Partial<Deployment> = {}, file = DEPLOYMENT_FILE): Deployment {
-  const base = readDeployment(file);
+/**
+ * The deployment from its config file, with overrides; throws naming what is missing. `file`
+ * is the config file (default: findConfig(), from the working directory upward).
+ */
+export function resolveDeployment(overrides: Partial<Deployment> = {}, file: string | undefined = findConfig()): Deployment {
+  const base = file === undefined ? undefined : readConfig(file);
   const latest = () => {
     const dir = overrides.bundles ?? base?.bundles ?? "bundles";
     const list = openBundleStore(dir).list();
     return list.length ? list[list.length - 1]!.revision : undefined;
   };
   const revision = overrides.revision ?? base?.revision ?? latest();
-  if (!revision) throw new Error(`no bundle revision: run \`warden demo\`, or publish a bundle and pass --revision (no ${file})`);
-  return {
+  if (!revision) throw new Error(`no bundle revision: run \`warden demo\`, or publish a bundle and pass --revision (${file ? `none in ${file}` : `no ${CONFIG_FILE} or ${DEPLOYMENT_FILE}`})`);
+  const d: Deployment = {
     store: overrides.store ?? base?.store ?? storeURL(),
     bundles: overrides.bundles ?? base?.bundles ?? "bundles",
     revision,
@@ -62,6 +129,9 @@ export function resolveDeployment(overrides: Partial<Deployment> = {}, file = DE
     state: overrides.state ?? base?.state ?? join(".warden", "state"),
     mode: overrides.mode ?? base?.mode ?? "enforce",
   };
+  const entrypoint = overrides.entrypoint ?? base?.entrypoint;
+  if (entrypoint !== undefined) d.entrypoint = entrypoint;
+  return d;
 }
 
 export class DeploymentError extends Error {
@@ -91,12 +161,28 @@ export async function openEvaluator(d: Deployment, revision = d.revision, warn: 
   return Evaluator.load({ store: d.bundles, revision }, { allowUnsigned: true });
 }
 
+export interface OpenGovernorOptions {
+  /** The decision entrypoint, over the deployment's (default governance/decision). */
+  entrypoint?: string;
+  now?: () => Date;
+  /** Where the allow_unsigned warning goes (default stderr). */
+  warn?: (line: string) => void;
+}
+
 /** A governor over the deployment: its store, its bundle, its state. Dispose of it with `governor.dispose()`. */
-export async function openGovernor(d: Deployment, options: { now?: () => Date; warn?: (line: string) => void } = {}): Promise<Governor> {
+export async function openGovernor(d: Deployment, options: OpenGovernorOptions = {}): Promise<Governor> {
   const evaluator = await openEvaluator(d, d.revision, options.warn);
   const audit = await AuditLog.open(d.store, options.now ? { now: options.now } : {});
   try {
-    return await Governor.open({ evaluator, audit, state: new FileStateStore(d.state), mode: d.mode, ...(options.now ? { now: options.now } : {}) });
+    const entrypoint = options.entrypoint ?? d.entrypoint;
+    return await Governor.open({
+      evaluator,
+      audit,
+      state: new FileStateStore(d.state),
+      mode: d.mode,
+      ...(entrypoint !== undefined ? { entrypoint } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
   } catch (e) {
     await audit.close();
     throw e;

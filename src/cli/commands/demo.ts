@@ -5,7 +5,8 @@ export const demo: Command = {
   summary: "run the customer-support agent demo end to end (start here)",
   usage: `warden demo [--home DIR] [--bundles DIR] [--policy DIR] [--json]
 
-Builds policy/ into a signed bundle (key pair made once in .warden/keys), publishes it to
+Builds the demo policy shipped with Warden (its own policy/, wherever you run it; --policy DIR
+for another) into a signed bundle (key pair made once in .warden/keys), publishes it to
 bundles/, and governs a customer-support agent's actions on the embedded defaults: lookups
 run, a discount runs and waits for review, a refund over 500 waits for a support lead, an
 account deletion and a permission change are refused, the discount is rolled back, and the

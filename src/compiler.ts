@@ -1,0 +1,13 @@
+// `import … from "warden/compiler"`: building policy bundles from code, as `warden build` does.
+// This entry loads the Rego compiler and binaryen (seconds to start); services that only load
+// signed bundles import "warden" instead.
+export { buildBundle, buildBundleBytes } from "./bundle/build.ts";
+export type { BuildOptions, BuildResult } from "./bundle/build.ts";
+export { signBundle, packFiles, contentRevision } from "./bundle/index.ts";
+export type { SignOptions, BundleFiles } from "./bundle/index.ts";
+export { compileSources, planSources, parseAll } from "./pipeline.ts";
+export type { SourceFile } from "./engine.ts";
+export { formatSource } from "./syntax/format.ts";
+export { runTests } from "./testing/run.ts";
+export type { TestRun, TestResult, RunOptions as TestOptions } from "./testing/run.ts";
+export { RegoError, RegoErrors, displayError } from "./errors.ts";
