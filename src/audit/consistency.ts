@@ -15,7 +15,7 @@
 // reads them from a store.
 import type { Db } from "./db.ts";
 import type { Checkpoint } from "./checkpoint.ts";
-import { equalHash, foldSubtrees, leafHash, nodeHash, rangeSubtrees, splitPoint, toHex, type Hash } from "./merkle.ts";
+import { HASH_SIZE, equalHash, foldSubtrees, leafHash, nodeHash, rangeSubtrees, splitPoint, toHex, type Hash } from "./merkle.ts";
 import { storedNode, treeOnAppend, treeSize } from "./tree.ts";
 
 export type CheckpointProblem =
@@ -52,22 +52,24 @@ export interface TlogVerifyResult {
 
 /** What the comparison needs to know about the store. */
 export interface StoreView {
-  /** Leaf hashes recomputed from the bodies of records 1..n (consecutive seqs). */
-  leaves: readonly Hash[];
+  /** Leaf hashes recomputed from the bodies of records 1..n (consecutive seqs), 32 bytes each, packed. */
+  leaves: Uint8Array;
   /** A stored subtree hash (level, index), if the store has it; not trusted until authenticated. */
   stored(level: number, index: number): Promise<Hash | undefined> | Hash | undefined;
   /** Record ids by seq, for messages. */
-  idOf?(seq: number): string | undefined;
+  idOf?(seq: number): Promise<string | undefined> | string | undefined;
 }
 
-/** Every perfect subtree hash of leaves, by level (level 0 = the leaves). */
-export function perfectLevels(leaves: readonly Hash[]): Hash[][] {
-  const levels: Hash[][] = [leaves.slice()];
-  while (levels[levels.length - 1]!.length > 1) {
-    const below = levels[levels.length - 1]!;
-    const up: Hash[] = new Array(Math.floor(below.length / 2));
-    for (let i = 0; i < up.length; i++) up[i] = nodeHash(below[2 * i]!, below[2 * i + 1]!);
+/** Every perfect subtree hash of packed leaf hashes, by level (level 0 = the leaves), packed. */
+export function perfectLevels(leaves: Uint8Array): Uint8Array[] {
+  const levels: Uint8Array[] = [leaves];
+  for (let below = leaves; below.length >= 2 * HASH_SIZE; ) {
+    const up = new Uint8Array(Math.floor(below.length / (2 * HASH_SIZE)) * HASH_SIZE);
+    for (let i = 0; i < up.length / HASH_SIZE; i++) {
+      up.set(nodeHash(below.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE), below.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE)), i * HASH_SIZE);
+    }
     levels.push(up);
+    below = up;
   }
   return levels;
 }
@@ -77,10 +79,11 @@ export function perfectLevels(leaves: readonly Hash[]): Hash[][] {
  * verified (signature, origin) by the caller; their order does not matter.
  */
 export async function compareWithCheckpoints(view: StoreView, checkpoints: readonly Checkpoint[]): Promise<TlogVerifyResult> {
-  const n = view.leaves.length;
+  const n = view.leaves.length / HASH_SIZE;
   const levels = perfectLevels(view.leaves);
+  const at = (l: number, i: number) => levels[l]!.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
   /** MTH of [a, b) recomputed from the bodies; undefined when the store lacks some of those records. */
-  const recomputed = (a: number, b: number): Hash | undefined => (b > n ? undefined : foldSubtrees(rangeSubtrees(a, b).map(([l, i]) => levels[l]![i]!)));
+  const recomputed = (a: number, b: number): Hash | undefined => (b > n ? undefined : foldSubtrees(rangeSubtrees(a, b).map(([l, i]) => at(l, i))));
   /** MTH of [a, b) from stored nodes, undefined when one is missing. */
   const storedRange = async (a: number, b: number): Promise<Hash | undefined> => {
     const hs: Hash[] = [];
@@ -131,7 +134,7 @@ export async function compareWithCheckpoints(view: StoreView, checkpoints: reado
     const first = exact ? a : Math.min(Math.max(a, vouched), b - 1);
     const seq = first + 1;
     const last = exact ? seq : b;
-    const id = seq <= n ? view.idOf?.(seq) : undefined;
+    const id = seq <= n ? await view.idOf?.(seq) : undefined;
     const cp = { origin: c.origin, size: c.size, root: toHex(c.root) };
     const where = exact ? `record ${seq}${id ? ` (id ${id})` : ""}` : `a record among ${seq}..${last} (the stored tree no longer vouches for which; ${seq} is the first no checkpoint covers)`;
     let d: Disagreement;
@@ -172,38 +175,44 @@ export async function compareWithCheckpoints(view: StoreView, checkpoints: reado
  */
 export async function verifyStore(db: Db, checkpoints: readonly Checkpoint[], pageSize = 5000): Promise<TlogVerifyResult> {
   return db.transaction(async (q) => {
-    const leaves: Hash[] = [];
-    const ids: string[] = [];
+    const chunks: Uint8Array[] = [];
+    let count = 0;
     let gap: number | undefined;
     for (let after = 0; ; ) {
-      const page = await q.query<{ seq: number; id: string; body: string }>("SELECT seq, id, body FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2", [after, pageSize]);
+      const page = await q.query<{ seq: number; body: string }>("SELECT seq, body FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2", [after, pageSize]);
+      const packed = Buffer.allocUnsafe(page.length * HASH_SIZE);
+      let k = 0;
       for (const r of page) {
         const seq = Number(r.seq);
-        if (seq !== leaves.length + 1) {
+        if (seq !== count + 1) {
           // A hole: the log is the records before it (what follows is not in the same place).
           gap = seq;
           break;
         }
-        leaves.push(leafHash(r.body));
-        ids.push(r.id);
+        packed.set(leafHash(r.body), k++ * HASH_SIZE);
+        count++;
       }
-      if (gap || page.length < pageSize) break;
+      chunks.push(packed.subarray(0, k * HASH_SIZE));
+      if (gap !== undefined || page.length < pageSize) break;
       after = Number(page[page.length - 1]!.seq);
     }
     const hasTree = (await q.query("SELECT 1 AS one FROM warden_schema WHERE component = 'audit-tree'")).length > 0;
     // A tree whose rows make no tree size (rows deleted) is left to the checkpoint comparison.
-    const size = hasTree ? await treeSize(q).catch(() => leaves.length) : 0;
+    const leaves = Buffer.concat(chunks);
+    const idOf = async (seq: number) => (await q.query<{ id: string }>("SELECT id FROM audit_records WHERE seq = $1", [seq]))[0]?.id;
+    const size = hasTree ? await treeSize(q).catch(() => count) : 0;
     const stored = async (level: number, idx: number): Promise<Hash | undefined> => (hasTree ? storedNode(q, level, idx) : undefined);
-    const result = await compareWithCheckpoints({ leaves, stored, idOf: (seq) => ids[seq - 1] }, checkpoints);
-    if (hasTree && (await treeOnAppend(q)) && leaves.length > size) {
+    const result = await compareWithCheckpoints({ leaves, stored, idOf }, checkpoints);
+    if (hasTree && (await treeOnAppend(q)) && count > size) {
       const seq = size + 1;
+      const id = (await idOf(seq))!;
       const d: Disagreement = {
         problem: "not_in_tree",
         seq,
-        id: ids[seq - 1]!,
+        id,
         exact: true,
         last: seq,
-        message: `record ${seq} (id ${ids[seq - 1]}) is not in the audit tree although the audit append extends it: it was not appended by the audit log`,
+        message: `record ${seq} (id ${id}) is not in the audit tree although the audit append extends it: it was not appended by the audit log`,
       };
       result.disagreements.push(d);
       result.disagreements.sort((x, y) => x.seq - y.seq);
@@ -212,7 +221,7 @@ export async function verifyStore(db: Db, checkpoints: readonly Checkpoint[], pa
     }
     // A hole in the seq column: the records from it on are not where the log put them.
     const fb = result.firstBad;
-    if (gap !== undefined && fb && fb.problem === "truncated" && fb.seq === leaves.length + 1) {
+    if (gap !== undefined && fb && fb.problem === "truncated" && fb.seq === count + 1) {
       fb.message = `record ${fb.seq} is missing: the next stored record is seq ${gap} (records were removed)`;
     }
     return result;
