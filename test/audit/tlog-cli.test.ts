@@ -90,6 +90,10 @@ describe("auditor's view", { timeout: 300_000 }, () => {
     const back = await warden([...w, "--checkpoint", join(out, "checkpoint.11")]);
     expect(back.code).toBe(1);
     expect(JSON.parse(back.stdout)).toMatchObject({ refused: "rollback" });
+    // All the checkpoints of a directory at once.
+    const all = await warden(["audit", "verify", "--store", store, "--checkpoint", out, "--verifier", vkey, "--json"]);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout).checkpoints).toMatchObject({ ok: true, agreed: 2 });
     // A checkpoint signed by another key is not the log's.
     const other = generateKey("example.com/log");
     writeFileSync(join(dir, "other.vkey"), other.verifierKey);

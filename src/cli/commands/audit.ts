@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { UsageError, type Command } from "../command.ts";
@@ -266,7 +266,7 @@ warden audit checkpoint [--key FILE] [--origin NAME] [--out DIR] [--json]
   the origin defaults to the key's name. --out DIR also writes DIR/checkpoint.<size> and
   DIR/checkpoint (the latest), to keep outside the store.
 
-warden audit verify --checkpoint FILE... [--verifier KEY] [--store URL] [--json]
+warden audit verify --checkpoint FILE|DIR... [--verifier KEY] [--store URL] [--json]
   The chain walk, then the store against checkpoints taken earlier: every record re-hashed from
   its body into the tree each checkpoint signed. Exit 1 naming the first disagreeing record:
   rewritten (edited, deleted and re-chained, a fork), truncated, emptied, not_in_tree (a record
@@ -312,8 +312,12 @@ const TLOG_ARGS: Record<string, number> = { keygen: 1, checkpoint: 0, prove: 1, 
 /** A tlog subcommand (or `verify --checkpoint`): usage checked, then run; failures exit 1. */
 async function tlog(sub: string, args: string[], v: Record<string, unknown>): Promise<number> {
   if (args.length !== TLOG_ARGS[sub]) throw new UsageError(`audit ${sub}: expected ${TLOG_ARGS[sub]} argument(s), got ${args.length} (see warden audit --help)`);
-  const cps = (v.checkpoint as string[] | undefined) ?? [];
+  // A directory stands for the checkpoints `audit checkpoint --out DIR` wrote there.
+  const cps = ((v.checkpoint as string[] | undefined) ?? []).flatMap((f) =>
+    existsSync(f) && statSync(f).isDirectory() ? readdirSync(f).filter((n) => /^checkpoint\.\d+$/.test(n)).map((n) => join(f, n)) : [f],
+  );
   if (sub !== "verify" && cps.length > 1) throw new UsageError(`audit ${sub}: give one --checkpoint`);
+  if (v.checkpoint !== undefined && cps.length === 0) throw new UsageError(`audit ${sub}: no checkpoint files in ${(v.checkpoint as string[]).join(", ")}`);
   for (const f of cps) if (!existsSync(f)) throw new UsageError(`no such checkpoint file: ${f}`);
   const cp = await import("../../audit/checkpoint.ts");
   try {
