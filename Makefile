@@ -1,10 +1,16 @@
 # Shortcuts for the commands in README.md; npm scripts and `npx warden` are the real interface.
-.PHONY: all install demo test typecheck conformance bench types ci
+.PHONY: all install build pack demo test typecheck conformance bench types ci
 
 all: install test
 
 install:
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
+
+build:
+	npm run build
+
+pack:
+	npm pack
 
 demo:
 	npx warden demo

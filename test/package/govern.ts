@@ -1,0 +1,36 @@
+// The same service in TypeScript: must type-check with `tsc --strict` against the installed
+// package's declarations. Usage: tsc --strict --noEmit govern.ts
+//
+import { readFileSync } from "node:fs";
+import { AuditLog, Evaluator, GovernanceRefusal, Governor, MemoryStateStore, putPrincipal, type ActionRequest, type Outcome, type Proposal } from "warden";
+
+async function main(bundleFile: string, keyFile: string): Promise<void> {
+  const evaluator = await Evaluator.load({ file: bundleFile }, { verification: { key: readFileSync(keyFile, "utf8"), algorithm: "RS256" } });
+  const audit = await AuditLog.open("sqlite::memory:");
+  const governor = await Governor.open({ evaluator, audit, state: new MemoryStateStore() });
+  try {
+    // The directory is the only source of roles; its first entry must hold warden:admin.
+    await putPrincipal(governor.store, { id: "admin", kind: "operator", roles: ["warden:admin"] }, "admin");
+    await putPrincipal(governor.store, { id: "support-bot-1", kind: "agent", roles: ["support-agent"] }, "admin");
+    const request: ActionRequest = {
+      agent: { id: "support-bot-1", role: "support-agent" },
+      initiator: { id: "customer-42", kind: "user" },
+      action: "order.lookup",
+      parameters: { order: "A-1001" },
+      context: { attributes: { identity_verified: true } },
+    };
+    const proposal: Proposal = await governor.propose(request, undefined, { agent: "support-bot-1" });
+    const outcome: Outcome = await governor.execute(request, async () => ({ output: { status: "shipped" } }), { agent: "support-bot-1" });
+    console.log(`${proposal.decision.result.category} ${outcome.status} revision ${proposal.decision.revision}`);
+  } catch (e) {
+    if (e instanceof GovernanceRefusal) console.error(`refused: ${e.code}: ${e.message}`);
+    throw e;
+  } finally {
+    await governor.dispose();
+  }
+}
+
+main(process.argv[2]!, process.argv[3]!).catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
