@@ -29,3 +29,11 @@ function parseJSON(text: string, where: string): unknown {
     throw new UsageError(`${where}: invalid JSON: ${(e as Error).message}`);
   }
 }
+
+/** `--json`: every command that has a report prints it as one JSON document on stdout. */
+export const JSON_OPTION = { json: { type: "boolean" } } as const;
+
+/** A located Rego error as --json output gives it: OPA's fields (code, message, location). */
+export function errorJSON(e: { code: string; detail: string; loc?: { file: string; row: number; col: number } }): Record<string, unknown> {
+  return { code: e.code, message: e.detail, ...(e.loc ? { location: { file: e.loc.file, row: e.loc.row, col: e.loc.col } } : {}) };
+}

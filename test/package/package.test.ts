@@ -23,7 +23,9 @@ const PACKED = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(cmd, args, { cwd, env: { ...process.env, WARDEN_STORE: "", WARDEN_CONFIG: "", ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const all: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const k of ["WARDEN_STORE", "WARDEN_CONFIG"]) if (!(k in env)) delete all[k];
+    execFile(cmd, args, { cwd, env: all, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

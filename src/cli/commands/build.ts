@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { UsageError, type Command } from "../command.ts";
+import { JSON_OPTION, UsageError, type Command } from "../command.ts";
 import { packFiles } from "../../bundle/archive.ts";
 import { SIGNING_HELP, SIGNING_OPTIONS, bundleCommand, human, signOptionsFrom, writeFileAtomic } from "../../bundle/cli.ts";
 import { signBundleFiles } from "../../bundle/sign.ts";
@@ -22,6 +22,7 @@ The manifest's revision is the bundle's content hash: SHA-256 over the lines
 options:
   -e, --entrypoint E   an entrypoint (repeatable)
   -o, --output FILE    where to write (default bundle.tar.gz)
+  --json               print {"output", "revision", "entrypoints", "files", "size", "signed"}
   --bundle-dir         write the bundle unpacked into the directory -o names (which must be
                        empty or absent) instead of a .tar.gz
 
@@ -33,6 +34,7 @@ The first build compiles the WebAssembly runtime (about 40 s, cached under build
     output: { type: "string", short: "o" },
     "bundle-dir": { type: "boolean" },
     ...SIGNING_OPTIONS,
+    ...JSON_OPTION,
   },
   run: (v, paths) =>
     bundleCommand(async () => {
@@ -59,6 +61,10 @@ The first build compiles the WebAssembly runtime (about 40 s, cached under build
         const bytes = packFiles(files);
         writeFileAtomic(out, bytes);
         size = bytes.length;
+      }
+      if (v.json) {
+        console.log(JSON.stringify({ output: out, revision: r.revision, entrypoints: r.entrypoints, files: files.size, size, signed: sign !== undefined }));
+        return 0;
       }
       console.log(`${out}: revision ${r.revision}, ${r.entrypoints.length} entrypoint(s) (${r.entrypoints.join(", ")}), ${files.size} files, ${human(size)}${sign ? ", signed" : ""}`);
       return 0;

@@ -1,4 +1,4 @@
-import type { Command } from "../command.ts";
+import { JSON_OPTION, errorJSON, type Command } from "../command.ts";
 import { loadPaths } from "../files.ts";
 import type { Module } from "../../syntax/ast.ts";
 import { parseModule } from "../../syntax/parser.ts";
@@ -8,12 +8,17 @@ import { RegoError, RegoErrors, displayError } from "../../errors.ts";
 export const check: Command = {
   summary: "compile policies and report every error, located",
   usage:
-    "warden check [PATH...]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
-    "prints all errors as file:line:col: code: message. Exit 1 if there are any.",
-  options: {},
-  async run(_v, paths) {
+    "warden check [PATH...] [--json]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
+    "prints all errors as file:line:col: code: message. Exit 1 if there are any.\n" +
+    "--json prints {\"files\": N, \"errors\": [{\"code\", \"message\", \"location\": {\"file\", \"row\", \"col\"}}]} instead.",
+  options: { ...JSON_OPTION },
+  async run(v, paths) {
     const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
     const errors = checkSources(sources);
+    if (v.json) {
+      console.log(JSON.stringify({ files: sources.length, errors: errors.map(errorJSON) }));
+      return errors.length > 0 ? 1 : 0;
+    }
     for (const e of errors) console.error(displayError(e));
     if (errors.length > 0) {
       console.error(`${errors.length} error${errors.length === 1 ? "" : "s"}`);

@@ -1,5 +1,5 @@
 import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { UsageError, type Command } from "../command.ts";
+import { JSON_OPTION, UsageError, errorJSON, type Command } from "../command.ts";
 import { loadPaths } from "../files.ts";
 import { formatSource } from "../../syntax/format.ts";
 import { RegoError, RegoErrors } from "../../errors.ts";
@@ -7,23 +7,26 @@ import { RegoError, RegoErrors } from "../../errors.ts";
 export const fmt: Command = {
   summary: "format Rego canonically (Rego v1, tabs, comments kept)",
   usage:
-    "warden fmt [PATH...] [--diff | --write] [--v0]\n\n" +
+    "warden fmt [PATH...] [--diff | --write] [--v0] [--json]\n\n" +
     "Formats every .rego file under PATH (default: policy/), tests included.\n" +
     "  (default)  print the formatted files\n" +
     "  --diff     print a unified diff; exit 1 if any file would change\n" +
     "  --write    rewrite the files that change, in place (atomically)\n" +
     "  --v0       read pre-1.0 Rego (the output is Rego v1)\n" +
+    "  --json     print {\"files\": [{\"file\", \"changed\"}], \"changed\": N, \"errors\": [...]}, not the text\n" +
     "A file that does not parse is reported (file:line:col) and makes the exit code 1.",
   options: {
     diff: { type: "boolean", short: "d" },
     write: { type: "boolean", short: "w" },
     v0: { type: "boolean" },
+    ...JSON_OPTION,
   },
   async run(v, paths) {
     if (v.diff && v.write) throw new UsageError("give --diff or --write, not both");
     const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
     const errors: RegoError[] = [];
     let changed = 0;
+    const report: { file: string; changed: boolean }[] = [];
     for (const { file, text } of sources) {
       let formatted: string;
       try {
@@ -35,13 +38,20 @@ export const fmt: Command = {
         continue;
       }
       if (formatted !== text) changed++;
-      if (v.diff) {
+      report.push({ file, changed: formatted !== text });
+      if (v.json) {
+        if (v.write && formatted !== text) writeAtomically(file, formatted);
+      } else if (v.diff) {
         if (formatted !== text) process.stdout.write(unifiedDiff(file, text, formatted));
       } else if (v.write) {
         if (formatted !== text) writeAtomically(file, formatted);
       } else {
         process.stdout.write(sources.length > 1 ? `# ${file}\n${formatted}` : formatted);
       }
+    }
+    if (v.json) {
+      console.log(JSON.stringify({ files: report, changed, errors: errors.map(errorJSON) }));
+      return errors.length > 0 || (v.diff && changed > 0) ? 1 : 0;
     }
     if (errors.length > 0) throw new RegoErrors(errors);
     if (v.write) console.error(`${changed} of ${sources.length} file(s) reformatted`);
