@@ -8,6 +8,7 @@
 //     the record without hash; hash = SHA-256(body); the other columns index the body.
 //     subject = "TABLE/KEY" of the governance state the record sets (its `state` field), else NULL.
 //   audit_head(one = 1, seq, hash)  the last record, updated in the same transaction as the insert.
+//   audit_tree_*  the Merkle tree over the records (tree.ts), extended in the same transaction.
 //
 // Other components write their rows and the records that justify them in one transaction:
 // `appendIn(tx, ...)` inside `db.transaction`.
@@ -17,6 +18,7 @@ import type { AuditRecord } from "../schemas/types.ts";
 import { SchemaError, validate } from "../schemas/validate.ts";
 import { ChainWalker, ZERO_HASH, parseHead, sha256, type BadRecord, type Head, type StoredRow } from "./chain.ts";
 import { migrate, openStore, storeURL, type Db, type Migration, type OpenOptions, type Queryable } from "./db.ts";
+import { extendTreeIn, openTree, type TreeRow } from "./tree.ts";
 
 /** What a caller appends: a record without the fields the log assigns. */
 export type AuditEntry = Omit<AuditRecord, "seq" | "id" | "time" | "prev_hash" | "hash">;
@@ -31,6 +33,11 @@ export interface AuditLogOptions extends OpenOptions {
   newId?: (seq: number) => string;
   /** Rows fetched per query when listing, exporting and verifying (default 2000). */
   pageSize?: number;
+  /**
+   * Whether each append extends the Merkle tree in its own transaction (default true). Off, the
+   * tree is caught up only by syncTree (checkpoints, proofs): for measuring what the tree costs.
+   */
+  merkleTree?: boolean;
 }
 
 export interface ListOptions {
@@ -96,6 +103,12 @@ export class AuditLog {
   private readonly now: () => Date;
   private readonly newId: (seq: number) => string;
   private readonly pageSize: number;
+  private readonly merkleTree: boolean;
+  /**
+   * Told how many records each append wrote (before its transaction commits): for a periodic
+   * checkpointer, which reads only what is committed. Must not throw or wait.
+   */
+  onAppend: ((records: number) => void) | undefined;
 
   private constructor(
     /** The store; other components may keep their tables in it. */
@@ -106,6 +119,7 @@ export class AuditLog {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? (() => randomUUID());
     this.pageSize = options.pageSize ?? 2000;
+    this.merkleTree = options.merkleTree ?? true;
   }
 
   /** Opens (creating if needed) the audit log in a store URL (see openStore) or an open Db. */
@@ -113,6 +127,7 @@ export class AuditLog {
     const db = typeof store === "string" ? await openStore(store, options) : store;
     try {
       await migrate(db, "audit", MIGRATIONS);
+      await openTree(db);
     } catch (e) {
       if (typeof store === "string") await db.close();
       throw e;
@@ -179,6 +194,7 @@ export class AuditLog {
     if (!h) throw new AuditStoreError("the audit store has lost its head row: run `warden audit verify`");
     let { seq, hash } = h;
     const out: AuditRecord[] = [];
+    const leaves: TreeRow[] = [];
     for (const e of entries) {
       seq++;
       const rec = { ...e.clean, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
@@ -195,8 +211,12 @@ export class AuditLog {
         subjectOf(rec.state),
       ]);
       out.push({ ...rec, hash });
+      leaves.push({ seq, body });
     }
     await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
+    // The Merkle tree grows in the same transaction (tree.ts): checkpoints and proofs need no rebuild.
+    if (this.merkleTree) await extendTreeIn(tx, leaves);
+    this.onAppend?.(out.length);
     return out;
   }
 
