@@ -41,11 +41,14 @@ describe("governance review", () => {
     for (let i = 0; i < 3; i++) await audit.append(decision("account.delete", "block", ["account.delete is on the hard block list"], i < 2 ? "r1" : "r2"));
     const r = await governanceReview(audit);
     expect(r.decisions).toBe(4);
-    expect(r.approvals).toEqual([{ action: "refund.issue", requested: 1, approved: 1, modified: 0, rejected: 0, expired: 0, always_granted: true }]);
-    expect(r.blocked).toEqual([{ action: "account.delete", reason: "account.delete is on the hard block list", count: 3 }]);
-    expect(r.executed).toEqual([{ action: "refund.issue", executed: 1, rolled_back: 1, failed: 0 }]);
+    expect(r.approvals.map(({ action, requested, approved, modified, rejected, expired, always_granted }) => ({ action, requested, approved, modified, rejected, expired, always_granted }))).toEqual([
+      { action: "refund.issue", requested: 1, approved: 1, modified: 0, rejected: 0, expired: 0, always_granted: true },
+    ]);
+    expect(r.blocked).toEqual([{ action: "account.delete", requests: 3, reasons: [{ reason: "account.delete is on the hard block list", count: 3 }] }]);
+    expect(r.executed).toEqual([{ action: "refund.issue", category: "approve", executed: 1, rolled_back: 1, failed: 0 }]);
     expect(r.revisions.map((v) => [v.revision, v.decisions])).toEqual([["r1", 3], ["r2", 1]]);
     expect(renderReview(r)).toContain("always granted");
+    expect(r.notify_candidates).toEqual([{ action: "refund.issue", approved: 1 }]);
     await audit.close();
   });
 });

@@ -1,0 +1,99 @@
+// The least-privilege review: per role, the grants the policy's data gives (data.governance.roles:
+// role -> system -> accesses) against the grants used in the window. A grant is used when an agent
+// acting under the role was decided anything but block on an action whose system and access (from
+// data.governance.actions) are that grant: the grant let the request through. Unused grants are
+// candidates to remove, written as the policy's data with them removed (a data.json the author can
+// drop into the policy, and that `warden replay --candidate` can test first). Pure.
+
+export interface GovernanceData {
+  roles?: Record<string, Record<string, string[]>>;
+  actions?: Record<string, { system?: string; access?: string }>;
+  [k: string]: unknown;
+}
+
+/** How often agents under a role were decided on an action: not blocked, and blocked. */
+export interface Use {
+  allowed: number;
+  blocked: number;
+}
+
+export interface Grant {
+  system: string;
+  access: string;
+  /** Decisions it let through (not blocked), and blocked requests that needed it. */
+  used: number;
+  blocked: number;
+  /** The actions of the inventory that need this grant, and those among them requested in the window. */
+  actions: string[];
+  requested_actions: string[];
+}
+
+export interface RoleReview {
+  role: string;
+  grants: Grant[];
+  /** Grants no decision in the window used: candidates to remove. */
+  unused: { system: string; access: string; blocked: number }[];
+  /** Grants the role lacks that its agents asked for (blocked for it). */
+  denied: { system: string; access: string; requests: number }[];
+}
+
+export interface LeastPrivilege {
+  revision: string;
+  roles: RoleReview[];
+  /** The role table with the unused grants removed. */
+  proposed_roles: Record<string, Record<string, string[]>>;
+  /** The policy's whole data.governance with that role table: the drop-in data.json. */
+  proposed_data: GovernanceData;
+  /** How many grants the proposal removes. */
+  removed: number;
+}
+
+export function leastPrivilege(revision: string, data: GovernanceData, usage: Map<string, Map<string, Use>>): LeastPrivilege {
+  const roles = data.roles ?? {};
+  const actions = data.actions ?? {};
+  const needing = (system: string, access: string) =>
+    Object.entries(actions)
+      .filter(([, a]) => a.system === system && a.access === access)
+      .map(([name]) => name)
+      .sort();
+  const out: RoleReview[] = [];
+  const proposed: Record<string, Record<string, string[]>> = {};
+  let removed = 0;
+  for (const role of [...new Set([...Object.keys(roles), ...usage.keys()])].sort()) {
+    const given = roles[role] ?? {};
+    const used = usage.get(role) ?? new Map<string, Use>();
+    const grants: Grant[] = [];
+    const keep: Record<string, string[]> = {};
+    for (const system of Object.keys(given).sort()) {
+      for (const access of [...given[system]!].sort()) {
+        const acts = needing(system, access);
+        const g: Grant = { system, access, used: 0, blocked: 0, actions: acts, requested_actions: [] };
+        for (const a of acts) {
+          const u = used.get(a);
+          if (!u) continue;
+          g.used += u.allowed;
+          g.blocked += u.blocked;
+          g.requested_actions.push(a);
+        }
+        grants.push(g);
+        if (g.used > 0) (keep[system] ??= []).push(access);
+        else removed++;
+      }
+    }
+    const denied = new Map<string, number>();
+    for (const [action, u] of used) {
+      const a = actions[action];
+      if (!a?.system || !a.access || (given[a.system] ?? []).includes(a.access)) continue;
+      const k = `${a.system}\u0000${a.access}`;
+      denied.set(k, (denied.get(k) ?? 0) + u.allowed + u.blocked);
+    }
+    if (roles[role]) proposed[role] = keep;
+    out.push({
+      role,
+      grants,
+      unused: grants.filter((g) => g.used === 0).map((g) => ({ system: g.system, access: g.access, blocked: g.blocked })),
+      denied: [...denied].map(([k, requests]) => ({ system: k.split("\u0000")[0]!, access: k.split("\u0000")[1]!, requests })).sort((x, y) => y.requests - x.requests),
+    });
+  }
+  return { revision, roles: out, proposed_roles: proposed, proposed_data: { ...structuredClone(data), roles: proposed }, removed };
+}
