@@ -132,8 +132,19 @@ export function benchInputCheck(input: object): { check_us: number; stringify_us
   return { check_us: 1e6 / check.opsPerSec, stringify_us: 1e6 / plain.opsPerSec };
 }
 
+// Run alone (`node --import ./src/wasm/load-binaryen-natively.mjs --import tsx scripts/bench/hostile.ts`):
+// the hostile cases, then the budget overhead on the bench's authz decision and the input check.
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const c of await benchHostile()) {
     console.log(`${c.name.padEnd(8)} ${c.input_chars} chars: ir ${c.ir_ms.toFixed(1)} ms, wasm ${c.wasm_ms.toFixed(1)} ms (result ${JSON.stringify(c.result)})`);
   }
+  const { readFileSync } = await import("node:fs");
+  const { authzData, authzRequests } = await import("./authz.ts");
+  const text = readFileSync(new URL("./authz.rego", import.meta.url), "utf8");
+  const requests = authzRequests();
+  for (const b of await benchBudgetOverhead({ text, data: authzData(), requests })) {
+    console.log(`${b.name.padEnd(32)} ${b.with_budget_per_sec.toFixed(0).padStart(9)}/s with, ${b.without_budget_per_sec.toFixed(0).padStart(9)}/s without: ${b.overhead_pct.toFixed(1)} %`);
+  }
+  const check = benchInputCheck(requests[0]!);
+  console.log(`input check ${check.check_us.toFixed(2)} µs per request (JSON encoding alone ${check.stringify_us.toFixed(2)} µs)`);
 }

@@ -60,7 +60,8 @@ async function evalBundle(v: Record<string, unknown>, rest: string[]): Promise<n
     d = loaded.evaluate(entrypoint, inputOption(v));
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
-    console.error(`warden: ${e.code}: ${e.message}`);
+    // A coded engine error already reads `[file:row: ]code: message`; a boundary refusal does not.
+    console.error(`warden: ${e.message.includes(`${e.code}: `) ? e.message : `${e.code}: ${e.message}`}`);
     return 1;
   }
   const { recorded: _recorded, ...shown } = d;
