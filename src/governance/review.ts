@@ -6,87 +6,17 @@
 // per action (auto actions rolled back: candidates for approval); kill-switch events; which
 // revision each agent ran when, with drift flagged; shadow calibration (report/calibration.ts); and,
 // given the bundle store, the least-privilege review of the policy's role table
-// (report/least-privilege.ts). The JSON shape is ReviewReport (version 2); the HTML page renders it
+// (report/least-privilege.ts). The JSON shape is ReviewReport (version 2, schemas/review-report.schema.json); the HTML page renders it
 // (report/review-html.ts).
 import type { AuditLog } from "../audit/log.ts";
 import { openStore, readBundle } from "../bundle/index.ts";
-import { CATEGORIES, calibrate, type Calibration, type Category, type Human, type ShadowPair } from "../report/calibration.ts";
+import { CATEGORIES, calibrate, type Category, type Human, type ShadowPair } from "../report/calibration.ts";
 import { leastPrivilege, type GovernanceData, type LeastPrivilege, type Use } from "../report/least-privilege.ts";
-import type { Approval, AuditRecord } from "../schemas/types.ts";
+import type { Approval, ApprovalFigures, AuditRecord, CategoryCounts, ReviewReport } from "../schemas/types.ts";
 import type { NotifyItem } from "./state.ts";
 
-export type CategoryCounts = Record<Category, number>;
-
-export interface ReviewReport {
-  version: 2;
-  /** The window: records stamped at or after since and before until (absent: unbounded). */
-  since?: string;
-  until?: string;
-  /** Records read in the window, and decisions among them. */
-  records: number;
-  decisions: number;
-  /** Decisions by category, and by the governor's mode (decisions recorded before modes existed count as enforce). */
-  categories: CategoryCounts;
-  modes: { enforce: number; shadow: number };
-  /** Decisions per UTC day and category. */
-  timeline: ({ day: string } & CategoryCounts)[];
-  by_agent: ({ agent: string; total: number } & CategoryCounts)[];
-  by_action: ({ action: string; total: number } & CategoryCounts)[];
-  /** Enforce-mode approvals per action: how the humans decided (the last decision of each approval), how fast, and escalations. */
-  approvals: ApprovalFigures[];
-  /** Approve-actions approved every time (at least once, never modified, rejected or expired): candidates for notify. */
-  notify_candidates: { action: string; approved: number }[];
-  /** Per blocked action: requests blocked (each counted once), and the reasons given (a request may give several). */
-  blocked: { action: string; requests: number; reasons: { reason: string; count: number }[] }[];
-  /** Blocked actions requested at least `often` times: candidates for governed access (a grant plus approval), or a misbehaving agent. */
-  governed_access_candidates: { action: string; requests: number }[];
-  often: number;
-  /** Notify actions: queued for review, reviewed on time (within 24 h), late, never (unreviewed past due at the window's end), not yet due. */
-  notify_review: { action: string; queued: number; on_time: number; late: number; never: number; not_due: number; max_late_minutes: number }[];
-  /** Per executed action and the category it ran as: ran, rolled back later, failed or aborted. */
-  executed: { action: string; category: string; executed: number; rolled_back: number; failed: number }[];
-  /** Auto actions that were rolled back: candidates for approval. */
-  approval_candidates: { action: string; executed: number; rolled_back: number }[];
-  kill_switch: { time: string; on: boolean; by: string; reason?: string; aborted?: number }[];
-  /** Per agent and revision: decisions, first and last use; drift when another revision was in use at the same time. */
-  revisions: { agent: string; revision: string; decisions: number; first: string; last: string; drift: boolean }[];
-  /** Per UTC day and agent: decisions under each revision. */
-  revision_days: { day: string; agent: string; revision: string; decisions: number }[];
-  /** Two agents (or one agent's instances) on different revisions at the same time. */
-  drift: { from: string; to: string; a: { agent: string; revision: string }; b: { agent: string; revision: string } }[];
-  /** The current revision (the newest published in the bundle store when given, else the newest decision's), and the agents whose newest decision used another. */
-  current_revision?: string;
-  behind: { agent: string; revision: string; last: string }[];
-  /** Shadow-mode decisions: the policy's verdict against the human decision. */
-  calibration: Calibration;
-  /** With the bundle store: the role table of the current revision against the grants used. */
-  least_privilege?: LeastPrivilege;
-}
-
-export interface ApprovalFigures {
-  action: string;
-  requested: number;
-  approved: number;
-  modified: number;
-  rejected: number;
-  expired: number;
-  pending: number;
-  /** Shares of requested, rounded to 4 decimals. */
-  shares: { approved: number; modified: number; rejected: number; expired: number };
-  always_granted: boolean;
-  /** The SLA of the first level (minutes; the largest if routes differed). */
-  sla_minutes: number;
-  /** Approvals a human decided (approve, modify, reject), those decided within the first level's SLA, and after it. */
-  decided: number;
-  within_sla: number;
-  over_sla: number;
-  /** Minutes from request to human decision: median and maximum (0 when none decided). */
-  median_minutes: number;
-  max_minutes: number;
-  /** Approvals escalated at least once, and escalation steps in all. */
-  escalated: number;
-  escalations: number;
-}
+// The report's shape is written once, as schemas/review-report.schema.json; these are its generated types.
+export type { ApprovalFigures, CategoryCounts, ReviewReport };
 
 export interface ReviewOptions {
   since?: string | Date;

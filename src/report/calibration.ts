@@ -3,44 +3,21 @@
 // confusion table; and the matrix changes the disagreements suggest. Pure: the review collects
 // the pairs from the audit trail, this only counts them.
 
-export const CATEGORIES = ["auto", "notify", "approve", "block"] as const;
-export type Category = (typeof CATEGORIES)[number];
+import type { Calibration, CalibrationAction, Category, ConfusionRow, HumanOutcome, MatrixSuggestion } from "../schemas/types.ts";
 
-/** What the human did: an approval outcome, or not_asked (shadow mode never asks about a block). */
-export const HUMAN = ["approved", "modified", "rejected", "expired", "pending", "not_asked"] as const;
-export type Human = (typeof HUMAN)[number];
+export type { Calibration, CalibrationAction, Category, ConfusionRow };
+export type Human = HumanOutcome;
+export type Suggestion = MatrixSuggestion;
 
+// The schema's enums (schemas/review-report.schema.json), as values; `satisfies` keeps them equal to the generated types.
+export const CATEGORIES = ["auto", "notify", "approve", "block"] as const satisfies readonly Category[];
+export const HUMAN = ["approved", "modified", "rejected", "expired", "pending", "not_asked"] as const satisfies readonly Human[];
+
+/** One shadow-mode decision: the policy's verdict and what the human did. */
 export interface ShadowPair {
   action: string;
   policy: Category;
   human: Human;
-}
-
-export type ConfusionRow = Record<Human, number>;
-
-export interface CalibrationAction {
-  action: string;
-  decisions: number;
-  /** policy category -> human outcome -> count (every cell present, zeros included). */
-  table: Record<Category, ConfusionRow>;
-  /** Policy and humans agreed: policy allowed (auto/notify) and they approved, or the policy asked (approve) and they approved or modified, or it blocked. */
-  agreed: number;
-  suggestions: Suggestion[];
-}
-
-export interface Suggestion {
-  action: string;
-  /** The matrix entry's category now (the policy's verdict) and the one suggested. */
-  from: Category;
-  to: Category;
-  why: string;
-}
-
-export interface Calibration {
-  decisions: number;
-  agreed: number;
-  actions: CalibrationAction[];
-  suggestions: Suggestion[];
 }
 
 const emptyRow = (): ConfusionRow => ({ approved: 0, modified: 0, rejected: 0, expired: 0, pending: 0, not_asked: 0 });

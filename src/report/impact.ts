@@ -3,39 +3,14 @@
 // which direction, the dangerous one first: what was denied (block, or approve: not allowed
 // without a human) and would now be allowed (auto, notify). Pure.
 import type { ReplayDifference, ReplayReport } from "../replay/replay.ts";
+import type { ActionImpact, ImpactDirection, ImpactRecord, ImpactTransition, PolicyImpact } from "../schemas/types.ts";
 
-export type Direction = "opens" | "loosens" | "tightens" | "same_category" | "error";
+export type Direction = ImpactDirection;
+export type Impact = PolicyImpact;
+export type { ActionImpact, ImpactRecord, ImpactTransition as Transition };
 
 /** Order of the directions in the report: opens first. */
-export const DIRECTIONS: Direction[] = ["opens", "loosens", "tightens", "same_category", "error"];
-
-export interface Transition {
-  from: string;
-  to: string;
-  direction: Direction;
-  count: number;
-}
-
-export interface ActionImpact extends Transition {
-  action: string;
-  /** The seqs of the decisions that change (all of them; the page links each to its record). */
-  seqs: number[];
-}
-
-export interface Impact {
-  candidate?: string;
-  checked: number;
-  same: number;
-  changed: number;
-  /** Decisions not replayed because their revision could not be loaded. */
-  unreplayed: number;
-  /** Changes per direction. */
-  directions: Record<Direction, number>;
-  transitions: Transition[];
-  by_action: ActionImpact[];
-  /** The changed decisions themselves, in the order of by_action. */
-  records: { seq: number; action_id?: string; action: string; from: string; to: string; direction: Direction; paths: string[] }[];
-}
+export const DIRECTIONS = ["opens", "loosens", "tightens", "same_category", "error"] as const satisfies readonly Direction[];
 
 const RANK: Record<string, number> = { auto: 0, notify: 1, approve: 2, block: 3 };
 const allowed = (c: string) => c === "auto" || c === "notify";
@@ -53,12 +28,12 @@ export function direction(from: string, to: string): Direction {
   return RANK[to]! < RANK[from]! ? "loosens" : "tightens";
 }
 
-const order = (d: Direction) => DIRECTIONS.indexOf(d);
+const order = (d: Direction) => (DIRECTIONS as readonly Direction[]).indexOf(d);
 
 export function impact(r: ReplayReport): Impact {
   const byAction = new Map<string, ActionImpact>();
-  const transitions = new Map<string, Transition>();
-  const records: Impact["records"] = [];
+  const transitions = new Map<string, ImpactTransition>();
+  const records: ImpactRecord[] = [];
   const directions = Object.fromEntries(DIRECTIONS.map((d) => [d, 0])) as Record<Direction, number>;
   for (const d of r.differences) {
     const from = categoryOf(d.recorded);
@@ -77,7 +52,7 @@ export function impact(r: ReplayReport): Impact {
     byAction.set(ak, a);
     records.push(recordOf(d, action, from, to, dir));
   }
-  const cmp = (x: Transition, y: Transition) => order(x.direction) - order(y.direction) || y.count - x.count || x.from.localeCompare(y.from) || x.to.localeCompare(y.to);
+  const cmp = (x: ImpactTransition, y: ImpactTransition) => order(x.direction) - order(y.direction) || y.count - x.count || x.from.localeCompare(y.from) || x.to.localeCompare(y.to);
   const actions = [...byAction.values()].sort((x, y) => cmp(x, y) || x.action.localeCompare(y.action));
   const rank = new Map(actions.map((a, i) => [`${a.action}>${a.from}>${a.to}`, i]));
   records.sort((x, y) => rank.get(`${x.action}>${x.from}>${x.to}`)! - rank.get(`${y.action}>${y.from}>${y.to}`)! || x.seq - y.seq);
@@ -94,6 +69,6 @@ export function impact(r: ReplayReport): Impact {
   };
 }
 
-function recordOf(d: ReplayDifference, action: string, from: string, to: string, dir: Direction): Impact["records"][number] {
+function recordOf(d: ReplayDifference, action: string, from: string, to: string, dir: Direction): ImpactRecord {
   return { seq: d.seq, ...(d.action_id !== undefined ? { action_id: d.action_id } : {}), action, from, to, direction: dir, paths: d.diff.map((p) => p.path || "(whole result)") };
 }

@@ -5,6 +5,9 @@
 // candidates to remove, written as the policy's data with them removed (a data.json the author can
 // drop into the policy, and that `warden replay --candidate` can test first). Pure.
 
+import type { LeastPrivilege, RoleGrant, RoleReview } from "../schemas/types.ts";
+
+/** The part of a bundle's data.governance the review reads (the rest is carried over untouched). */
 export interface GovernanceData {
   roles?: Record<string, Record<string, string[]>>;
   actions?: Record<string, { system?: string; access?: string }>;
@@ -17,36 +20,8 @@ export interface Use {
   blocked: number;
 }
 
-export interface Grant {
-  system: string;
-  access: string;
-  /** Decisions it let through (not blocked), and blocked requests that needed it. */
-  used: number;
-  blocked: number;
-  /** The actions of the inventory that need this grant, and those among them requested in the window. */
-  actions: string[];
-  requested_actions: string[];
-}
-
-export interface RoleReview {
-  role: string;
-  grants: Grant[];
-  /** Grants no decision in the window used: candidates to remove. */
-  unused: { system: string; access: string; blocked: number }[];
-  /** Grants the role lacks that its agents asked for (blocked for it). */
-  denied: { system: string; access: string; requests: number }[];
-}
-
-export interface LeastPrivilege {
-  revision: string;
-  roles: RoleReview[];
-  /** The role table with the unused grants removed. */
-  proposed_roles: Record<string, Record<string, string[]>>;
-  /** The policy's whole data.governance with that role table: the drop-in data.json. */
-  proposed_data: GovernanceData;
-  /** How many grants the proposal removes. */
-  removed: number;
-}
+export type { LeastPrivilege, RoleReview };
+export type Grant = RoleGrant;
 
 export function leastPrivilege(revision: string, data: GovernanceData, usage: Map<string, Map<string, Use>>): LeastPrivilege {
   const roles = data.roles ?? {};

@@ -13,6 +13,27 @@ from?: string
 value?: unknown
 [k: string]: unknown
 }[]
+/**
+ * opens: denied (approve or block) before, allowed (auto or notify) now, the dangerous direction; loosens: a category lower in the matrix; tightens: higher; same_category: the category stays, other fields change; error: either side is not a decision.
+ * 
+ * This interface was referenced by `PolicyImpact`'s JSON-Schema
+ * via the `definition` "ImpactDirection".
+ */
+export type ImpactDirection = ("opens" | "loosens" | "tightens" | "same_category" | "error")
+/**
+ * A decision-matrix category.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "Category".
+ */
+export type Category = ("auto" | "notify" | "approve" | "block")
+/**
+ * What a human did with an approval; not_asked: shadow mode never asks about a block.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "HumanOutcome".
+ */
+export type HumanOutcome = ("approved" | "modified" | "rejected" | "expired" | "pending" | "not_asked")
 
 export interface WardenSchemas {
 "action-request"?: ActionRequest
@@ -22,6 +43,8 @@ approval?: Approval
 common?: Common
 decision?: Decision
 "directory-entry"?: DirectoryEntry
+"review-impact"?: PolicyImpact
+"review-report"?: ReviewReport
 "rollback-record"?: RollbackRecord
 ticket?: Ticket
 }
@@ -504,6 +527,509 @@ roles: string[]
  * A display name.
  */
 name?: string
+}
+/**
+ * What a candidate bundle would decide differently on the recorded traffic (warden report impact --json).
+ */
+export interface PolicyImpact {
+/**
+ * The candidate revision replayed.
+ */
+candidate?: string
+/**
+ * Decisions replayed.
+ */
+checked: number
+same: number
+changed: number
+/**
+ * Decisions not replayed because their revision could not be loaded.
+ */
+unreplayed: number
+/**
+ * Changes per direction.
+ */
+directions: {
+opens: number
+loosens: number
+tightens: number
+same_category: number
+error: number
+}
+/**
+ * Changes per (recorded -> candidate) category, opens first.
+ */
+transitions: ImpactTransition[]
+/**
+ * Changes per action and transition, opens first.
+ */
+by_action: ActionImpact[]
+/**
+ * The changed decisions, in the order of by_action.
+ */
+records: ImpactRecord[]
+}
+/**
+ * This interface was referenced by `PolicyImpact`'s JSON-Schema
+ * via the `definition` "ImpactTransition".
+ */
+export interface ImpactTransition {
+/**
+ * The recorded category (or error, (none)).
+ */
+from: string
+/**
+ * The candidate's.
+ */
+to: string
+direction: ImpactDirection
+count: number
+}
+/**
+ * This interface was referenced by `PolicyImpact`'s JSON-Schema
+ * via the `definition` "ActionImpact".
+ */
+export interface ActionImpact {
+action: string
+/**
+ * The recorded category (or error, (none)).
+ */
+from: string
+/**
+ * The candidate's.
+ */
+to: string
+direction: ImpactDirection
+count: number
+/**
+ * The seqs of the decisions that change.
+ */
+seqs: number[]
+}
+/**
+ * This interface was referenced by `PolicyImpact`'s JSON-Schema
+ * via the `definition` "ImpactRecord".
+ */
+export interface ImpactRecord {
+seq: number
+action_id?: string
+action: string
+from: string
+to: string
+direction: ImpactDirection
+/**
+ * Result paths that differ.
+ */
+paths: string[]
+}
+/**
+ * The monthly governance review of an audit trail window (warden review --json).
+ */
+export interface ReviewReport {
+version: 2
+/**
+ * Records stamped at or after this time (absent: from the start).
+ */
+since?: string
+/**
+ * Records stamped before this time (absent: to the end).
+ */
+until?: string
+/**
+ * Records read in the window.
+ */
+records: number
+/**
+ * Decisions among them.
+ */
+decisions: number
+categories: CategoryCounts
+/**
+ * Decisions by the governor's mode (those recorded before modes existed count as enforce).
+ */
+modes: {
+enforce: number
+shadow: number
+}
+/**
+ * Decisions per UTC day and category.
+ */
+timeline: {
+/**
+ * YYYY-MM-DD (UTC).
+ */
+day: string
+auto: number
+notify: number
+approve: number
+block: number
+}[]
+by_agent: {
+agent: string
+total: number
+auto: number
+notify: number
+approve: number
+block: number
+}[]
+by_action: {
+action: string
+total: number
+auto: number
+notify: number
+approve: number
+block: number
+}[]
+approvals: ApprovalFigures[]
+/**
+ * Approve-actions approved every time: candidates for notify.
+ */
+notify_candidates: {
+action: string
+approved: number
+}[]
+/**
+ * Per blocked action: requests blocked (each counted once), and the reasons given (a request may give several).
+ */
+blocked: {
+action: string
+requests: number
+reasons: {
+reason: string
+count: number
+}[]
+}[]
+/**
+ * Blocked actions requested at least `often` times: candidates for governed access (a grant plus approval), or a misbehaving agent.
+ */
+governed_access_candidates: {
+action: string
+requests: number
+}[]
+often: number
+/**
+ * Notify actions: queued, reviewed on time (within 24 h), late, never (unreviewed past due at the window's end), not yet due.
+ */
+notify_review: {
+action: string
+queued: number
+on_time: number
+late: number
+never: number
+not_due: number
+max_late_minutes: number
+}[]
+/**
+ * Per executed action and the category it ran as: succeeded, later rolled back, failed or aborted.
+ */
+executed: {
+action: string
+category: string
+executed: number
+rolled_back: number
+failed: number
+}[]
+/**
+ * Auto actions that were rolled back: candidates for approval.
+ */
+approval_candidates: {
+action: string
+executed: number
+rolled_back: number
+}[]
+kill_switch: {
+/**
+ * An RFC 3339 time (UTC).
+ */
+time: string
+on: boolean
+by: string
+reason?: string
+aborted?: number
+}[]
+/**
+ * Per agent and revision: decisions, first and last use.
+ */
+revisions: {
+agent: string
+revision: string
+decisions: number
+/**
+ * An RFC 3339 time (UTC).
+ */
+first: string
+/**
+ * An RFC 3339 time (UTC).
+ */
+last: string
+/**
+ * Another revision was in use at the same time.
+ */
+drift: boolean
+}[]
+/**
+ * Per UTC day and agent: decisions under each revision.
+ */
+revision_days: {
+day: string
+agent: string
+revision: string
+decisions: number
+}[]
+/**
+ * Two agents on different revisions at the same time.
+ */
+drift: {
+/**
+ * An RFC 3339 time (UTC).
+ */
+from: string
+/**
+ * An RFC 3339 time (UTC).
+ */
+to: string
+a: {
+agent: string
+revision: string
+}
+b: {
+agent: string
+revision: string
+}
+}[]
+/**
+ * The newest published revision in the bundle store when given, else the newest decision's.
+ */
+current_revision?: string
+/**
+ * Agents whose newest decision used another revision than the current one.
+ */
+behind: {
+agent: string
+revision: string
+/**
+ * An RFC 3339 time (UTC).
+ */
+last: string
+}[]
+calibration: Calibration
+least_privilege?: LeastPrivilege
+}
+/**
+ * Decisions per category.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "CategoryCounts".
+ */
+export interface CategoryCounts {
+auto: number
+notify: number
+approve: number
+block: number
+}
+/**
+ * Enforce-mode approvals of one action: how the humans decided (the last decision of each approval), how fast, and escalations.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "ApprovalFigures".
+ */
+export interface ApprovalFigures {
+action: string
+requested: number
+approved: number
+modified: number
+rejected: number
+expired: number
+pending: number
+/**
+ * Shares of requested, rounded to 4 decimals.
+ */
+shares: {
+approved: number
+modified: number
+rejected: number
+expired: number
+}
+/**
+ * Approved every time: at least once, never modified, rejected or expired.
+ */
+always_granted: boolean
+/**
+ * The SLA of the first level (minutes; the largest if routes differed).
+ */
+sla_minutes: number
+/**
+ * Approvals a human decided (approve, modify, reject).
+ */
+decided: number
+/**
+ * Decided within the first level's SLA.
+ */
+within_sla: number
+/**
+ * Decided after it.
+ */
+over_sla: number
+/**
+ * Minutes from request to the first human decision: median (0 when none decided).
+ */
+median_minutes: number
+/**
+ * And maximum.
+ */
+max_minutes: number
+/**
+ * Approvals escalated at least once.
+ */
+escalated: number
+/**
+ * Escalation steps in all.
+ */
+escalations: number
+}
+/**
+ * Shadow-mode decisions: the policy's verdict against the human decision, per action.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "Calibration".
+ */
+export interface Calibration {
+decisions: number
+agreed: number
+actions: CalibrationAction[]
+suggestions: MatrixSuggestion[]
+}
+/**
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "CalibrationAction".
+ */
+export interface CalibrationAction {
+action: string
+decisions: number
+/**
+ * Policy verdict -> human outcome -> count, every cell present.
+ */
+table: {
+auto: ConfusionRow
+notify: ConfusionRow
+approve: ConfusionRow
+block: ConfusionRow
+}
+/**
+ * Policy and humans agreed: the policy allowed (auto, notify) and they approved; it asked (approve) and they approved or modified; or it blocked.
+ */
+agreed: number
+suggestions: MatrixSuggestion[]
+}
+/**
+ * Human outcomes for one policy verdict.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "ConfusionRow".
+ */
+export interface ConfusionRow {
+approved: number
+modified: number
+rejected: number
+expired: number
+pending: number
+not_asked: number
+}
+/**
+ * A change to the decision matrix the shadow calibration suggests: from the category the policy gave (the entry now) to the one suggested.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "MatrixSuggestion".
+ */
+export interface MatrixSuggestion {
+action: string
+from: Category
+to: Category
+why: string
+}
+/**
+ * The role table of a revision against the grants used in the window.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "LeastPrivilege".
+ */
+export interface LeastPrivilege {
+revision: string
+roles: RoleReview[]
+/**
+ * The role table with the unused grants removed.
+ */
+proposed_roles: {
+[k: string]: {
+[k: string]: string[]
+}
+}
+/**
+ * The policy's whole data.governance with that role table: a drop-in data.json.
+ */
+proposed_data: {
+/**
+ * role -> system -> accesses.
+ */
+roles?: {
+[k: string]: {
+[k: string]: string[]
+}
+}
+[k: string]: unknown
+}
+/**
+ * How many grants the proposal removes.
+ */
+removed: number
+}
+/**
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "RoleReview".
+ */
+export interface RoleReview {
+role: string
+grants: RoleGrant[]
+/**
+ * Grants no decision in the window used: candidates to remove.
+ */
+unused: {
+system: string
+access: string
+blocked: number
+}[]
+/**
+ * Grants the role lacks that its agents asked for.
+ */
+denied: {
+system: string
+access: string
+requests: number
+}[]
+}
+/**
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "RoleGrant".
+ */
+export interface RoleGrant {
+system: string
+access: string
+/**
+ * Decisions it let through (not blocked).
+ */
+used: number
+/**
+ * Blocked requests for actions that need it.
+ */
+blocked: number
+/**
+ * The actions of the inventory that need this grant.
+ */
+actions: string[]
+/**
+ * Those among them requested in the window.
+ */
+requested_actions: string[]
 }
 /**
  * A paused action, serialisable: hand it to resume() after approval, even after a restart.

@@ -1,7 +1,7 @@
 // The monthly review on a generated month with known counts (test/report/generate.ts says what
 // it holds): every figure of the JSON is the expected one; the least-privilege proposal, built into
 // a candidate bundle and replayed against the recorded traffic, changes no decision.
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { buildBundleBytes, openStore } from "../../src/bundle/index.ts";
 import { governanceReview, renderReview, type ReviewReport } from "../../src/governance/review.ts";
 import { replay } from "../../src/replay/replay.ts";
 import { impact } from "../../src/report/impact.ts";
+import { validatorFor } from "../../src/schemas/validate.ts";
 import { generate, MONTH, type Generated } from "./generate.ts";
 
 let g: Generated;
@@ -51,6 +52,13 @@ describe("governance review of a generated month", () => {
       { action: "account.delete", total: 70, ...cats(0, 0, 0, 70) },
       { action: "refund.issue", total: 70, ...cats(0, 0, 70, 0) },
     ]);
+  });
+
+  it("fits its schema (schemas/review-report.schema.json), and the schema refuses a report that does not", () => {
+    const check = validatorFor(JSON.parse(readFileSync("schemas/review-report.schema.json", "utf8")), "review-report");
+    check(JSON.parse(JSON.stringify(r)));
+    expect(() => check({ ...r, categories: { ...r.categories, auto: -1 } })).toThrow(/categories\/auto/);
+    expect(() => check({ ...r, version: 1 })).toThrow(/version/);
   });
 
   it("reads only the window: since inclusive, until exclusive", async () => {
@@ -236,6 +244,7 @@ describe("governance review of a generated month", () => {
       expect(rep.checked).toBe(582); // the whole trail, the two decisions outside the month too
       expect(rep.differences).toEqual([]);
       expect(impact(rep).changed).toBe(0);
+      const checkImpact = validatorFor(JSON.parse(readFileSync("schemas/review-impact.schema.json", "utf8")), "review-impact");
 
       // Removing a grant in use is caught: triage's orders:read.
       const tighter = structuredClone(lp.proposed_data) as { roles: Record<string, Record<string, string[]>> };
@@ -247,6 +256,8 @@ describe("governance review of a generated month", () => {
       expect(im.changed).toBe(60);
       expect(im.transitions).toEqual([{ from: "auto", to: "block", direction: "tightens", count: 60 }]);
       expect(im.by_action.map((a) => [a.action, a.from, a.to, a.count])).toEqual([["order.lookup", "auto", "block", 60]]);
+      checkImpact(JSON.parse(JSON.stringify(im)));
+      expect(() => checkImpact({ ...im, directions: { ...im.directions, widens: 1 } })).toThrow(/widens/);
     } finally {
       await audit.close();
     }
