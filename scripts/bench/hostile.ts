@@ -142,7 +142,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { authzData, authzRequests } = await import("./authz.ts");
   const text = readFileSync(new URL("./authz.rego", import.meta.url), "utf8");
   const requests = authzRequests();
-  for (const b of await benchBudgetOverhead({ text, data: authzData(), requests })) {
+  for (const b of await benchBudgetOverhead({ text, data: authzData(), requests }, Number(process.env.ROUNDS ?? 7))) {
     console.log(`${b.name.padEnd(32)} ${b.with_budget_per_sec.toFixed(0).padStart(9)}/s with, ${b.without_budget_per_sec.toFixed(0).padStart(9)}/s without: ${b.overhead_pct.toFixed(1)} %`);
   }
   const check = benchInputCheck(requests[0]!);
