@@ -29,6 +29,8 @@ export interface CheckpointerOptions {
   now?: () => number;
   /** How to POST (default fetch). */
   post?: (url: string, note: string) => Promise<void>;
+  /** Told of a failed background checkpoint (start()): a CheckpointRefused or an I/O error. */
+  onError?: (e: unknown) => void;
 }
 
 export class CheckpointRefused extends Error {}
@@ -75,7 +77,7 @@ export class Checkpointer {
   start(): void {
     const ms = (this.o.everySeconds ?? 60) * 1000;
     this.timer = setInterval(() => {
-      this.checkpoint(false).catch(() => undefined);
+      this.checkpoint(false).catch((e: unknown) => this.o.onError?.(e));
     }, ms);
     this.timer.unref?.();
   }

@@ -8,6 +8,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { loadSigner, type Signer } from "../audit/checkpoint.ts";
+import { Checkpointer } from "../audit/checkpointer.ts";
 import { AuditLog } from "../audit/log.ts";
 import { storeURL } from "../audit/db.ts";
 import { openStore as openBundleStore } from "../bundle/store.ts";
@@ -32,6 +34,18 @@ export interface Deployment {
   /** Where state documents live (FileStateStore). */
   state: string;
   mode: Mode;
+  /**
+   * Signed checkpoints of the audit tree, written while the governor runs: the log's signer key
+   * file (warden audit keygen), its origin when the key is PEM, where to keep them (a directory
+   * outside the store and/or a URL they are POSTed to), and how often (default every 1000
+   * records or 60 seconds).
+   */
+  checkpoint_key?: string;
+  checkpoint_origin?: string;
+  checkpoint_dir?: string;
+  checkpoint_url?: string;
+  checkpoint_every_records?: number;
+  checkpoint_every_seconds?: number;
 }
 
 /** What `warden demo` writes, relative to the directory it configures. */
@@ -39,8 +53,18 @@ export const DEPLOYMENT_FILE = ".warden/deployment.json";
 /** What `warden init` writes. */
 export const CONFIG_FILE = "warden.yaml";
 
-const KEYS = ["store", "bundles", "revision", "verification_key", "algorithm", "allow_unsigned", "entrypoint", "state", "mode"] as const;
-const PATH_KEYS = ["bundles", "verification_key", "state"] as const;
+const CHECKPOINT_KEYS = ["checkpoint_key", "checkpoint_origin", "checkpoint_dir", "checkpoint_url", "checkpoint_every_records", "checkpoint_every_seconds"] as const;
+const KEYS = ["store", "bundles", "revision", "verification_key", "algorithm", "allow_unsigned", "entrypoint", "state", "mode", ...CHECKPOINT_KEYS] as const;
+const PATH_KEYS = ["bundles", "verification_key", "state", "checkpoint_key", "checkpoint_dir"] as const;
+const COUNT_KEYS: readonly string[] = ["checkpoint_every_records", "checkpoint_every_seconds"];
+
+/** Whether a setting's value has the right type, else what it must be. */
+function settingError(k: string, v: unknown): string | undefined {
+  if (k === "allow_unsigned") return typeof v === "boolean" ? undefined : "true or false";
+  if (k === "mode") return v === "enforce" || v === "shadow" ? undefined : "enforce or shadow";
+  if (COUNT_KEYS.includes(k)) return Number.isSafeInteger(v) && (v as number) > 0 ? undefined : "a whole number above 0";
+  return typeof v === "string" ? undefined : "a string";
+}
 
 /**
  * The config file in force: `explicit` (--config), else $WARDEN_CONFIG, else the nearest
@@ -77,8 +101,8 @@ export function readConfig(file: string): Partial<Deployment> | undefined {
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (!(KEYS as readonly string[]).includes(k)) throw new DeploymentError(`${file}: unknown setting ${JSON.stringify(k)} (settings: ${KEYS.join(", ")})`);
     if (v === null || v === undefined || v === "") continue;
-    const ok = k === "allow_unsigned" ? typeof v === "boolean" : k === "mode" ? v === "enforce" || v === "shadow" : typeof v === "string";
-    if (!ok) throw new DeploymentError(`${file}: ${k}: ${k === "mode" ? "enforce or shadow" : k === "allow_unsigned" ? "true or false" : "a string"}, not ${JSON.stringify(v)}`);
+    const wrong = settingError(k, v);
+    if (wrong) throw new DeploymentError(`${file}: ${k}: ${wrong}, not ${JSON.stringify(v)}`);
     out[k] = v;
   }
   // .warden/deployment.json configures the directory holding .warden/; warden.yaml its own.
@@ -129,8 +153,10 @@ export function resolveDeployment(overrides: Partial<Deployment> = {}, file: str
     state: overrides.state ?? base?.state ?? join(".warden", "state"),
     mode: overrides.mode ?? base?.mode ?? "enforce",
   };
-  const entrypoint = overrides.entrypoint ?? base?.entrypoint;
-  if (entrypoint !== undefined) d.entrypoint = entrypoint;
+  for (const k of ["entrypoint", ...CHECKPOINT_KEYS] as const) {
+    const v = overrides[k] ?? base?.[k];
+    if (v !== undefined) (d as unknown as Record<string, unknown>)[k] = v;
+  }
   return d;
 }
 
@@ -169,12 +195,44 @@ export interface OpenGovernorOptions {
   warn?: (line: string) => void;
 }
 
+/**
+ * The deployment's periodic checkpointer over an audit store, or undefined when it configures
+ * none. A key without a place to keep the checkpoints is refused (they would prove nothing).
+ */
+export function openCheckpointer(d: Deployment, audit: AuditLog, onError?: (e: unknown) => void): Checkpointer | undefined {
+  const configured = CHECKPOINT_KEYS.filter((k) => d[k] !== undefined);
+  if (d.checkpoint_key === undefined) {
+    if (configured.length) throw new DeploymentError(`${configured.join(", ")} set without checkpoint_key: set checkpoint_key (warden audit keygen NAME makes one)`);
+    return undefined;
+  }
+  if (d.checkpoint_dir === undefined && d.checkpoint_url === undefined) {
+    throw new DeploymentError("checkpoint_key is set but checkpoints go nowhere: set checkpoint_dir (a directory outside the store) or checkpoint_url");
+  }
+  let signer: Signer;
+  try {
+    signer = loadSigner(readFileSync(d.checkpoint_key, "utf8"), d.checkpoint_origin);
+  } catch (e) {
+    throw new DeploymentError(`the checkpoint key ${d.checkpoint_key}: ${(e as Error).message}`);
+  }
+  return new Checkpointer({
+    db: audit.db,
+    signer,
+    ...(d.checkpoint_origin !== undefined ? { origin: d.checkpoint_origin } : {}),
+    ...(d.checkpoint_dir !== undefined ? { dir: d.checkpoint_dir } : {}),
+    ...(d.checkpoint_url !== undefined ? { url: d.checkpoint_url } : {}),
+    ...(d.checkpoint_every_records !== undefined ? { everyRecords: d.checkpoint_every_records } : {}),
+    ...(d.checkpoint_every_seconds !== undefined ? { everySeconds: d.checkpoint_every_seconds } : {}),
+    ...(onError ? { onError } : {}),
+  });
+}
+
 /** A governor over the deployment: its store, its bundle, its state. Dispose of it with `governor.dispose()`. */
 export async function openGovernor(d: Deployment, options: OpenGovernorOptions = {}): Promise<Governor> {
   const evaluator = await openEvaluator(d, d.revision, options.warn);
   const audit = await AuditLog.open(d.store, options.now ? { now: options.now } : {});
   try {
     const entrypoint = options.entrypoint ?? d.entrypoint;
+    const checkpointer = openCheckpointer(d, audit, options.warn ? (e) => options.warn!(`checkpoint: ${(e as Error).message}`) : undefined);
     return await Governor.open({
       evaluator,
       audit,
@@ -182,6 +240,7 @@ export async function openGovernor(d: Deployment, options: OpenGovernorOptions =
       mode: d.mode,
       ...(entrypoint !== undefined ? { entrypoint } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(checkpointer ? { checkpointer } : {}),
     });
   } catch (e) {
     await audit.close();

@@ -26,6 +26,8 @@ export type RefusalCode =
   | "already_executed"
   /** The kill switch is on. */
   | "kill_switch"
+  /** The audit store no longer extends the checkpoint signed last (rewritten, truncated): nothing runs. */
+  | "store_rewritten"
   /** The policy obliges something the caller did not provide (e.g. the resource to record). */
   | "obligation_unmet"
   /** A governance row disagrees with the audit trail: it was changed outside Warden. */

@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import type { AuditEntry, AuditLog } from "../audit/log.ts";
 import { transactPatiently, type Queryable } from "../audit/db.ts";
+import { CheckpointRefused, type Checkpointer } from "../audit/checkpointer.ts";
 import { hashJSON } from "../canonical-json.ts";
 import type { Decision as Stamped, Evaluator } from "../evaluator/evaluator.ts";
 import { captureChange, externalEffect, noEffect, rollback as undo, type ExternalEffect, type StateStore } from "../rollback/index.ts";
@@ -43,6 +44,14 @@ export interface GovernorOptions {
   now?: () => Date;
   /** How often in-flight actions look for a kill switch thrown by another process (ms). */
   killSwitchPollMs?: number;
+  /**
+   * Signs checkpoints of the audit tree while the governor appends (deployment checkpoint_*
+   * settings). If it refuses to sign because the store no longer extends the head it signed
+   * last, the governor runs nothing more (store_rewritten) until it is reopened.
+   */
+  checkpointer?: Checkpointer;
+  /** Told of a checkpoint that failed (default: stderr). */
+  onCheckpointError?: (e: unknown) => void;
 }
 
 export interface HandlerContext {
@@ -109,6 +118,8 @@ export class Governor {
   private readonly inFlight = new Set<AbortController>();
   private watcher: NodeJS.Timeout | undefined;
   private killSwitchOn = false;
+  /** Why the checkpointer refused the store, once it has. */
+  private rewritten: string | undefined;
 
   private constructor(
     private readonly opts: GovernorOptions,
@@ -121,6 +132,7 @@ export class Governor {
   static async open(opts: GovernorOptions): Promise<Governor> {
     const g = new Governor(opts, await GovernanceState.open(opts.audit));
     await g.syncKillSwitch();
+    await g.startCheckpoints();
     return g;
   }
 
@@ -380,16 +392,47 @@ export class Governor {
     return this.store.killSwitch();
   }
 
-  /** Stops watching and closes the audit store (when the governor opened it through a URL). */
+  /**
+   * Stops watching, signs a last checkpoint of what was appended since the one before, and
+   * closes the audit store (when the governor opened it through a URL).
+   */
   async dispose(): Promise<void> {
     this.close();
+    await this.opts.checkpointer?.checkpoint(false).catch((e: unknown) => this.checkpointFailed(e));
     await this.opts.audit.close();
   }
 
-  /** Stops watching for the kill switch (for a clean process exit). */
+  /** Stops watching for the kill switch and the checkpoint timer (for a clean process exit). */
   close(): void {
+    this.stopWatchingKillSwitch();
+    this.opts.checkpointer?.stop();
+    if (this.opts.checkpointer) this.opts.audit.onAppend = undefined;
+  }
+
+  private stopWatchingKillSwitch(): void {
     if (this.watcher) clearInterval(this.watcher);
     this.watcher = undefined;
+  }
+
+  // --- checkpoints --------------------------------------------------------------------------
+
+  /** Checks the store against the head signed last (signing what was added since), then watches. */
+  private async startCheckpoints(): Promise<void> {
+    const cp = this.opts.checkpointer;
+    if (!cp) return;
+    await cp.checkpoint(false).catch((e: unknown) => this.checkpointFailed(e));
+    // Told before the append's transaction commits; the checkpoint runs on a later turn, and
+    // signs whatever the committed tree holds then.
+    this.opts.audit.onAppend = (n) => {
+      setImmediate(() => cp.appended(n).catch((e: unknown) => this.checkpointFailed(e)));
+    };
+    cp.start();
+  }
+
+  private checkpointFailed(e: unknown): void {
+    // A store that no longer extends the signed head was rewritten: fail closed.
+    if (e instanceof CheckpointRefused) this.rewritten ??= e.message;
+    (this.opts.onCheckpointError ?? ((x: unknown) => console.error(`warden: checkpoint failed: ${(x as Error).message}`)))(e);
   }
 
   // --- approvals ----------------------------------------------------------------------------
@@ -527,6 +570,7 @@ export class Governor {
         if (r.approval_id) {
           approval = consume(await this.lockedApproval(tx, r.approval_id), this.now());
         }
+        if (this.rewritten) throw new GovernanceRefusal("store_rewritten", `the audit store was rewritten since its last signed checkpoint: ${this.rewritten}`);
         if ((await this.store.killSwitch(tx)).on) throw new GovernanceRefusal("kill_switch", "the kill switch is on");
         if (await audit.has(tx, action_id, "intent")) throw new GovernanceRefusal("already_executed", `action ${action_id} already ran`);
         if (decided) await audit.appendIn(tx, [decided]);
@@ -604,7 +648,7 @@ export class Governor {
       return { status, action_id, error: message!, ...(rollback && rollback.kind === "state" && rollback.forward?.length ? { rollback } : {}) };
     } finally {
       this.inFlight.delete(controller);
-      if (this.inFlight.size === 0) this.close();
+      if (this.inFlight.size === 0) this.stopWatchingKillSwitch();
     }
   }
 

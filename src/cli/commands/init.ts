@@ -76,5 +76,15 @@ mode: ${q(mode)}
 
 # Where the state documents actions change live (before/after records, rollback).
 ${line("state", opt("state"), ".warden/state")}
+
+# Signed checkpoints of the audit tree, written while a governor or \`warden serve\` runs: the
+# log's signer key (warden audit keygen NAME), where to keep them outside the store (a
+# directory, and/or a URL each is POSTed to), and how often. A governor whose store no longer
+# extends the checkpoint it signed last runs nothing more (store_rewritten).
+# checkpoint_key: .warden/keys/example.com-warden-audit.key
+# checkpoint_dir: /var/lib/warden-checkpoints
+# checkpoint_url: https://witness.example.com/add-checkpoint
+# checkpoint_every_records: 1000
+# checkpoint_every_seconds: 60
 `;
 }
