@@ -10,6 +10,7 @@ import { RegoError, RegoErrors } from "../errors.ts";
 import { parseAll } from "../pipeline.ts";
 import { planEntrypoints } from "../planner/planner.ts";
 import { compileWasm } from "../wasm/compile.ts";
+import { runtimeIsBuilt } from "../wasm/runtime-build.ts";
 import { comparePaths, packFiles, sortedFiles, type BundleFiles } from "./archive.ts";
 import { annotatedEntrypoints, normalizeEntrypoint } from "./entrypoints.ts";
 import { BundleError } from "./errors.ts";
@@ -67,7 +68,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
   const entrypoints = [...new Set([...(opts.entrypoints ?? []).map(normalizeEntrypoint), ...annotatedEntrypoints(modules)])];
   if (entrypoints.length === 0) throw new BundleError("no entrypoints: give -e ENTRYPOINT or annotate rules with `entrypoint: true`");
   const policy = located(() => planEntrypoints(compileModules(modules), entrypoints));
-  progress(`compiling ${entrypoints.length} entrypoint(s) to WebAssembly (the first build also builds the runtime, about 40 s)`);
+  progress(`compiling ${entrypoints.length} entrypoint(s) to WebAssembly${runtimeIsBuilt() ? "" : " (building the WebAssembly runtime first: once, cached in build/)"}`);
   const mod = await compileWasm(policy);
   const data = loadPaths(paths).data;
   files.set("data.json", new TextEncoder().encode(stableJSON(data) + "\n"));

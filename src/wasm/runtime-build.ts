@@ -100,6 +100,11 @@ async function setHeapBase(bytes: Uint8Array): Promise<Uint8Array> {
   return out;
 }
 
+/** Whether the runtime for the current sources is already built (runtimeWasm will not compile). */
+export function runtimeIsBuilt(): boolean {
+  return existsSync(join(BUILD, `runtime-${sourceHash()}.wasm`));
+}
+
 /** The compiled runtime, rebuilt when any source changed. */
 export async function runtimeWasm(): Promise<Uint8Array> {
   const hash = sourceHash();
