@@ -6,6 +6,7 @@ import { RegoError, RegoErrors } from "../errors.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 import { LocalNames, Resolver, type Globals } from "./scope.ts";
 import { Safety } from "./safety.ts";
+import { Needs } from "./needs.ts";
 import { addRule, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
 import { constantValue, dataRef, forEachChild, isConstant, refName, termVars } from "./terms.ts";
 import { fits, typeText } from "./types.ts";
@@ -15,6 +16,8 @@ export interface CompiledPolicy {
   root: RuleNode;
   names: LocalNames;
   modules: Module[];
+  /** The analysis the stages ordered bodies with (what terms need, what calls output). */
+  needs: Needs;
 }
 
 export interface CompiledQuery {
@@ -27,7 +30,7 @@ export interface CompiledQuery {
 export function compileModules(modules: Module[]): CompiledPolicy {
   const s = runStages(modules);
   throwIfAny(s.errors);
-  return { root: s.root, names: s.names, modules };
+  return { root: s.root, names: s.names, modules, needs: new Needs(s.arityOf!) };
 }
 
 /** Runs `check` on one rule definition; a definition it finds wrong is set aside. */

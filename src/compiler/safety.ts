@@ -1,23 +1,22 @@
 // Stage: safety. Guarantees for the planner: in every body (rules, queries, comprehensions, every),
 // expressions are ordered so that each one's inputs are bound by earlier ones, and every var of a
 // rule head is bound by its body. Unsafe vars are reported as rego_unsafe_var_error.
-import type { Body, Expr, RefTerm, Term } from "../syntax/ast.ts";
+import type { Body, Expr, Term } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
-import { forEachChild, ownTerms, refName } from "./terms.ts";
-import { lookupBuiltin } from "../builtins/registry.ts";
+import { forEachChild, sameConstantKey } from "./terms.ts";
+import { exprTermsDeep, isWildcard, namesFunction, Needs, refKeyVars, termVarsShallow, type ArityOf } from "./needs.ts";
 
-/** Arity of a function or built-in named by a call operator; undefined if unknown. */
-export type ArityOf = (operator: RefTerm) => number | undefined;
+export type { ArityOf } from "./needs.ts";
+export { isWildcard } from "./needs.ts";
 
-/** Vars introduced by `_` are local wherever they appear (even inside `not`). */
-export const isWildcard = (name: string) => name.startsWith("_$");
-
-export class Safety {
+export class Safety extends Needs {
   constructor(
-    private readonly arityOf: ArityOf,
+    arityOf: ArityOf,
     private readonly userName: (local: string) => string,
     private readonly errors: RegoError[],
-  ) {}
+  ) {
+    super(arityOf);
+  }
 
   /**
    * Orders `body` given the vars bound before it; returns the ordered body (closures inside
@@ -101,7 +100,7 @@ export class Safety {
     if (a.type === "object" && b.type === "object") {
       const pairs: [Term, Term][] = [];
       for (const [k, v] of a.entries) {
-        const other = b.entries.find(([k2]) => sameTerm(k, k2));
+        const other = b.entries.find(([k2]) => sameConstantKey(k, k2));
         if (other) pairs.push([v, other[1]]);
       }
       return this.unifyPairs(pairs, bound);
@@ -136,72 +135,6 @@ export class Safety {
     return true;
   }
 
-  // --- what a term needs and binds ----------------------------------------------------------
-
-  /**
-   * Vars that must be bound before `t` can be evaluated as a value. Vars used as ref keys are not
-   * needed (evaluation iterates over them); the call output argument is not an input.
-   */
-  evalNeeds(t: Term, out: Set<string> = new Set()): Set<string> {
-    switch (t.type) {
-      case "var":
-        if (t.name !== "data" && t.name !== "input") out.add(t.name);
-        break;
-      case "ref": {
-        const head = t.terms[0]!;
-        if (head.type !== "var") this.evalNeeds(head, out);
-        else if (head.name !== "data" && head.name !== "input") out.add(head.name);
-        for (const k of t.terms.slice(1)) if (k.type !== "var") this.keyNeeds(k, out);
-        break;
-      }
-      case "call": {
-        const args = this.callOutput(t) ? t.args.slice(0, -1) : t.args;
-        for (const a of args) this.evalNeeds(a, out);
-        break;
-      }
-      case "arraycomp":
-      case "setcomp":
-        this.closureNeeds(t.term, t.body, []).forEach((v) => out.add(v));
-        break;
-      case "objectcomp":
-        this.closureNeeds(t.key, t.body, [], t.value).forEach((v) => out.add(v));
-        break;
-      default:
-        forEachChild(t, (c) => this.evalNeeds(c, out));
-    }
-    return out;
-  }
-
-  /** A composite ref key like `x[[a, b]]` is matched by iteration, so its vars are outputs. */
-  private keyNeeds(k: Term, out: Set<string>): void {
-    if (k.type === "array" || k.type === "object" || k.type === "set") {
-      forEachChild(k, (c) => {
-        if (c.type !== "var") this.keyNeeds(c, out);
-      });
-    } else this.evalNeeds(k, out);
-  }
-
-  /**
-   * The outer vars a closure (comprehension or `every`) reads: its vars that its own body does
-   * not bind. Names are unique after resolution, so a var the body cannot bind is an outer one.
-   */
-  private closureNeeds(head: Term, body: Body, declared: (Term | undefined)[], head2?: Term): Set<string> {
-    const inner = new Set<string>();
-    for (const d of declared) if (d) termVarsShallow(d).forEach((v) => inner.add(v));
-    const uses = new Set<string>();
-    const collect = (b: Body) => {
-      for (const e of b) {
-        for (const v of this.binds(e)) inner.add(v);
-        if (e.kind === "some") e.vars.forEach((v) => inner.add(v.name));
-        for (const t of exprTermsDeep(e)) this.evalNeeds(t, uses);
-      }
-    };
-    collect(body);
-    this.evalNeeds(head, uses);
-    if (head2) this.evalNeeds(head2, uses);
-    return new Set([...uses].filter((v) => !inner.has(v)));
-  }
-
   private negationNeeds(e: Expr): Set<string> {
     const needs = new Set<string>();
     for (const t of exprTermsDeep({ ...e, negated: false })) {
@@ -209,41 +142,6 @@ export class Safety {
       this.evalNeeds(t, needs);
     }
     return new Set([...needs].filter((v) => !isWildcard(v)));
-  }
-
-  /** Vars an expression binds once it has run. */
-  binds(e: Expr): Set<string> {
-    const out = new Set<string>();
-    if (e.negated) return out;
-    switch (e.kind) {
-      case "term":
-        refKeyVars(e.term, out);
-        {
-          const o = this.callOutput(e.term);
-          if (o) termVarsShallow(o).forEach((v) => out.add(v));
-        }
-        break;
-      case "unify":
-      case "assign":
-        termVarsShallow(e.left).forEach((v) => out.add(v));
-        termVarsShallow(e.right).forEach((v) => out.add(v));
-        break;
-      case "somein":
-        if (e.key) termVarsShallow(e.key).forEach((v) => out.add(v));
-        termVarsShallow(e.value).forEach((v) => out.add(v));
-        refKeyVars(e.collection, out);
-        break;
-      default:
-        break;
-    }
-    return out;
-  }
-
-  /** The output argument of a call written with one argument more than its arity. */
-  callOutput(t: Term): Term | undefined {
-    if (t.type !== "call") return undefined;
-    const arity = this.arityOf(t.operator);
-    return arity !== undefined && t.args.length === arity + 1 ? t.args[arity] : undefined;
   }
 
   // --- closures -----------------------------------------------------------------------------
@@ -323,12 +221,6 @@ export class Safety {
   }
 }
 
-/** A with-value naming a built-in (`with count as my_count`) is a name, not a var to bind. */
-function namesFunction(t: Term): boolean {
-  if (t.type === "var") return lookupBuiltin(t.name) !== undefined;
-  if (t.type === "ref") return lookupBuiltin(refName(t) ?? "") !== undefined;
-  return false;
-}
 
 function isFreeVar(t: Term, bound: ReadonlySet<string>): boolean {
   return t.type === "var" && t.name !== "input" && t.name !== "data" && !bound.has(t.name);
@@ -339,39 +231,8 @@ function subset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return true;
 }
 
-/** Vars in a term outside closures, refs' keys included. */
-function termVarsShallow(t: Term, out: Set<string> = new Set()): Set<string> {
-  if (t.type === "var") {
-    if (t.name !== "data" && t.name !== "input") out.add(t.name);
-  } else forEachChild(t, (c) => termVarsShallow(c, out));
-  return out;
-}
 
-/** Vars used as keys of refs (bound by iteration), inside the term's refs and call arguments. */
-function refKeyVars(t: Term, out: Set<string>): void {
-  if (t.type === "ref") {
-    for (const k of t.terms.slice(1)) {
-      if (k.type === "var") out.add(k.name);
-      else if (k.type === "array" || k.type === "object") termVarsShallow(k, out);
-      else refKeyVars(k, out);
-    }
-    refKeyVars(t.terms[0]!, out);
-  } else if (t.type !== "arraycomp" && t.type !== "setcomp" && t.type !== "objectcomp") {
-    forEachChild(t, (c) => refKeyVars(c, out));
-  }
-}
 
-/** The terms of an expression, an `every`'s body as a closure, with-values naming no function. */
-function exprTermsDeep(e: Expr): Term[] {
-  const ts = e.kind === "some" ? [] : ownTerms(e);
-  if (e.kind === "every") {
-    // The body as a closure that declares the key and value: its other vars are outer ones.
-    const declared = { kind: "some" as const, vars: e.key ? [e.key, e.value] : [e.value], negated: false, with: [], loc: e.loc };
-    ts.push({ type: "arraycomp", term: { type: "null", loc: e.loc }, body: [declared, ...e.body], loc: e.loc });
-  }
-  for (const w of e.with) if (!namesFunction(w.value)) ts.push(w.value);
-  return ts;
-}
 
 function findVar(t: Term, name: string): Term["loc"] | undefined {
   if (t.type === "var" && t.name === name) return t.loc;
@@ -380,10 +241,4 @@ function findVar(t: Term, name: string): Term["loc"] | undefined {
     found ??= findVar(c, name);
   });
   return found;
-}
-
-function sameTerm(a: Term, b: Term): boolean {
-  if (a.type !== b.type) return false;
-  if ((a.type === "string" || a.type === "number" || a.type === "boolean") && "value" in b) return a.value === b.value;
-  return a.type === "null";
 }

@@ -1,6 +1,6 @@
 // Small helpers to build and inspect AST terms, shared by the compiler stages and the planner.
 import type { Body, Expr, Location, RefTerm, StringTerm, Term, VarTerm } from "../syntax/ast.ts";
-import { ObjectValue, SetValue, parseNumber, type Value } from "../values/value.ts";
+import { ObjectValue, SetValue, equal, parseNumber, type Value } from "../values/value.ts";
 import { RegoError } from "../errors.ts";
 
 export const varTerm = (name: string, loc: Location): VarTerm => ({ type: "var", name, loc });
@@ -121,4 +121,12 @@ export function constantValue(t: Term): Value {
 /** Deep-copies a body so that rewriting stages never share nodes between rules. */
 export function cloneBody(b: Body): Body {
   return structuredClone(b);
+}
+
+/**
+ * Whether two object keys are the same constant (by value: `1` and `1.0`, `["a"]` and `["a"]`).
+ * The one rule for matching the keys of `{...} = {...}`, in the safety stage and the planner.
+ */
+export function sameConstantKey(a: Term, b: Term): boolean {
+  return isConstant(a) && isConstant(b) && equal(constantValue(a), constantValue(b));
 }
