@@ -57,6 +57,11 @@ export interface GenerateOptions {
   prefixHostNames?: boolean;
   /** Emit the step budget's checks (default true); false only to measure what they cost. */
   stepBudget?: boolean;
+  /**
+   * Memoise documents (functions of input and data only) per evaluation (default true); false
+   * only to measure what memoisation gains.
+   */
+  memoize?: boolean;
 }
 
 export interface GeneratedModule {
@@ -135,6 +140,8 @@ class Generator {
   private readonly hostBuiltins = new Map<string, number>();
   private readonly callSites: Location[] = [];
   private readonly hostImports = new Set<number>();
+  /** Memo slot of each memoised function (by IR name): see memoWrapper. */
+  private readonly memoSlots = new Map<string, number>();
 
   constructor(
     private readonly m: binaryen.Module,
@@ -152,6 +159,9 @@ class Generator {
       return { ptr: this.data.add(b), len: b.length };
     });
     policy.funcs.forEach((f, i) => this.funcNames.set(f.name, `w$f${i}`));
+    if (opts.memoize !== false) {
+      for (const f of policy.funcs) if (f.params.length === 2) this.memoSlots.set(f.name, this.memoSlots.size);
+    }
   }
 
   run(): GeneratedModule {
@@ -168,6 +178,7 @@ class Generator {
       }
     };
     phase("step budget", () => this.stepBudget());
+    phase("memo", () => this.memoGlobals());
     phase("functions", () => this.policy.funcs.forEach((f) => this.func(f)));
     phase("plans", () => this.policy.plans.forEach((p, i) => this.plan(p, i)));
     phase("dispatcher", () => this.dispatcher());
@@ -261,10 +272,56 @@ class Generator {
     ]);
   }
 
+  /**
+   * Per-evaluation memoisation, as the interpreter does it: a function of input and data only
+   * (a complete rule, a set or object document, a zero-argument function) called with the
+   * evaluation's own input and data returns the same value every time, so it runs once per
+   * evaluation. A call under `with` passes a replaced input or data (another value, so another
+   * pointer) and is neither served from nor stored in the memo; a rule planned under a mocked
+   * function is a specialisation, another function with its own slot (and computed mock values
+   * are extra parameters, so it is not memoised). Functions with arguments are not memoised.
+   *
+   * `w$in`/`w$data` hold the evaluation's input and data, `w$memo` its table: one i32 per slot,
+   * 0 = not computed, 1 = computed and undefined, else the value. The dispatcher allocates the
+   * table from the evaluation's heap (so the heap reset between evaluations discards it) and
+   * saves and restores all three around the plan (a nested evaluation leaves the outer intact).
+   */
+  private memoGlobals(): void {
+    const m = this.m;
+    for (const g of ["w$memo", "w$in", "w$data"]) m.addGlobal(g, i32, true, m.i32.const(0));
+  }
+
   private func(f: Func): void {
     const g = new FunctionGen(this, this.m, f.params, f.locals);
     const body = g.body(f.blocks, this.m.local.get(g.index(f.result), i32), [this.step()]);
-    this.m.addFunction(this.funcName(f.name), binaryen.createType(f.params.map(() => i32)), i32, g.varTypes(), body);
+    const params = binaryen.createType(f.params.map(() => i32));
+    const slot = this.memoSlots.get(f.name);
+    if (slot === undefined) {
+      this.m.addFunction(this.funcName(f.name), params, i32, g.varTypes(), body);
+      return;
+    }
+    this.m.addFunction(`${this.funcName(f.name)}$body`, params, i32, g.varTypes(), body);
+    this.memoWrapper(this.funcName(f.name), slot);
+  }
+
+  /** (input, data) -> the memoised value when they are the evaluation's own, else the body's. */
+  private memoWrapper(name: string, slot: number): void {
+    const m = this.m;
+    const [input, data, v, addr] = [0, 1, 2, 3];
+    const call = () => m.call(`${name}$body`, [m.local.get(input, i32), m.local.get(data, i32)], i32);
+    const own = m.i32.and(
+      m.i32.eq(m.local.get(input, i32), m.global.get("w$in", i32)),
+      m.i32.eq(m.local.get(data, i32), m.global.get("w$data", i32)),
+    );
+    const memoised = m.block(null, [
+      m.local.set(addr, m.i32.add(m.global.get("w$memo", i32), m.i32.const(slot * 4))),
+      m.local.set(v, m.i32.load(0, 4, m.local.get(addr, i32))),
+      m.if(m.local.get(v, i32), m.return(m.select(m.i32.eq(m.local.get(v, i32), m.i32.const(1)), m.i32.const(0), m.local.get(v, i32)))),
+      m.local.set(v, call()),
+      m.i32.store(0, 4, m.local.get(addr, i32), m.select(m.i32.eqz(m.local.get(v, i32)), m.i32.const(1), m.local.get(v, i32))),
+      m.return(m.local.get(v, i32)),
+    ]);
+    m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32, i32], m.block(null, [m.if(own, memoised), m.return(call())], i32));
   }
 
   private plan(p: Plan, i: number): void {
@@ -285,14 +342,32 @@ class Generator {
     this.m.removeFunction(internal);
     const m = this.m;
     const reset = m.global.set("w$steps", m.global.get("w$step_limit", i32));
+    // Locals: 0 entrypoint, 1 input, 2 data; 3-5 the outer evaluation's memo globals; 6 result.
+    const memo = ["w$memo", "w$in", "w$data"];
+    const slots = this.memoSlots.size;
+    const enter =
+      slots === 0
+        ? []
+        : [
+            ...memo.map((g, i) => m.local.set(3 + i, m.global.get(g, i32))),
+            m.global.set("w$in", m.local.get(1, i32)),
+            m.global.set("w$data", m.local.get(2, i32)),
+            m.global.set("w$memo", m.call(this.rt("opa_malloc"), [m.i32.const(slots * 4)], i32)),
+            m.memory.fill(m.global.get("w$memo", i32), m.i32.const(0), m.i32.const(slots * 4)),
+          ];
+    const leave = slots === 0 ? [] : memo.map((g, i) => m.global.set(g, m.local.get(3 + i, i32)));
     const arms = this.policy.plans.map((_, i) =>
-      m.if(m.i32.eq(m.local.get(0, i32), m.i32.const(i)), m.return(m.call(`w$plan${i}`, [m.local.get(1, i32), m.local.get(2, i32)], i32))),
+      m.if(
+        m.i32.eq(m.local.get(0, i32), m.i32.const(i)),
+        m.block(null, [m.local.set(6, m.call(`w$plan${i}`, [m.local.get(1, i32), m.local.get(2, i32)], i32)), m.br("dispatched")]),
+      ),
     );
     const invalid = m.block(null, [
       this.call(RT.abort, [m.i32.const(this.message("internal_error: invalid entrypoint id"))]),
       m.unreachable(),
     ]);
-    m.addFunction(internal, binaryen.createType([i32, i32, i32]), i32, [], m.block(null, [reset, ...arms, invalid], i32));
+    const body = m.block(null, [reset, ...enter, m.block("dispatched", [...arms, invalid]), ...leave, m.return(m.local.get(6, i32))], i32);
+    m.addFunction(internal, binaryen.createType([i32, i32, i32]), i32, [i32, i32, i32, i32], body);
   }
 
   /** An exported function returning a JSON document parsed from static bytes. */
