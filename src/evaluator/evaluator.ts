@@ -8,7 +8,7 @@ import { loadBundle as readAndVerify, openStore, type Bundle, type VerifiedSigna
 import { DEFAULT_BUDGET, type Budget, type ErrorCode } from "../errors.ts";
 import { validate, validatorFor, type SchemaName } from "../schemas/validate.ts";
 import { DEFAULT_MAX_MEMORY_BYTES, instantiateModule, sdkError, type WardenInstance } from "../wasm/sdk.ts";
-import { DEFAULT_INPUT_LIMITS, InputRefused, encodeInput, type InputLimits } from "./input.ts";
+import { DEFAULT_INPUT_LIMITS, InputRefused, inputText, type InputLimits } from "./input.ts";
 import { contextOf, freshRecord, type Recorded } from "./nondeterminism.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 import { BUILTINS } from "../builtins/registry.ts";
@@ -135,9 +135,9 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
       const name = entrypoint.replace(/^data\./, "").replaceAll(".", "/");
       const instance = modules.get(name);
       if (!instance) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
-      let encoded: unknown;
+      let text: string | undefined;
       try {
-        encoded = encodeInput(input, limits);
+        text = inputText(input, limits);
       } catch (e) {
         if (e instanceof InputRefused) throw new EvaluationError(e.message, "input_invalid");
         throw e;
@@ -148,7 +148,11 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
       context = withBudget(contextOf(recorded));
       let results: { result?: unknown }[];
       try {
-        results = instance.policy.evaluate(encoded as object, name) as { result?: unknown }[];
+        // The thin driver where the module has ABI 1.2 (every Warden module, OPA's since 0.x),
+        // else the SDK's own path with the same JSON text.
+        const id = instance.evaluateJSON ? (instance.policy as unknown as { entrypoints: Record<string, number> }).entrypoints[name] : undefined;
+        if (id !== undefined) results = instance.evaluateJSON!(id, text) as { result?: unknown }[];
+        else results = instance.policy.evaluate(text === undefined ? input : new TextEncoder().encode(text).buffer, name) as { result?: unknown }[];
       } catch (e) {
         throw asEvaluationError(e, instance);
       } finally {

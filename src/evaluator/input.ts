@@ -27,21 +27,35 @@ export class InputRefused extends Error {}
  * the input itself when the SDK treats it as absent (undefined and other falsy values).
  */
 export function encodeInput(input: unknown, limits: InputLimits): unknown {
+  const text = inputText(input, limits);
+  return text === undefined ? input : new TextEncoder().encode(text).buffer;
+}
+
+/**
+ * Checks `input` against the limits and returns its JSON text, for the evaluator's driver to
+ * write into the module; undefined when the SDK would treat the input as absent (undefined and
+ * other falsy values).
+ */
+export function inputText(input: unknown, limits: InputLimits): string | undefined {
   if (!input) {
     if (typeof input === "number" && Number.isNaN(input)) throw new InputRefused(nonFinite("input", input));
-    return input;
+    return undefined;
   }
   const seen = { keys: 0, chars: 0 };
   measure(input, [], limits, seen);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = JSON.stringify(input);
+    text = JSON.stringify(input) as string | undefined;
   } catch (e) {
     throw new InputRefused(`input is not a JSON document: ${(e as Error).message}`);
   }
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.byteLength > limits.maxBytes) throw tooLarge(bytes.byteLength, limits.maxBytes);
-  return bytes.buffer;
+  if (text === undefined) throw new InputRefused(`input is not a JSON document: ${typeof input}`);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: count the bytes only when that bound is over.
+  if (text.length * 3 > limits.maxBytes) {
+    const bytes = new TextEncoder().encode(text).byteLength;
+    if (bytes > limits.maxBytes) throw tooLarge(bytes, limits.maxBytes);
+  }
+  return text;
 }
 
 /** Walks the input; `trail` is the path to `v` (built into text only for an error). */

@@ -30,6 +30,55 @@ export interface WardenInstance {
   setStepLimit(steps: number): boolean;
   /** The step budget the module has now (undefined if none). */
   stepLimit(): number | undefined;
+  /**
+   * The thin driver (ABI 1.2 modules, Warden's and OPA's alike): `input` (JSON text, or
+   * undefined for no input) is written straight into the module's memory above its data, one
+   * `opa_eval` call evaluates the entrypoint (by id) against the data the SDK set, and the result
+   * set's JSON is decoded in place. Undefined for a module of an older ABI: use `policy.evaluate`.
+   */
+  evaluateJSON?: (entrypoint: number, input: string | undefined) => unknown;
+}
+
+/** One decoder and one encoder for every instance (both are stateless). */
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** What the stock SDK's LoadedPolicy holds and its typings leave out. */
+interface PolicyInternals {
+  minorVersion: number;
+  mem: WebAssembly.Memory;
+  dataAddr: number;
+  dataHeapPtr: number;
+}
+
+type OpaEval = (reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heapPtr: number, format: number) => number;
+
+/**
+ * The fast path of evaluate(): what the SDK's ABI 1.2 path does, without its copies (the input
+ * encoded once into a fresh buffer then copied in; a new TextDecoder and a byte-by-byte scan for
+ * the result's end on every call). Data stays where setData put it; the heap restarts above the
+ * input on every evaluation, as the SDK has it.
+ */
+function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInstance["evaluateJSON"] {
+  const p = policy as unknown as PolicyInternals;
+  const opaEval = exports.opa_eval as OpaEval | undefined;
+  if (!(p.minorVersion >= 2) || typeof opaEval !== "function" || !(p.mem instanceof WebAssembly.Memory)) return undefined;
+  const memory = p.mem;
+  let view = new Uint8Array(memory.buffer);
+  return (entrypoint, input) => {
+    const at = p.dataHeapPtr;
+    let len = 0;
+    if (input !== undefined) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; grow first (a RangeError past the maximum).
+      const need = at + input.length * 3 - memory.buffer.byteLength;
+      if (need > 0) memory.grow(Math.ceil(need / PAGE));
+      if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer);
+      len = encoder.encodeInto(input, view.subarray(at)).written;
+    }
+    const ret = opaEval(0, entrypoint, p.dataAddr, at, len, at + len, 0);
+    if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer);
+    return JSON.parse(decoder.decode(view.subarray(ret, view.indexOf(0, ret))));
+  };
 }
 
 export async function instantiateModule(wasm: Uint8Array, opts: InstanceOptions): Promise<WardenInstance> {
@@ -44,6 +93,7 @@ export async function instantiateModule(wasm: Uint8Array, opts: InstanceOptions)
     policy,
     host,
     maxMemoryBytes,
+    evaluateJSON: driver(policy, instance.exports),
     setStepLimit(steps) {
       if (!(limit instanceof WebAssembly.Global)) return false;
       limit.value = Math.max(0, Math.min(steps, 0x7fffffff));
