@@ -105,14 +105,21 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
 
   // One instance per module; each entrypoint evaluates in the module that holds it. Every
   // built-in of the shared library is offered to the SDK, so answers match the IR interpreter.
+  // The context is built only if a host built-in asks for it (most decisions call none).
+  let recording: Recorded | undefined;
   let context: BuiltinContext | undefined;
-  const modules = new Map<string, WardenInstance>();
+  const currentContext = (): BuiltinContext => {
+    if (recording === undefined) return withBudget(contextOf(freshRecord())); // outside an evaluation
+    return (context ??= withBudget(contextOf(recording)));
+  };
+  // Per entrypoint: its module, and its id there when the module takes the thin driver.
+  const modules = new Map<string, { instance: WardenInstance; id: number | undefined }>();
   for (const w of bundle.wasm) {
     let instance: WardenInstance;
     try {
       instance = await instantiateModule(w.bytes, {
         builtins: [...BUILTINS.keys()],
-        context: () => context ?? withBudget(contextOf(freshRecord())),
+        context: currentContext,
         maxMemoryBytes: opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
       });
       instance.setStepLimit(budget.steps);
@@ -122,7 +129,8 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
       if (rego) throw new EvaluationError(`loading the bundle: ${rego.message}`, rego.code);
       throw e;
     }
-    for (const e of w.entrypoints) modules.set(e, instance);
+    const ids = (instance.policy as unknown as { entrypoints: Record<string, number> }).entrypoints;
+    for (const e of w.entrypoints) modules.set(e, { instance, id: instance.evaluateJSON && Object.hasOwn(ids, e) ? ids[e] : undefined });
   }
 
   return {
@@ -133,8 +141,8 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
     evaluate(entrypoint, input, eo = {}) {
       const t0 = performance.now();
       const name = entrypoint.replace(/^data\./, "").replaceAll(".", "/");
-      const instance = modules.get(name);
-      if (!instance) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
+      const module = modules.get(name);
+      if (!module) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
       let text: string | undefined;
       try {
         text = inputText(input, limits);
@@ -143,20 +151,21 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
         throw e;
       }
       checkInput(input);
+      const { instance, id } = module;
       const t1 = performance.now();
       const recorded = eo.recorded ?? freshRecord();
-      context = withBudget(contextOf(recorded));
+      recording = recorded;
+      context = undefined;
       let results: { result?: unknown }[];
       try {
-        // The thin driver where the module has ABI 1.2 (every Warden module, OPA's since 0.x),
-        // else the SDK's own path with the same JSON text.
-        const id = instance.evaluateJSON ? (instance.policy as unknown as { entrypoints: Record<string, number> }).entrypoints[name] : undefined;
+        // The thin driver where the module has ABI 1.2 or later (every Warden module, OPA's of
+        // that ABI), else the SDK's own path with the same JSON text.
         if (id !== undefined) results = instance.evaluateJSON!(id, text) as { result?: unknown }[];
         else results = instance.policy.evaluate(text === undefined ? input : new TextEncoder().encode(text).buffer, name) as { result?: unknown }[];
       } catch (e) {
         throw asEvaluationError(e, instance);
       } finally {
-        context = undefined;
+        recording = context = undefined;
       }
       const t2 = performance.now();
       const decision: Decision = {

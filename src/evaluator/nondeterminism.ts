@@ -1,7 +1,7 @@
 // What makes a decision non-deterministic, fixed per evaluation and recorded with it: the clock
 // that time.now_ns reads and the seed of the randomness behind rand.intn and uuid.rfc4122.
 // An auditor's replay feeds the recorded values back, so the replayed decision is exact.
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 
 export interface Recorded {
@@ -12,7 +12,24 @@ export interface Recorded {
 }
 
 export function freshRecord(now: Date = new Date()): Recorded {
-  return { now_ns: (BigInt(now.getTime()) * 1_000_000n).toString(), seed: randomBytes(4).toString("hex") };
+  const ms = now.getTime();
+  return { now_ns: ms > 0 ? `${ms}000000` : (BigInt(ms) * 1_000_000n).toString(), seed: freshSeed() };
+}
+
+// Seeds come from a pool of CSPRNG bytes refilled 4 KiB at a time: one randomBytes(4) call per
+// decision cost more than the rest of the evaluator's bookkeeping together.
+const pool = new Uint8Array(4096);
+let used = pool.length;
+
+/** 32 random bits as 8 hex digits (what randomBytes(4).toString("hex") gives). */
+function freshSeed(): string {
+  if (used + 4 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const v = ((pool[used]! << 24) | (pool[used + 1]! << 16) | (pool[used + 2]! << 8) | pool[used + 3]!) >>> 0;
+  used += 4;
+  return v.toString(16).padStart(8, "0");
 }
 
 /** The built-in context an evaluation runs with; one per evaluation, shared by its calls. */
