@@ -72,3 +72,18 @@ export function impact(r: ReplayReport): Impact {
 function recordOf(d: ReplayDifference, action: string, from: string, to: string, dir: Direction): ImpactRecord {
   return { seq: d.seq, ...(d.action_id !== undefined ? { action_id: d.action_id } : {}), action, from, to, direction: dir, paths: d.diff.map((p) => p.path || "(whole result)") };
 }
+
+/** The impact as text for people: the directions, opens first, then each action's changes. */
+export function renderImpact(im: Impact): string {
+  const lines = [
+    `Impact of candidate ${im.candidate ?? "(none)"}: ${im.checked} decisions replayed, ${im.changed} would change${im.unreplayed ? `, ${im.unreplayed} not replayed (revision missing)` : ""}`,
+    `  ${DIRECTIONS.map((d) => `${im.directions[d]} ${d.replace("_", " ")}`).join(", ")}`,
+  ];
+  if (im.directions.opens > 0) lines.push(`  WARNING: ${im.directions.opens} decision(s) denied before (approve or block) would be allowed (auto or notify)`);
+  if (im.by_action.length) lines.push("", "Per action (opens first):");
+  for (const a of im.by_action) {
+    const seqs = a.seqs.slice(0, 8).join(", ") + (a.seqs.length > 8 ? ", ..." : "");
+    lines.push(`  ${a.direction === "opens" ? "OPENS " : "      "}${a.action.padEnd(22)} ${`${a.from} -> ${a.to}`.padEnd(20)} ${String(a.count).padStart(6)}  (seq ${seqs})`);
+  }
+  return lines.join("\n");
+}
