@@ -5,6 +5,8 @@ import type { Value } from "./values/value.ts";
 export interface SourceFile {
   file: string;
   text: string;
+  /** The file's dialect (`--v0-compatible`, a bundle's rego_version), over the caller's default. */
+  regoVersion?: 0 | 1;
 }
 
 export interface QueryRequest {

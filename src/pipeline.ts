@@ -17,7 +17,7 @@ export function parseAll(files: SourceFile[], opts: ParseOptions = {}): Module[]
   const errors: RegoError[] = [];
   for (const f of files) {
     try {
-      modules.push(parseModule(f.text, f.file, { regoVersion: opts.regoVersion ?? 1 }));
+      modules.push(parseModule(f.text, f.file, { regoVersion: f.regoVersion ?? opts.regoVersion ?? 1 }));
     } catch (e) {
       if (e instanceof RegoErrors) errors.push(...e.errors);
       else if (e instanceof RegoError) errors.push(e);

@@ -63,6 +63,7 @@ export const AGGREGATES: BuiltinDef[] = [
     signature: fn([ANY_COLLECTION], ANY_ARRAY),
     impl: (args) => [...members(args, 0)].sort(compare),
   },
-  { name: "all", signature: fn([ANY_COLLECTION], T.boolean), impl: (args) => members(args, 0).every((x) => x === true) },
-  { name: "any", signature: fn([ANY_COLLECTION], T.boolean), impl: (args) => members(args, 0).some((x) => x === true) },
+  // Deprecated in OPA: v0 modules only.
+  { name: "all", signature: fn([ANY_COLLECTION], T.boolean), impl: (args) => members(args, 0).every((x) => x === true), deprecated: true },
+  { name: "any", signature: fn([ANY_COLLECTION], T.boolean), impl: (args) => members(args, 0).some((x) => x === true), deprecated: true },
 ];

@@ -64,4 +64,9 @@ export interface BuiltinDef {
    * result, and the engine binds the output to each in turn.
    */
   relation?: boolean;
+  /**
+   * Deprecated in OPA (capabilities `"deprecated": true`): callable only from Rego v0 modules
+   * (`--v0-compatible`), as OPA 1.x does; in v1 modules the name is an undefined function.
+   */
+  deprecated?: boolean;
 }

@@ -229,6 +229,8 @@ function rangeToNets(start: bigint, end: bigint, bits: 32 | 128): Net[] {
 
 export const NET: BuiltinDef[] = [
   { name: "net.cidr_contains", signature: fn([T.string, T.string], T.boolean), impl: cidrContains },
+  // Deprecated (v0 modules only): OPA registers it with net.cidr_contains's implementation.
+  { name: "net.cidr_overlap", signature: fn([T.string, T.string], T.boolean), impl: cidrContains, deprecated: true },
   { name: "net.cidr_intersects", signature: fn([T.string, T.string], T.boolean), impl: cidrIntersects },
   {
     name: "net.cidr_is_valid",

@@ -39,4 +39,13 @@ export const SETS: BuiltinDef[] = [
     },
   },
   { name: "union", signature: fn([SET_OF_SETS], ANY_SET), impl: (args) => memberSets(args).reduce(unite, new SetValue()) },
+  {
+    name: "set_diff", // deprecated: `a - b` (v0 modules only)
+    signature: fn([ANY_SET, ANY_SET], ANY_SET),
+    deprecated: true,
+    impl: (args) => {
+      const [a, b] = [set(args, 0), set(args, 1)];
+      return SetValue.of(a.values().filter((x) => !b.has(x)));
+    },
+  },
 ];

@@ -24,6 +24,8 @@ export interface BuildOptions {
   entrypoints?: string[];
   /** Progress messages for long steps (the CLI prints them to stderr). */
   progress?: (message: string) => void;
+  /** The sources' dialect (default 1); written to the manifest's `rego_version`. */
+  regoVersion?: 0 | 1;
 }
 
 export interface BuildResult {
@@ -51,7 +53,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
       origin.set(path, src.file);
       files.set(path, readFileSync(src.file));
       // Compiled under its bundle path: locations end up in the module, and must not depend on where DIR is.
-      sources.push({ file: path, text: src.text });
+      sources.push({ file: path, text: src.text, regoVersion: opts.regoVersion ?? 1 });
     }
   }
   const onDisk = (e: RegoError) => (e.loc ? new RegoError(e.code, e.detail, { ...e.loc, file: origin.get(e.loc.file) ?? e.loc.file }) : e);
@@ -78,7 +80,7 @@ export async function buildBundle(opts: BuildOptions): Promise<BuildResult> {
     revision,
     roots: rootsOf(modules.map((m) => m.package.path), data),
     wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: `/${WASM_MODULE}` })),
-    rego_version: 1,
+    rego_version: opts.regoVersion ?? 1,
     metadata: { warden: { version: wardenVersion() } },
   };
   files.set(MANIFEST, serializeManifest(manifest));

@@ -12,10 +12,19 @@ export interface Loaded {
   data: Record<string, unknown>;
 }
 
+/** `--v0-compatible`, as OPA 1.x spells it: the policies are pre-1.0 Rego. */
+export const V0_OPTION = { "v0-compatible": { type: "boolean" } } as const;
+export const V0_HELP =
+  "  --v0-compatible    read the policies as Rego v0 (pre-1.0: bodies without `if`, the built-ins OPA deprecated)";
+
+export function regoVersionOf(v: Record<string, unknown>): 0 | 1 {
+  return v["v0-compatible"] === true ? 0 : 1;
+}
+
 const DATA_FILES = new Set(["data.json", "data.yaml", "data.yml"]);
 
 /** Loads every `.rego` file and data file under the given files or directories, sorted by path. */
-export function loadPaths(paths: string[], opts: { tests?: boolean } = {}): Loaded {
+export function loadPaths(paths: string[], opts: { tests?: boolean; regoVersion?: 0 | 1 } = {}): Loaded {
   const out: Loaded = { sources: [], data: {} };
   for (const root of paths) {
     const st = statSync(root, { throwIfNoEntry: false });
@@ -25,7 +34,7 @@ export function loadPaths(paths: string[], opts: { tests?: boolean } = {}): Load
       const name = basename(f);
       if (name.endsWith(".rego")) {
         if (!opts.tests && name.endsWith("_test.rego")) continue;
-        out.sources.push({ file: f, text: readFileSync(f, "utf8") });
+        out.sources.push({ file: f, text: readFileSync(f, "utf8"), ...(opts.regoVersion === 0 ? { regoVersion: 0 as const } : {}) });
       } else if (DATA_FILES.has(name)) {
         const at = st.isDirectory() ? relative(root, dirname(f)).split(sep).filter((p) => p !== "") : [];
         mergeAt(out.data, at, readData(f));

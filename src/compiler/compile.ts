@@ -72,7 +72,10 @@ export function checkConflicts(s: CompileState): void {
 export function checkCalls(s: CompileState): void {
   const calls = new CallChecker(s.root, s.errors);
   s.arityOf = calls.arityOf;
-  walkNodes(s.root, (n) => forEachDef(n, (d) => perRule(s, d, (x) => calls.rule(x))));
+  // The rules (else branches included) of v0 modules, which may call deprecated built-ins.
+  const v0 = new Set<Rule>();
+  for (const m of s.modules) if (m.regoVersion === 0) for (const rule of m.rules) for (let b: Rule | undefined = rule; b; b = b.else) v0.add(b);
+  walkNodes(s.root, (n) => forEachDef(n, (d) => perRule(s, d, (x) => calls.rule(x, v0.has(x.source)))));
 }
 
 /** Stage "safety": every body ordered so that each expression's inputs are bound before it. */
@@ -81,13 +84,15 @@ export function orderBodies(s: CompileState): void {
   walkNodes(s.root, (n) => forEachDef(n, (d) => perRule(s, d, (x) => orderRule(x, safety))));
 }
 
-export function compileQuery(policy: CompiledPolicy, body: Body): CompiledQuery {
+/** Compiles a query; `regoVersion` 0 lets it call the built-ins OPA deprecated, as v0 modules may. */
+export function compileQuery(policy: CompiledPolicy, body: Body, regoVersion: 0 | 1 = 1): CompiledQuery {
   const errors: RegoError[] = [];
   const resolver = new Resolver(new Map(), policy.names, errors);
   resolver.beginRule();
   const resolved = resolver.body(body);
   throwIfAny(errors);
   const calls = new CallChecker(policy.root, errors);
+  calls.v0 = regoVersion === 0;
   resolved.forEach((e) => calls.expr(e));
   throwIfAny(errors);
   const safety = new Safety(calls.arityOf, (v) => policy.names.original.get(v) ?? v, errors);
@@ -248,7 +253,11 @@ class CallChecker {
     return lookupBuiltin(name)?.signature.args.length;
   };
 
-  rule(d: RuleDef): void {
+  /** Whether the code being checked is Rego v0, which may call deprecated built-ins. */
+  v0 = false;
+
+  rule(d: RuleDef, v0 = false): void {
+    this.v0 = v0;
     d.body.forEach((e) => this.expr(e));
     [...d.keys, d.value, ...(d.key ? [d.key] : []), ...d.args].forEach((t) => this.term(t));
   }
@@ -306,7 +315,7 @@ class CallChecker {
   private call(t: Extract<Term, { type: "call" }>, statement: boolean): void {
     t.args.forEach((a) => this.term(a));
     const name = refName(t.operator) ?? "<call>";
-    const arity = this.arityOf(t.operator);
+    const arity = this.v0 || !lookupBuiltin(name)?.deprecated ? this.arityOf(t.operator) : undefined;
     if (arity === undefined) {
       if (name === "print") return; // print takes any number of arguments
       const known = name.startsWith("data.") && nodeAt(this.root, name.split(".").slice(1), false);

@@ -13,7 +13,7 @@ import { fromJSON, type Value } from "../values/value.ts";
 export function planRequest(req: QueryRequest): Policy {
   const regoVersion = req.regoVersion ?? 1;
   const policy = compileSources(req.modules, { regoVersion });
-  return planQuery(policy, compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion })));
+  return planQuery(policy, compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion }), regoVersion));
 }
 
 /** The input document: `inputTerm` (a constant Rego term) or `input` (JSON); undefined if neither. */

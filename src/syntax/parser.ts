@@ -79,6 +79,29 @@ export function parseTerm(text: string, file = "term"): Term {
 }
 
 /**
+ * Rego v0 knows `if`, `contains`, `in` and `every` only when imported (`import future.keywords`,
+ * `import future.keywords.<kw>` or `import rego.v1`); elsewhere they are names, as in OPA, so a
+ * v0 library may define a function `contains(arr, x)`. The words not imported become identifiers.
+ */
+function v0Keywords(tokens: Token[]): void {
+  const enabled = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.kind !== "import") continue;
+    const w = (k: number) => tokens[i + k]?.text;
+    if (w(1) === "rego" && w(2) === "." && w(3) === "v1") FUTURE_KEYWORDS.forEach((k) => enabled.add(k));
+    if (w(1) !== "future" || w(2) !== "." || w(3) !== "keywords") continue;
+    if (w(4) === "." && tokens[i + 5]) enabled.add(w(5)!);
+    else FUTURE_KEYWORDS.forEach((k) => enabled.add(k));
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!FUTURE_KEYWORDS.includes(t.kind) || enabled.has(t.kind)) continue;
+    if (tokens[i - 1]?.text === "." && tokens[i - 2]?.text === "keywords") continue; // the import itself
+    tokens[i] = { ...t, kind: "ident", value: t.text };
+  }
+}
+
+/**
  * A parse error, thrown inside the parser; `at` is the index of the token where it happened.
  * Backtracking throws and catches these often, so they are plain objects, not Errors with stacks.
  */
@@ -95,6 +118,7 @@ class ParseFailure {
 
 function run<T>(text: string, file: string, opts: ParseOptions, f: (p: Parser) => T): T {
   const { tokens, comments } = lex(text, file);
+  if (opts.regoVersion === 0) v0Keywords(tokens);
   const parser = new Parser(tokens, comments, file, opts.regoVersion ?? 1);
   try {
     return f(parser);

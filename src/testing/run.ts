@@ -7,14 +7,13 @@
 // comes from a second run of the same tests on the reference interpreter, over instrumented
 // copies of the modules (probes.ts). That run happens only for failing tests, or for all tests
 // with coverage on.
-import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import type { SourceFile } from "../engine.ts";
 import { parseAll } from "../pipeline.ts";
 import { compileModules } from "../compiler/compile.ts";
 import { planEntrypoints } from "../planner/planner.ts";
 import { compileWasm } from "../wasm/compile.ts";
 import { runtimeWasm } from "../wasm/runtime-build.ts";
-import { hostBuiltins } from "../wasm/host.ts";
+import { instantiateModule, sdkError } from "../wasm/sdk.ts";
 import { Interpreter } from "../interpreter/interpreter.ts";
 import { ObjectValue, fromJSON, toJSONText, type Value } from "../values/value.ts";
 import { RegoError } from "../errors.ts";
@@ -95,8 +94,11 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   } finally {
     clearTimeout(slow);
   }
-  const module = await compileWasm(policy);
-  const loaded = await loadPolicy(module.wasm, undefined, hostBuiltins(Object.keys(module.builtins)));
+  // Through the one SDK adapter (src/wasm/sdk.ts), as the evaluator: the host attached to the
+  // instance answers with Rego values (sets stay sets) and locates its errors.
+  const module = await compileWasm(policy, { prefixHostNames: true });
+  const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), callSites: module.callSites });
+  const loaded = instance.policy;
   loaded.setData((data ?? {}) as object);
   return (t: TestCase): TestResult => {
     const start = process.hrtime.bigint();
@@ -117,6 +119,8 @@ function elapsed(start: bigint): number {
 
 /** The SDK throws what the module aborted with (`file:row: code: message`) or a host RegoError. */
 function errorText(e: unknown): string {
+  const coded = sdkError(e);
+  if (coded) return coded.message;
   if (typeof e === "string") return e;
   if (e instanceof RegoError) return e.message;
   return e instanceof Error ? e.message : String(e);

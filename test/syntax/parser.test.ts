@@ -258,8 +258,17 @@ describe("pre-1.0 Rego (regoVersion 0)", () => {
     expect(rule("p.q { true }", v0).head).toEqual({ ref: [v("p")], key: s("q"), assign: false, contains: true });
   });
 
-  it("still knows the future keywords", () => {
-    expect(rule("p contains x if { some x in [1] }", v0).head.contains).toBe(true);
+  it("knows the future keywords when imported, as OPA's v0 does", () => {
+    const imported = (imp: string) => parseModule(`package p\n${imp}\np contains x if { some x in [1] }`, "m.rego", v0).rules[0]!;
+    expect(imported("import future.keywords").head.contains).toBe(true);
+    expect(imported("import rego.v1").head.contains).toBe(true);
+    expect(parseModule("package p\nimport future.keywords.in\np[x] { some x in [1] }", "m.rego", v0).rules[0]!.head.contains).toBe(true);
+  });
+
+  it("reads the future keywords as names when not imported (a function named contains)", () => {
+    expect(rule("contains(arr, x) { arr[_] = x }", v0).head).toMatchObject({ ref: [v("contains")], args: [v("arr"), v("x")] });
+    expect(rule("p { every = 1; in = 2 }", v0).body).toHaveLength(2);
+    expect(() => rule("p contains x if { x := 1 }", v0)).toThrow(RegoErrors);
   });
 
   it("reads several bodies as several rules with one head", () => {

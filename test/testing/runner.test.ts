@@ -172,3 +172,49 @@ describe("the command", () => {
     expect(checked.err).toBe(err);
   });
 });
+
+describe("--v0-compatible", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-v0-"));
+  writeFileSync(
+    join(dir, "lib.rego"),
+    `package lib
+
+labels_missing = set_diff(cast_set(input.required), cast_set(object.keys(input.labels)))
+
+contains(arr, elem) {
+	arr[_] = elem
+}
+
+allowed {
+	re_match("^nginx:", input.image)
+	contains(["a", "b"], "b")
+}
+`,
+  );
+  writeFileSync(
+    join(dir, "lib_test.rego"),
+    `package lib
+
+test_labels {
+	labels_missing == {"team"} with input as {"required": ["app", "team"], "labels": {"app": "x"}}
+}
+
+test_allowed {
+	allowed with input as {"image": "nginx:1"}
+}
+`,
+  );
+
+  it("runs a pre-1.0 library unchanged: v0 syntax, deprecated built-ins, sets from host built-ins", async () => {
+    const r = await cli(["test", "--v0-compatible", dir]);
+    expect(r.err).toBe("");
+    expect(r.out).toContain("PASS: 2/2");
+    expect(r.code).toBe(0);
+  });
+
+  it("refuses the same files as Rego v1", async () => {
+    const r = await cli(["test", dir]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("`if` keyword is required before rule body");
+  });
+});

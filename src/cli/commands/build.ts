@@ -4,6 +4,7 @@ import { JSON_OPTION, UsageError, type Command } from "../command.ts";
 import { packFiles } from "../../bundle/archive.ts";
 import { SIGNING_HELP, SIGNING_OPTIONS, bundleCommand, human, signOptionsFrom, writeFileAtomic } from "../../bundle/cli.ts";
 import { signBundleFiles } from "../../bundle/sign.ts";
+import { V0_OPTION, regoVersionOf } from "../files.ts";
 
 export const build: Command = {
   summary: "build a bundle (.tar.gz with policy.wasm, data, sources), optionally signed",
@@ -25,6 +26,7 @@ options:
   --json               print {"output", "revision", "entrypoints", "files", "size", "signed"}
   --bundle-dir         write the bundle unpacked into the directory -o names (which must be
                        empty or absent) instead of a .tar.gz
+  --v0-compatible      read the policies as Rego v0 (the manifest says rego_version 0)
 
 ${SIGNING_HELP}
 
@@ -33,6 +35,7 @@ The first build compiles the WebAssembly runtime (about 40 s, cached under build
     entrypoint: { type: "string", short: "e", multiple: true },
     output: { type: "string", short: "o" },
     "bundle-dir": { type: "boolean" },
+    ...V0_OPTION,
     ...SIGNING_OPTIONS,
     ...JSON_OPTION,
   },
@@ -47,6 +50,7 @@ The first build compiles the WebAssembly runtime (about 40 s, cached under build
         paths,
         entrypoints: (v.entrypoint as string[] | undefined) ?? [],
         progress: (m) => console.error(`warden: ${m}`),
+        regoVersion: regoVersionOf(v),
       });
       const files = sign ? await signBundleFiles(r.files, sign) : r.files;
       let size: number;

@@ -1,6 +1,8 @@
 import { JSON_OPTION, errorJSON, type Command } from "../command.ts";
+import { V0_HELP, V0_OPTION, regoVersionOf } from "../files.ts";
 import { loadPaths } from "../files.ts";
 import type { Module } from "../../syntax/ast.ts";
+import type { SourceFile } from "../../engine.ts";
 import { parseModule } from "../../syntax/parser.ts";
 import { compileModules } from "../../compiler/compile.ts";
 import { RegoError, RegoErrors, displayError } from "../../errors.ts";
@@ -8,12 +10,13 @@ import { RegoError, RegoErrors, displayError } from "../../errors.ts";
 export const check: Command = {
   summary: "compile policies and report every error, located",
   usage:
-    "warden check [PATH...] [--json]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
+    "warden check [PATH...] [--json] [--v0-compatible]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
     "prints all errors as file:line:col: code: message. Exit 1 if there are any.\n" +
-    "--json prints {\"files\": N, \"errors\": [{\"code\", \"message\", \"location\": {\"file\", \"row\", \"col\"}}]} instead.",
-  options: { ...JSON_OPTION },
+    "--json prints {\"files\": N, \"errors\": [{\"code\", \"message\", \"location\": {\"file\", \"row\", \"col\"}}]} instead.\n" +
+    V0_HELP,
+  options: { ...JSON_OPTION, ...V0_OPTION },
   async run(v, paths) {
-    const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
+    const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v) });
     const errors = checkSources(sources);
     if (v.json) {
       console.log(JSON.stringify({ files: sources.length, errors: errors.map(errorJSON) }));
@@ -34,7 +37,7 @@ export const check: Command = {
  * (src/compiler/stages.ts); a file that does not parse is left out, and the errors that only its
  * absence causes (an undefined function of its package) are not reported.
  */
-export function checkSources(sources: { file: string; text: string }[]): RegoError[] {
+export function checkSources(sources: SourceFile[]): RegoError[] {
   const errors: RegoError[] = [];
   const seen = new Set<string>();
   const add = (e: RegoError) => {
@@ -49,7 +52,7 @@ export function checkSources(sources: { file: string; text: string }[]): RegoErr
   const missing: string[] = [];
   for (const f of sources) {
     try {
-      modules.push(parseModule(f.text, f.file));
+      modules.push(parseModule(f.text, f.file, { regoVersion: f.regoVersion ?? 1 }));
     } catch (e) {
       asErrors(e).forEach(add);
       const pkg = /^\s*package\s+([\w.]+)/m.exec(f.text)?.[1];

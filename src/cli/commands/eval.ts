@@ -1,7 +1,7 @@
 import { UsageError, inputOption, type Command } from "../command.ts";
 import { irEngine } from "../../engines/ir.ts";
 import { toJSON } from "../../values/value.ts";
-import { loadPaths } from "../files.ts";
+import { V0_OPTION, loadPaths, regoVersionOf } from "../files.ts";
 import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, readBundleArg, verifyOptionsFrom } from "../../bundle/cli.ts";
 import { readBundle } from "../../bundle/bundle.ts";
 import { EvaluationError, loadBundle } from "../../evaluator/evaluator.ts";
@@ -9,7 +9,7 @@ import { EvaluationError, loadBundle } from "../../evaluator/evaluator.ts";
 export const evalCommand: Command = {
   summary: "evaluate a bundle's entrypoint (in-process WebAssembly), or a query against policies",
   usage: `warden eval -b BUNDLE -e ENTRYPOINT [-i input.json | --input-json JSON] [verification]
-warden eval [-d PATH]... [-i input.json | --input-json JSON] QUERY
+warden eval [-d PATH]... [-i input.json | --input-json JSON] [--v0-compatible] QUERY
 
 With -b: loads the bundle into the evaluator (the stock OPA WebAssembly SDK) and prints
 {"result": ..., "revision": ..., "decision_id": ..., "entrypoint": ..., "timings": ...} as JSON;
@@ -18,7 +18,7 @@ With -b: loads the bundle into the evaluator (the stock OPA WebAssembly SDK) and
 
 Without -b: evaluates QUERY with the reference interpreter over the .rego and data files under
 each -d PATH and prints a list of binding sets ([] when undefined). --strict makes built-in
-errors fail the evaluation.
+errors fail the evaluation. --v0-compatible reads the policies and the query as Rego v0.
 
 ${VERIFY_HELP}`,
   options: {
@@ -28,15 +28,17 @@ ${VERIFY_HELP}`,
     input: { type: "string", short: "i" },
     "input-json": { type: "string" },
     strict: { type: "boolean" },
+    ...V0_OPTION,
     ...VERIFY_OPTIONS,
   },
   async run(v, rest) {
     if (v.bundle !== undefined) return bundleCommand(() => evalBundle(v, rest));
     if (v.entrypoint !== undefined) throw new UsageError("-e ENTRYPOINT goes with -b BUNDLE; without a bundle, give a QUERY");
     if (rest.length !== 1) throw new UsageError("eval needs exactly one QUERY (or -b BUNDLE -e ENTRYPOINT)");
-    const { sources, data } = loadPaths((v.data as string[] | undefined) ?? []);
+    const regoVersion = regoVersionOf(v);
+    const { sources, data } = loadPaths((v.data as string[] | undefined) ?? [], { regoVersion });
     const input = inputOption(v);
-    const results = await irEngine.run({ modules: sources, query: rest[0]!, data, input, strictBuiltinErrors: v.strict === true });
+    const results = await irEngine.run({ modules: sources, query: rest[0]!, data, input, strictBuiltinErrors: v.strict === true, regoVersion });
     const out = results.map((b) => Object.fromEntries([...b].map(([k, val]) => [k, toJSON(val)])));
     console.log(JSON.stringify(out, null, 2));
     return 0;

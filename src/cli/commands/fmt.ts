@@ -7,18 +7,19 @@ import { RegoError, RegoErrors } from "../../errors.ts";
 export const fmt: Command = {
   summary: "format Rego canonically (Rego v1, tabs, comments kept)",
   usage:
-    "warden fmt [PATH...] [--diff | --write] [--v0] [--json]\n\n" +
+    "warden fmt [PATH...] [--diff | --write] [--v0-compatible] [--json]\n\n" +
     "Formats every .rego file under PATH (default: policy/), tests included.\n" +
     "  (default)  print the formatted files\n" +
     "  --diff     print a unified diff; exit 1 if any file would change\n" +
     "  --write    rewrite the files that change, in place (atomically)\n" +
-    "  --v0       read pre-1.0 Rego (the output is Rego v1)\n" +
+    "  --v0-compatible  read pre-1.0 Rego, as opa fmt --v0-compatible (the output is Rego v1; --v0 is the same)\n" +
     "  --json     print {\"files\": [{\"file\", \"changed\"}], \"changed\": N, \"errors\": [...]}, not the text\n" +
     "A file that does not parse is reported (file:line:col) and makes the exit code 1.",
   options: {
     diff: { type: "boolean", short: "d" },
     write: { type: "boolean", short: "w" },
     v0: { type: "boolean" },
+    "v0-compatible": { type: "boolean" },
     ...JSON_OPTION,
   },
   async run(v, paths) {
@@ -30,7 +31,7 @@ export const fmt: Command = {
     for (const { file, text } of sources) {
       let formatted: string;
       try {
-        formatted = formatSource(text, file, { regoVersion: v.v0 ? 0 : 1 });
+        formatted = formatSource(text, file, { regoVersion: v.v0 || v["v0-compatible"] ? 0 : 1 });
       } catch (e) {
         if (e instanceof RegoErrors) errors.push(...e.errors);
         else if (e instanceof RegoError) errors.push(e);

@@ -1,5 +1,5 @@
 import { UsageError, type Command } from "../command.ts";
-import { loadPaths } from "../files.ts";
+import { V0_HELP, V0_OPTION, loadPaths, regoVersionOf } from "../files.ts";
 import { counts, jsonReport, prettyReport } from "../../testing/report.ts";
 import { RegoError, RegoErrors } from "../../errors.ts";
 import { checkSources } from "./check.ts";
@@ -7,7 +7,7 @@ import { checkSources } from "./check.ts";
 export const test: Command = {
   summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
   usage:
-    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--coverage] [--threshold N]\n\n" +
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
     "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
     "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
     "when its rule is defined and true. Exit 1 on any failure, error or compile error.\n" +
@@ -15,13 +15,15 @@ export const test: Command = {
     "  -r, --run REGEX    only tests whose full name (data.pkg.test_x) matches\n" +
     "  -f, --format FMT   pretty (default) or json (one document)\n" +
     "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
-    "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)",
+    "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
+    V0_HELP,
   options: {
     verbose: { type: "boolean", short: "v" },
     run: { type: "string", short: "r" },
     format: { type: "string", short: "f" },
     coverage: { type: "boolean", short: "c" },
     threshold: { type: "string" },
+    ...V0_OPTION,
   },
   async run(v, paths) {
     const format = (v.format as string | undefined) ?? "pretty";
@@ -39,7 +41,7 @@ export const test: Command = {
       threshold = Number(v.threshold);
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError("--threshold takes a percentage, 0 to 100");
     }
-    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
+    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v) });
     let result;
     try {
       // The runner pulls in the compiler and binaryen: loaded only when tests run (bin/warden.mjs).
