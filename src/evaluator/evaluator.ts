@@ -113,7 +113,7 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
     return (context ??= withBudget(contextOf(recording)));
   };
   // Per entrypoint: its module, and its id there when the module takes the thin driver.
-  const modules = new Map<string, { instance: WardenInstance; id: number | undefined }>();
+  const modules = new Map<string, { name: string; instance: WardenInstance; id: number | undefined }>();
   for (const w of bundle.wasm) {
     let instance: WardenInstance;
     try {
@@ -130,7 +130,7 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
       throw e;
     }
     const ids = (instance.policy as unknown as { entrypoints: Record<string, number> }).entrypoints;
-    for (const e of w.entrypoints) modules.set(e, { instance, id: instance.evaluateJSON && Object.hasOwn(ids, e) ? ids[e] : undefined });
+    for (const e of w.entrypoints) modules.set(e, { name: e, instance, id: instance.evaluateJSON && Object.hasOwn(ids, e) ? ids[e] : undefined });
   }
 
   return {
@@ -140,8 +140,7 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
     entrypoints: bundle.entrypoints,
     evaluate(entrypoint, input, eo = {}) {
       const t0 = performance.now();
-      const name = entrypoint.replace(/^data\./, "").replaceAll(".", "/");
-      const module = modules.get(name);
+      const module = modules.get(entrypoint.includes(".") ? entrypointName(entrypoint) : entrypoint);
       if (!module) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
       let text: string | undefined;
       try {
@@ -161,7 +160,7 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
         // The thin driver where the module has ABI 1.2 or later (every Warden module, OPA's of
         // that ABI), else the SDK's own path with the same JSON text.
         if (id !== undefined) results = instance.evaluateJSON!(id, text) as { result?: unknown }[];
-        else results = instance.policy.evaluate(text === undefined ? input : new TextEncoder().encode(text).buffer, name) as { result?: unknown }[];
+        else results = instance.policy.evaluate(text === undefined ? input : new TextEncoder().encode(text).buffer, module.name) as { result?: unknown }[];
       } catch (e) {
         throw asEvaluationError(e, instance);
       } finally {
@@ -171,7 +170,7 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
       const decision: Decision = {
         revision: bundle.revision,
         decision_id: eo.decisionId ?? randomUUID(),
-        entrypoint: name,
+        entrypoint: module.name,
         recorded,
         timings: { validate_ms: t1 - t0, eval_ms: t2 - t1, total_ms: t2 - t0 },
       };
@@ -220,6 +219,11 @@ export class Evaluator {
     this.opts.dataOverlay = dataOverlay;
     this.active = await instantiate(this.active.bundle, this.active.signature, this.opts);
   }
+}
+
+/** `data.a.b` and `a.b` name the entrypoint `a/b`. */
+function entrypointName(entrypoint: string): string {
+  return entrypoint.replace(/^data\./, "").replaceAll(".", "/");
 }
 
 function inputValidator(bundle: Bundle, schema: LoadOptions["inputSchema"]): (input: unknown) => void {

@@ -41,8 +41,10 @@ export function inputText(input: unknown, limits: InputLimits): string | undefin
     if (typeof input === "number" && Number.isNaN(input)) throw new InputRefused(nonFinite("input", input));
     return undefined;
   }
+  // The fast walk passes an ordinary input; anything it doubts is walked again with the path kept,
+  // which throws the located error (or passes, where the fast walk was only cautious).
   const seen = { keys: 0, chars: 0 };
-  measure(input, [], limits, seen);
+  if (!fits(input, 0, limits, seen)) measure(input, [], limits, { keys: 0, chars: 0 });
   let text: string | undefined;
   try {
     text = JSON.stringify(input) as string | undefined;
@@ -56,6 +58,36 @@ export function inputText(input: unknown, limits: InputLimits): string | undefin
     if (bytes > limits.maxBytes) throw tooLarge(bytes, limits.maxBytes);
   }
   return text;
+}
+
+/** True if `v` is within the limits for sure: measure() without the path, and without throwing. */
+function fits(v: unknown, depth: number, limits: InputLimits, seen: { keys: number; chars: number }): boolean {
+  switch (typeof v) {
+    case "string":
+      return (seen.chars += v.length) <= limits.maxBytes;
+    case "number":
+      return Number.isFinite(v);
+    case "boolean":
+    case "undefined":
+    case "function":
+    case "symbol":
+      return true;
+    case "bigint":
+      return false;
+  }
+  if (v === null) return true;
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return true;
+  if (depth >= limits.maxDepth) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!fits(v[i], depth + 1, limits, seen)) return false;
+    return true;
+  }
+  for (const key in v as object) {
+    if (!Object.hasOwn(v as object, key)) continue;
+    if (++seen.keys > limits.maxKeys || (seen.chars += key.length) > limits.maxBytes) return false;
+    if (!fits((v as Record<string, unknown>)[key], depth + 1, limits, seen)) return false;
+  }
+  return true;
 }
 
 /** Walks the input; `trail` is the path to `v` (built into text only for an error). */

@@ -11,8 +11,8 @@ export interface Recorded {
   seed: string;
 }
 
-export function freshRecord(now: Date = new Date()): Recorded {
-  const ms = now.getTime();
+export function freshRecord(now?: Date): Recorded {
+  const ms = now ? now.getTime() : Date.now();
   return { now_ns: ms > 0 ? `${ms}000000` : (BigInt(ms) * 1_000_000n).toString(), seed: freshSeed() };
 }
 
@@ -21,15 +21,17 @@ export function freshRecord(now: Date = new Date()): Recorded {
 const pool = new Uint8Array(4096);
 let used = pool.length;
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** 32 random bits as 8 hex digits (what randomBytes(4).toString("hex") gives). */
 function freshSeed(): string {
   if (used + 4 > pool.length) {
     randomFillSync(pool);
     used = 0;
   }
-  const v = ((pool[used]! << 24) | (pool[used + 1]! << 16) | (pool[used + 2]! << 8) | pool[used + 3]!) >>> 0;
+  const seed = HEX[pool[used]!]! + HEX[pool[used + 1]!]! + HEX[pool[used + 2]!]! + HEX[pool[used + 3]!]!;
   used += 4;
-  return v.toString(16).padStart(8, "0");
+  return seed;
 }
 
 /** The built-in context an evaluation runs with; one per evaluation, shared by its calls. */
