@@ -99,7 +99,8 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   const module = await compileWasm(policy, { prefixHostNames: true });
   const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), callSites: module.callSites });
   const loaded = instance.policy;
-  loaded.setData((data ?? {}) as object);
+  // As Rego value text, not the SDK's JSON.stringify: integers beyond a double (YAML data) stay exact.
+  loaded.setData(new TextEncoder().encode(toJSONText(fromJSON(data ?? {}))).buffer as ArrayBuffer);
   return (t: TestCase): TestResult => {
     const start = process.hrtime.bigint();
     let rs: { result?: unknown }[];

@@ -36,7 +36,7 @@ ${VERIFY_HELP}`,
     if (v.entrypoint !== undefined) throw new UsageError("-e ENTRYPOINT goes with -b BUNDLE; without a bundle, give a QUERY");
     if (rest.length !== 1) throw new UsageError("eval needs exactly one QUERY (or -b BUNDLE -e ENTRYPOINT)");
     const regoVersion = regoVersionOf(v);
-    const { sources, data } = loadPaths((v.data as string[] | undefined) ?? [], { regoVersion });
+    const { sources, data } = loadPaths((v.data as string[] | undefined) ?? [], { regoVersion, allData: true });
     const input = inputOption(v);
     const results = await irEngine.run({ modules: sources, query: rest[0]!, data, input, strictBuiltinErrors: v.strict === true, regoVersion });
     const out = results.map((b) => Object.fromEntries([...b].map(([k, val]) => [k, toJSON(val)])));

@@ -41,7 +41,7 @@ export const test: Command = {
       threshold = Number(v.threshold);
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError("--threshold takes a percentage, 0 to 100");
     }
-    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v) });
+    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v), allData: true });
     let result;
     try {
       // The runner pulls in the compiler and binaryen: loaded only when tests run (bin/warden.mjs).
