@@ -32,7 +32,11 @@ export type { KillSwitch, NotifyItem, StateCheck, StateMismatch } from "./govern
 export { listIncomplete, resolveIncomplete } from "./governance/recover.ts";
 export type { IncompleteAction, Resolution } from "./governance/recover.ts";
 export { governanceReview, renderReview } from "./governance/review.ts";
-export type { ReviewReport } from "./governance/review.ts";
+export type { ReviewOptions, ReviewReport } from "./governance/review.ts";
+export { renderReviewHtml } from "./report/review-html.ts";
+export { impact, renderImpact } from "./report/impact.ts";
+export type { Impact } from "./report/impact.ts";
+export { renderImpactHtml } from "./report/impact-html.ts";
 
 // Errors a caller branches on.
 export { GovernanceError, GovernanceRefusal, TamperedState } from "./governance/errors.ts";
