@@ -176,6 +176,22 @@ export async function governanceReview(audit: AuditLog, opts: ReviewOptions = {}
   }
   opts.onProgress?.({ records: read, total });
 
+  // Approvals whose decision came before the window: their action (and mode) from that decision record.
+  for (const entry of approvals.values()) {
+    if (entry.action !== "(unknown)") continue;
+    let i = info.get(entry.a.action_id);
+    if (!i) {
+      for await (const d of audit.list({ action_id: entry.a.action_id, type: "decision", limit: 1 })) {
+        const category = (d.decision?.result as { category?: unknown } | undefined)?.category;
+        if (d.request && isCategory(category)) info.set(entry.a.action_id, (i = { action: d.request.action, category, shadow: d.decision?.mode === "shadow" }));
+      }
+    }
+    if (i) {
+      entry.action = i.action;
+      entry.shadow = i.shadow;
+    }
+  }
+
   // Approvals: enforce-mode ones per action; shadow-mode ones pair with their decision for calibration.
   const perAction = new Map<string, { list: { a: Approval; status: Approval["status"] }[] }>();
   const pairs: ShadowPair[] = [];

@@ -80,6 +80,18 @@ describe("governance review of a generated month", () => {
     }
   });
 
+  it("names the action of an approval decided in the window whose request came before it", async () => {
+    // 2 November: each support agent's refund is requested at 11:00 and approved at 11:30.
+    const audit = await AuditLog.open(g.store);
+    try {
+      const w = await governanceReview(audit, { since: "2026-11-02T11:10:00.000Z", until: "2026-11-02T12:00:00.000Z" });
+      expect(w.decisions).toBe(0);
+      expect(w.approvals.map((a) => [a.action, a.requested, a.approved, a.decided, a.median_minutes])).toEqual([["refund.issue", 2, 2, 2, 30]]);
+    } finally {
+      await audit.close();
+    }
+  });
+
   it("reports approvals with shares, time to decision against the SLA, escalations and notify candidates", () => {
     expect(r.approvals).toEqual([
       {
