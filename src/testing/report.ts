@@ -1,6 +1,7 @@
 // Test reports: OPA's layout for people (`opa test`), one JSON document for machines.
 import type { TestResult, TestRun } from "./run.ts";
 import { rowRanges } from "./coverage.ts";
+import { parseAbort } from "../wasm/abort.ts";
 
 const RULE = "-".repeat(80);
 
@@ -90,26 +91,43 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
   return out.join("\n") + "\n";
 }
 
-/** One JSON document: every test with its package, name, location, outcome and duration. */
+/**
+ * `-f json` as `opa test -f json` writes it, so the same parsers read it: an array with one
+ * object per test, OPA's tester.Result fields:
+ *   location   {"file", "row", "col"} of the test rule
+ *   package    "data.pkg"; name: the rule name ("test_x")
+ *   fail       true when the test failed (absent otherwise)
+ *   error      {"code", "message", "location"?} when it stopped on an error (absent otherwise)
+ *   skip       true for todo_test_ rules (absent otherwise)
+ *   duration   nanoseconds (Go's time.Duration)
+ * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text"}),
+ * which OPA's parsers ignore. With coverage on, the document is instead
+ * {"tests": [...as above], "coverage": {"percent", "covered", "total", "files": {...}}}.
+ */
 export function jsonReport(run: TestRun): string {
   const tests = run.results.map((r) => ({
+    location: r.test.loc,
     package: r.test.pkg,
     name: r.test.name,
-    location: r.test.loc,
-    outcome: r.outcome,
-    duration_ns: r.durationNs,
-    ...(r.error ? { error: r.error } : {}),
+    ...(r.outcome === "fail" ? { fail: true } : {}),
+    ...(r.error !== undefined ? { error: errorJSON(r.error) } : {}),
+    ...(r.outcome === "skip" ? { skip: true } : {}),
+    duration: r.durationNs,
     ...(r.failures ? { failures: r.failures } : {}),
   }));
-  const coverage = run.coverage
-    ? {
-        percent: run.coverage.percent,
-        covered: run.coverage.covered,
-        total: run.coverage.total,
-        files: Object.fromEntries(
-          run.coverage.files.map((f) => [f.file, { percent: f.percent, covered: f.covered, not_covered: f.notCovered }]),
-        ),
-      }
-    : undefined;
-  return JSON.stringify({ tests, summary: counts(run), ...(coverage ? { coverage } : {}) }, null, 2) + "\n";
+  if (!run.coverage) return JSON.stringify(tests, null, 2) + "\n";
+  const coverage = {
+    percent: run.coverage.percent,
+    covered: run.coverage.covered,
+    total: run.coverage.total,
+    files: Object.fromEntries(run.coverage.files.map((f) => [f.file, { percent: f.percent, covered: f.covered, not_covered: f.notCovered }])),
+  };
+  return JSON.stringify({ tests, coverage }, null, 2) + "\n";
+}
+
+/** A test's error as OPA's JSON has it: code, message and, when known, the location. */
+function errorJSON(text: string): { code: string; message: string; location?: { file: string; row: number; col: number } } {
+  const e = parseAbort(text);
+  if (!e) return { code: "eval_internal_error", message: text };
+  return { code: e.code, message: e.detail, ...(e.loc ? { location: { file: e.loc.file, row: e.loc.row, col: e.loc.col } } : {}) };
 }

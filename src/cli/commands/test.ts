@@ -13,7 +13,7 @@ export const test: Command = {
     "when its rule is defined and true. Exit 1 on any failure, error or compile error.\n" +
     "  -v, --verbose      every test with its time\n" +
     "  -r, --run REGEX    only tests whose full name (data.pkg.test_x) matches\n" +
-    "  -f, --format FMT   pretty (default) or json (one document)\n" +
+    "  -f, --format FMT   pretty (default) or json (opa test -f json: an array of {location, package, name, fail, error, skip, duration})\n" +
     "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
     "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
     V0_HELP,
