@@ -248,7 +248,7 @@ export function bars(o: { id: string; title: string; desc: string; labels: strin
  * Lanes over time: one lane per label, spans [from, to] coloured by a key (revisions per agent),
  * with flagged spans outlined (drift). Times are ISO strings; the axis runs from `start` to `end`.
  */
-export function lanes(o: { id: string; title: string; desc: string; start: string; end: string; lanes: string[]; spans: { lane: string; from: string; to: string; key: string; label: string; flag?: boolean }[]; colors: Map<string, string>; marks?: { at: string; label: string }[] }): string {
+export function lanes(o: { id: string; title: string; desc: string; start: string; end: string; lanes: string[]; spans: { lane: string; from: string; to: string; key: string; label: string; flag?: boolean }[]; colors: Map<string, string>; marks?: { at: string; label: string }[]; bands?: { lane: string; from: string; to: string; label: string }[] }): string {
   const labelW = Math.min(220, 20 + 7 * Math.max(4, ...o.lanes.map((l) => l.length)));
   const plotW = 700;
   const rowH = 26;
@@ -274,6 +274,11 @@ export function lanes(o: { id: string; title: string; desc: string; start: strin
       parts.push(
         `<rect x="${x0}" y="${yy + 4}" width="${width}" height="${rowH - 8}" fill="${o.colors.get(s.key) ?? "#718096"}"${s.flag ? ' stroke="#c53030" stroke-width="2.5" stroke-dasharray="4 2"' : ""} data-lane="${esc(lane)}" data-key="${esc(s.key)}"${s.flag ? ' data-flag="true"' : ""}><title>${esc(s.label)}</title></rect>`,
       );
+    }
+    // Bands: intervals of a lane to look at (drift), a red strip under its spans.
+    for (const b of (o.bands ?? []).filter((x) => x.lane === lane)) {
+      const x0 = x(b.from);
+      parts.push(`<rect class="band" x="${x0}" y="${yy + rowH - 5}" width="${Math.max(3, x(b.to) - x0)}" height="4" fill="#c53030" data-band="${esc(lane)}" data-from="${esc(b.from)}" data-to="${esc(b.to)}"><title>${esc(b.label)}</title></rect>`);
     }
   });
   for (const m of o.marks ?? []) {

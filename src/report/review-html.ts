@@ -299,7 +299,7 @@ function revisionsSection(r: ReviewReport): Section {
   const chart = r.revisions.length
     ? figure({
         id: "fig-revisions",
-        caption: "The revision each agent ran, over time (outlined: drift, another revision in use at the same time)",
+        caption: "The revision each agent ran, over time (outlined, with a red strip under the interval: drift, another revision in use at the same time)",
         svg: lanes({
           id: "chart-revisions",
           title: "Policy revisions per agent over time",
@@ -310,6 +310,12 @@ function revisionsSection(r: ReviewReport): Section {
           spans: r.revisions.map((v) => ({ lane: v.agent, from: v.first, to: v.last, key: v.revision, label: `${v.agent}: ${short(v.revision)}, ${v.decisions} decisions, ${v.first} to ${v.last}${v.drift ? " (drift)" : ""}`, flag: v.drift })),
           colors,
           marks: r.kill_switch.filter((k) => k.on).map((k) => ({ at: k.time, label: "kill switch" })),
+          bands: r.drift.flatMap((d) =>
+            [d.a, d.b].map((side, k) => {
+              const other = k === 0 ? d.b : d.a;
+              return { lane: side.agent, from: d.from, to: d.to, label: `drift ${d.from} to ${d.to}: ${side.agent} on ${short(side.revision)} while ${other.agent} on ${short(other.revision)}` };
+            }),
+          ),
         }),
         series,
         table: table({

@@ -206,6 +206,9 @@ describe.skipIf(!haveBrowser)("report pages in Chromium", () => {
       // (drawn lane by lane, agents in order of their first decision)
       const lanes = [...new Set(r.revisions.map((v) => v.agent))];
       expect(spans).toEqual(lanes.flatMap((a) => r.revisions.filter((v) => v.agent === a).map((v) => [v.agent, v.revision, v.drift])));
+      // Drift: a strip under both agents' lanes for each interval of the JSON's drift.
+      const bands = await page.$$eval("#chart-revisions rect[data-band]", (rs) => rs.map((x) => [x.dataset.band, x.dataset.from, x.dataset.to]));
+      expect(bands.sort()).toEqual(r.drift.flatMap((d) => [[d.a.agent, d.from, d.to], [d.b.agent, d.from, d.to]]).sort());
       await page.screenshot({ path: join(OUT, "review.png"), fullPage: true });
       expect(statSync(join(OUT, "review.png")).size).toBeGreaterThan(50_000);
     } finally {
