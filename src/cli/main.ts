@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, Entry> = {
   init: { summary: "write a documented warden.yaml deployment config here", load: async () => (await import("./commands/init.ts")).init },
   demo: { summary: "run the customer-support agent demo end to end (start here)", load: async () => (await import("./commands/demo.ts")).demo },
   check: { summary: "compile policies and report every error, located", load: async () => (await import("./commands/check.ts")).check },
+  capabilities: { summary: "print Warden's built-ins in OPA's capabilities JSON form", load: async () => (await import("./commands/capabilities.ts")).capabilitiesCommand },
   plan: { summary: "print the plan IR of entrypoints (what the backends compile)", load: async () => (await import("./commands/plan.ts")).plan },
   eval: { summary: "evaluate a bundle's entrypoint (in-process WebAssembly), or a query against policies", load: async () => (await import("./commands/eval.ts")).evalCommand },
   audit: { summary: "verify, show or export the tamper-evident audit trail", load: async () => (await import("./commands/audit.ts")).audit },
