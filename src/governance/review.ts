@@ -65,6 +65,7 @@ export async function governanceReview(audit: AuditLog, opts: ReviewOptions = {}
   const revisions = new Map<string, { decisions: number; first: string; last: string }>();
   const revisionDays = new Map<string, number>();
   const usage = new Map<string, Map<string, Use>>();
+  const agentUsage = new Map<string, Map<string, Use>>(); // agent \0 role -> action -> use
   let current: { revision: string; time: string } | undefined;
   let records = 0;
   let decisions = 0;
@@ -115,6 +116,13 @@ export async function governanceReview(audit: AuditLog, opts: ReviewOptions = {}
         if (!u) roleUse.set(req.action, (u = { allowed: 0, blocked: 0 }));
         if (category === "block") u.blocked++;
         else u.allowed++;
+        const ak = `${req.agent.id}${SEP}${req.agent.role}`;
+        let agentUse = agentUsage.get(ak);
+        if (!agentUse) agentUsage.set(ak, (agentUse = new Map()));
+        let au = agentUse.get(req.action);
+        if (!au) agentUse.set(req.action, (au = { allowed: 0, blocked: 0 }));
+        if (category === "block") au.blocked++;
+        else au.allowed++;
         const key = `${req.agent.id}${SEP}${d.revision}`;
         const seen = revisions.get(key);
         if (seen) {
@@ -254,7 +262,7 @@ export async function governanceReview(audit: AuditLog, opts: ReviewOptions = {}
   const lpRevision = opts.revision ?? current?.revision;
   if (opts.bundles !== undefined && lpRevision !== undefined) {
     const data = readBundle(openStore(opts.bundles).get(lpRevision)).data as { governance?: GovernanceData };
-    lp = leastPrivilege(lpRevision, data.governance ?? {}, usage);
+    lp = leastPrivilege(lpRevision, data.governance ?? {}, usage, [...agentUsage].map(([k, use]) => ({ agent: k.split(SEP)[0]!, role: k.split(SEP)[1]!, use })));
   }
 
   return {

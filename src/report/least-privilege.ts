@@ -23,7 +23,11 @@ export interface Use {
 export type { LeastPrivilege, RoleReview };
 export type Grant = RoleGrant;
 
-export function leastPrivilege(revision: string, data: GovernanceData, usage: Map<string, Map<string, Use>>): LeastPrivilege {
+/**
+ * `usage`: per role, per action, the decisions of agents acting under it; `agents`: the same per
+ * agent and role, for the per-agent view (which of its role's grants each agent used).
+ */
+export function leastPrivilege(revision: string, data: GovernanceData, usage: Map<string, Map<string, Use>>, agents: { agent: string; role: string; use: Map<string, Use> }[] = []): LeastPrivilege {
   const roles = data.roles ?? {};
   const actions = data.actions ?? {};
   const needing = (system: string, access: string) =>
@@ -70,5 +74,20 @@ export function leastPrivilege(revision: string, data: GovernanceData, usage: Ma
       denied: [...denied].map(([k, requests]) => ({ system: k.split("\u0000")[0]!, access: k.split("\u0000")[1]!, requests })).sort((x, y) => y.requests - x.requests),
     });
   }
-  return { revision, roles: out, proposed_roles: proposed, proposed_data: { ...structuredClone(data), roles: proposed }, removed };
+  const perAgent = agents
+    .map(({ agent, role, use }) => {
+      const held = Object.entries(roles[role] ?? {}).flatMap(([system, accesses]) => accesses.map((access) => `${system}:${access}`));
+      const used = new Set<string>();
+      let decisions = 0;
+      let blocked = 0;
+      for (const [action, u] of use) {
+        decisions += u.allowed + u.blocked;
+        blocked += u.blocked;
+        const a = actions[action];
+        if (u.allowed > 0 && a?.system && a.access && held.includes(`${a.system}:${a.access}`)) used.add(`${a.system}:${a.access}`);
+      }
+      return { agent, role, decisions, blocked, used: [...used].sort(), unused: held.filter((g) => !used.has(g)).sort() };
+    })
+    .sort((x, y) => x.agent.localeCompare(y.agent) || x.role.localeCompare(y.role));
+  return { revision, roles: out, agents: perAgent, proposed_roles: proposed, proposed_data: { ...structuredClone(data), roles: proposed }, removed };
 }

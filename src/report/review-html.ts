@@ -444,6 +444,21 @@ export function leastPrivilegeSection(r: Pick<ReviewReport, "least_privilege">):
     body:
       `<p>The role table of revision <code>${esc(short(lp.revision))}</code> against the grants the window's decisions used. ${lp.removed} grant(s) were never used: the proposal below removes them. Build it into a candidate bundle and replay it against the recorded traffic before applying it: <code>warden report impact --candidate REVISION</code>.</p>` +
       roles +
+      `<h3>Per agent</h3>` +
+      table({
+        id: "table-lp-agents",
+        caption: "Each agent, under the role it acted as: the grants its decisions used, and those it never used",
+        rows: lp.agents,
+        flag: (a) => a.unused.length > 0,
+        columns: [
+          { head: "agent", cell: (a) => a.agent },
+          { head: "role", cell: (a) => a.role },
+          { head: "decisions", cell: (a) => a.decisions, numeric: true },
+          { head: "blocked", cell: (a) => a.blocked, numeric: true },
+          { head: "grants used", cell: (a) => a.used.join(", ") },
+          { head: "grants never used", cell: (a) => a.unused.join(", ") },
+        ],
+      }) +
       `<h3>Proposed role table</h3><pre id="lp-proposed"><code>${esc(JSON.stringify(lp.proposed_roles, null, 2))}</code></pre>` +
       `<details><summary>The proposed data.governance (drop-in data.json)</summary><pre id="lp-proposed-data"><code>${esc(JSON.stringify(lp.proposed_data, null, 2))}</code></pre></details>`,
   };

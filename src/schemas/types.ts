@@ -957,6 +957,10 @@ export interface LeastPrivilege {
 revision: string
 roles: RoleReview[]
 /**
+ * Per agent and the role it acted under.
+ */
+agents: AgentPermissions[]
+/**
  * The role table with the unused grants removed.
  */
 proposed_roles: {
@@ -1030,6 +1034,23 @@ actions: string[]
  * Those among them requested in the window.
  */
 requested_actions: string[]
+}
+/**
+ * One agent under one role: the decisions it was given, and which of its role's grants (system:access) those used.
+ * 
+ * This interface was referenced by `ReviewReport`'s JSON-Schema
+ * via the `definition` "AgentPermissions".
+ */
+export interface AgentPermissions {
+agent: string
+role: string
+decisions: number
+blocked: number
+used: string[]
+/**
+ * Grants of its role it never used in the window.
+ */
+unused: string[]
 }
 /**
  * A paused action, serialisable: hand it to resume() after approval, even after a restart.

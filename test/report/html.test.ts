@@ -132,6 +132,7 @@ describe.skipIf(!haveBrowser)("report pages in Chromium", () => {
       for (const role of r.least_privilege!.roles) {
         expect(await rows(page, `table-lp-${role.role}`)).toEqual(role.grants.map((gr) => [`${gr.system}:${gr.access}`, s(gr.used), s(gr.blocked), gr.actions.join(", "), gr.requested_actions.join(", ")]));
       }
+      expect(await rows(page, "table-lp-agents")).toEqual(r.least_privilege!.agents.map((a) => [a.agent, a.role, s(a.decisions), s(a.blocked), a.used.join(", "), a.unused.join(", ")]));
       expect(JSON.parse((await page.textContent("#lp-proposed"))!)).toEqual(r.least_privilege!.proposed_roles);
       // Rows to look at are marked: the approval always granted, the auto action rolled back, drift.
       expect(await page.$$eval("table#table-approvals tr.flag th", (t) => t.map((x) => x.textContent))).toEqual(["discount.apply"]);

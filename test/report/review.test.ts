@@ -237,6 +237,13 @@ describe("governance review of a generated month", () => {
       ],
       ["triage-agent", ["accounts:read=0", "orders:read=60"], [{ system: "accounts", access: "read", blocked: 0 }], [{ system: "orders", access: "write", requests: 30 }]],
     ]);
+    const unusedSupport = ["accounts:read", "billing:read", "messaging:write"];
+    expect(lp.agents).toEqual([
+      { agent: "shadow-bot", role: "support-agent", decisions: 40, blocked: 10, used: ["billing:write", "orders:read", "orders:write"], unused: unusedSupport },
+      { agent: "support-bot-1", role: "support-agent", decisions: 225, blocked: 30, used: ["billing:write", "orders:read", "orders:write"], unused: unusedSupport },
+      { agent: "support-bot-2", role: "support-agent", decisions: 225, blocked: 30, used: ["billing:write", "orders:read", "orders:write"], unused: unusedSupport },
+      { agent: "triage-bot", role: "triage-agent", decisions: 90, blocked: 30, used: ["orders:read"], unused: ["accounts:read"] },
+    ]);
     expect(lp.removed).toBe(4);
     expect(lp.proposed_roles).toEqual({ "support-agent": { billing: ["write"], orders: ["read", "write"] }, "triage-agent": { orders: ["read"] } });
     expect(renderReview(r)).toContain("4 unused grant(s)");

@@ -130,6 +130,8 @@ function leastPrivilegeText(lp: NonNullable<Review["least_privilege"]>): string 
     for (const u of role.unused) lines.push(`    unused: ${u.system}:${u.access}`);
     for (const dn of role.denied) lines.push(`    lacks:  ${dn.system}:${dn.access} (${dn.requests} request(s))`);
   }
+  lines.push("", "Per agent (grants used; never used):");
+  for (const a of lp.agents) lines.push(`  ${a.agent.padEnd(18)} as ${a.role}: ${a.decisions} decisions, ${a.blocked} blocked; used ${a.used.join(", ") || "none"}; never ${a.unused.join(", ") || "none"}`);
   lines.push("", "Proposed role table (data.governance.roles; --json has the whole data.governance):", JSON.stringify(lp.proposed_roles, null, 2));
   return lines.join("\n");
 }
