@@ -21,6 +21,15 @@ import { DISPATCH, HOST_CALL_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE, 
 
 const i32 = binaryen.i32;
 
+/**
+ * IR statements up to which a policy gets binaryen's whole pipeline by default (see
+ * GenerateOptions.optimize): about 3 s of it on the bench machine. The governance policy has
+ * 320; the bench's generated 10,000-line policy 35,000 (16 s and more in the whole pipeline, its
+ * time growing faster than the policy). Per function, the governance decision runs within 5 %
+ * of the whole pipeline's module (scripts/bench/compile.ts).
+ */
+export const OPTIMIZE_BUDGET = 5_000;
+
 /** Exports OPA's ABI defines; every other runtime export is removed. */
 const ABI_EXPORTS = [
   "opa_eval_ctx_new",
@@ -45,8 +54,14 @@ const ABI_EXPORTS = [
 ];
 
 export interface GenerateOptions {
-  /** Run binaryen's optimiser (default true). */
-  optimize?: boolean;
+  /**
+   * binaryen's optimiser: "module" runs its whole pipeline (-O2 -s1) on the module; "functions"
+   * runs its function passes on each generated function alone (the runtime comes optimised from
+   * its own build) and drops what nothing uses: linear in the policy's size, where the whole
+   * pipeline is not. true (the default) picks "module" for a policy of at most
+   * OPTIMIZE_BUDGET IR statements and "functions" above; false leaves the module unoptimised.
+   */
+  optimize?: boolean | "module" | "functions";
   /** Serve every built-in from the host, even those the runtime has (used for strict errors). */
   hostBuiltinsOnly?: boolean;
   /**
@@ -142,6 +157,7 @@ class Generator {
   private readonly hostImports = new Set<number>();
   /** Memo slot of each memoised function (by IR name): see memoWrapper. */
   private readonly memoSlots = new Map<string, number>();
+  private dispatcherName = "";
 
   constructor(
     private readonly m: binaryen.Module,
@@ -193,12 +209,25 @@ class Generator {
     phase("memory", () => this.memoryAndStart());
     phase("exports", () => this.exports());
     if (!this.m.validate()) throw new Error("internal error: generated WebAssembly does not validate");
-    if (this.opts.optimize !== false) {
+    const optimize = this.opts.optimize ?? true;
+    if (optimize !== false) {
       binaryen.setOptimizeLevel(2);
       binaryen.setShrinkLevel(1);
-      this.m.optimize();
+      if (optimize === "module" || (optimize === true && statementCount(this.policy) <= OPTIMIZE_BUDGET)) this.m.optimize();
+      else this.optimizeFunctions();
     }
     return { wasm: this.m.emitBinary(), entrypoints, builtins, callSites: this.callSites };
+  }
+
+  /** Function passes on each generated function (all named w$..., and the dispatcher). */
+  private optimizeFunctions(): void {
+    const m = this.m;
+    for (let i = 0; i < m.getNumFunctions(); i++) {
+      const f = m.getFunctionByIndex(i);
+      const info = binaryen.getFunctionInfo(f);
+      if (!info.module && (info.name.startsWith("w$") || info.name === this.dispatcherName)) m.optimizeFunction(f);
+    }
+    m.runPasses(["remove-unused-module-elements"]);
   }
 
   /** The internal name of a runtime function, by its export name. */
@@ -339,6 +368,7 @@ class Generator {
       if (info.module === DISPATCH.module && info.base === DISPATCH.base) internal = info.name;
     }
     if (internal === undefined) throw new Error("internal error: the runtime does not import warden.dispatch");
+    this.dispatcherName = internal;
     this.m.removeFunction(internal);
     const m = this.m;
     const reset = m.global.set("w$steps", m.global.get("w$step_limit", i32));
@@ -703,6 +733,23 @@ class FunctionGen {
       this.setOrFail(s.result, this.g.call(RT.hostCallEnd, [call])),
     );
   }
+}
+
+/** How many IR statements a policy has, nested blocks included. */
+export function statementCount(policy: Policy): number {
+  let n = 0;
+  const blocks = (bs: Block[]) => {
+    for (const b of bs) {
+      for (const s of b.stmts) {
+        n++;
+        if (s.type === "block") blocks(s.blocks);
+        else if (s.type === "scan") blocks([s.block]);
+      }
+    }
+  };
+  for (const f of policy.funcs) blocks(f.blocks);
+  for (const p of policy.plans) blocks(p.blocks);
+  return n;
 }
 
 function align(n: number, to: number): number {

@@ -36,4 +36,17 @@ describe("generated modules run in the stock @open-policy-agent/opa-wasm SDK", (
     expect(loaded.evaluate({ user: "bob", action: "write" }, "authz/reasons")).toEqual([{ result: ["bob may not write"] }]);
     expect(loaded.evaluate({}, "authz/roles")).toEqual([{ result: { alice: 1, bob: 2 } }]);
   }, 600_000);
+
+  it("gives the same answers whichever way the optimiser runs (whole module, per function, none)", async () => {
+    const ir = planSources([{ file: "authz.rego", text: policy }], ["authz/allow", "authz/reasons", "authz/roles"]);
+    const data = { users: { alice: { roles: ["admin"] }, bob: { roles: ["viewer", "auditor"] } } };
+    const answers = [];
+    for (const optimize of ["module", "functions", false] as const) {
+      const loaded = await loadPolicy((await compileWasm(ir, { optimize })).wasm);
+      loaded.setData(data);
+      answers.push(["alice", "bob"].flatMap((user) => ["authz/allow", "authz/reasons", "authz/roles"].map((e) => loaded.evaluate({ user, action: "write" }, e))));
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+  }, 600_000);
 });
