@@ -193,6 +193,8 @@ export interface OpenGovernorOptions {
   now?: () => Date;
   /** Where the allow_unsigned warning goes (default stderr). */
   warn?: (line: string) => void;
+  /** An evaluator already opened for the deployment (openEvaluator), to share with the caller (warden serve). */
+  evaluator?: Evaluator;
 }
 
 /**
@@ -228,7 +230,7 @@ export function openCheckpointer(d: Deployment, audit: AuditLog, onError?: (e: u
 
 /** A governor over the deployment: its store, its bundle, its state. Dispose of it with `governor.dispose()`. */
 export async function openGovernor(d: Deployment, options: OpenGovernorOptions = {}): Promise<Governor> {
-  const evaluator = await openEvaluator(d, d.revision, options.warn);
+  const evaluator = options.evaluator ?? (await openEvaluator(d, d.revision, options.warn));
   const audit = await AuditLog.open(d.store, options.now ? { now: options.now } : {});
   try {
     const entrypoint = options.entrypoint ?? d.entrypoint;

@@ -1,0 +1,611 @@
+// `warden serve`: the governor over HTTP (fastify). OPA's Data API and AuthZEN 1.0 for
+// decisions, governed actions for remote agents (propose, resume, report the outcome), approvals
+// (list, show, long-poll wait, approve / modify / reject), the kill switch, the audit trail's
+// verification, health and metrics; the approver inbox (inbox.ts) and the escalation clock
+// (clock.ts) run in the same process.
+//
+// Every route but /health authenticates (auth.ts: API tokens or OIDC/JWT bearer, roles from the
+// directory). Bodies are validated at the door against schemas/serve (schemas.ts) and bounded in
+// size; every refusal is a coded JSON error and an audit record (the governor's own refusals are
+// recorded once, by the governor; the service's own here).
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { hashJSON } from "../canonical-json.ts";
+import type { Evaluator } from "../evaluator/evaluator.ts";
+import { ApprovalError } from "../governance/approvals.ts";
+import { GovernanceRefusal } from "../governance/errors.ts";
+import type { Governor, Outcome } from "../governance/governor.ts";
+import { auditRefusal } from "../governance/refusals.ts";
+import type { ActionRequest, Approval, Decision } from "../schemas/types.ts";
+import { Authenticator, Unauthenticated, auditHttpRefusal, holds, needAgent, needOperation, needRoles, SERVICE_ROLES, type JwtConfig } from "./auth.ts";
+import { RemoteRuns, ReportError, type Effect, type OutcomeReport } from "./remote.ts";
+import { problems, type RequestSchema } from "./schemas.ts";
+import type { Authenticated } from "./tokens.ts";
+import type { ActionProposal, ActionResume, ApprovalVerdict, AuthZENEvaluation, AuthZENEvaluations, DataQuery, KillSwitchChange } from "./types.ts";
+import { Clock, type ClockOptions } from "./clock.ts";
+import { registerInbox } from "./inbox.ts";
+
+export interface ServeOptions {
+  governor: Governor;
+  /** The evaluator the governor decides with (shared: the kill switch overlay reaches the Data API too). */
+  evaluator: Evaluator;
+  jwt?: JwtConfig;
+  /** Largest request body, bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Longest long-poll wait, ms (default 60 s). */
+  maxWaitMs?: number;
+  /** How long a started remote action waits for its outcome report, ms (default 15 min). */
+  outcomeTimeoutMs?: number;
+  /** Requests per second per principal (burst twice that); 0: no limit (default 200). */
+  rateLimit?: number;
+  /** The escalation clock and its webhooks; false: no clock. */
+  clock?: ClockOptions | false;
+  /** Serve the approver inbox under /inbox (default true). */
+  inbox?: boolean;
+}
+
+/** A refusal the service makes itself (the governor's are GovernanceRefusal / ApprovalError). */
+export class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const GOVERNANCE_STATUS: Record<string, number> = {
+  input_invalid: 400,
+  evaluation_failed: 422,
+  obligation_unmet: 422,
+  unknown_agent: 403,
+  role_not_held: 403,
+  agent_mismatch: 403,
+  unknown_principal: 403,
+  not_permitted: 403,
+  kill_switch: 403,
+  already_executed: 409,
+  tampered_state: 500,
+  // ApprovalError reasons
+  wrong_approval: 400,
+  wrong_role: 403,
+  self_approval: 403,
+  agent_approver: 403,
+  modified_blocked: 403,
+  stale_request: 409,
+  stale_revision: 409,
+  not_pending: 409,
+  past_due: 409,
+  expired: 410,
+  missing_parameters: 400,
+  unexpected_parameters: 400,
+};
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Authenticated;
+  }
+  interface FastifyContextConfig {
+    /** false: the route needs no credentials (health). */
+    auth?: boolean;
+  }
+}
+
+export interface Service {
+  app: FastifyInstance;
+  clock?: Clock;
+  /** Wakes long-polls waiting on an approval (decisions made here or by the clock). */
+  changed(approval_id: string): void;
+  close(): Promise<void>;
+}
+
+interface Metrics {
+  decisions: Map<string, number>;
+  latency: number[];
+  requests: number;
+  refusals: number;
+}
+
+export async function createService(opts: ServeOptions): Promise<Service> {
+  const { governor, evaluator } = opts;
+  const audit = governor.auditLog;
+  const store = governor.store;
+  const auth = new Authenticator(store, opts.jwt);
+  const runs = new RemoteRuns(opts.outcomeTimeoutMs);
+  const maxWait = opts.maxWaitMs ?? 60_000;
+  const metrics: Metrics = { decisions: new Map(), latency: [], requests: 0, refusals: 0 };
+  const waiters = new Map<string, Set<() => void>>();
+  const changed = (approval_id: string) => {
+    for (const w of waiters.get(approval_id) ?? []) w();
+  };
+  const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  const rate = rateLimiter(opts.rateLimit ?? 200);
+
+  // Forms of the inbox: application/x-www-form-urlencoded into a plain object.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.addHook("onRequest", async (req) => {
+    metrics.requests++;
+    if (req.routeOptions.config?.auth === false) return;
+    const header = req.headers.authorization ?? sessionToken(req);
+    try {
+      req.principal = await auth.authenticate(header);
+    } catch (e) {
+      if (e instanceof Unauthenticated) throw new HttpRefusal(401, "unauthenticated", e.message);
+      throw e;
+    }
+    if (!rate(req.principal.id)) throw new HttpRefusal(429, "rate_limited", `${req.principal.id} sent more than ${opts.rateLimit ?? 200} requests per second`);
+  });
+
+  app.setErrorHandler(async (e: unknown, req, reply) => {
+    const route = req.routeOptions.url ?? req.url.split("?")[0]!;
+    const operation = `http ${req.method} ${route}`;
+    const actor = req.principal ? { id: req.principal.id, kind: req.principal.kind } : undefined;
+    let status = 500;
+    let body: Record<string, unknown>;
+    if (e instanceof HttpRefusal) {
+      status = e.status;
+      body = { code: e.code, message: e.message, ...e.extra };
+      await auditHttpRefusal(audit, { route, method: req.method, code: e.code, message: e.message, ...(req.principal ? { principal: req.principal } : {}), ip: req.ip }).catch(() => {});
+    } else if (e instanceof GovernanceRefusal || e instanceof ApprovalError) {
+      const code = e instanceof ApprovalError ? e.reason : e.code;
+      status = GOVERNANCE_STATUS[code] ?? 403;
+      body = { code, message: e.message };
+      await auditRefusal(audit, e, { operation, ...(actor ? { actor } : {}) }).catch(() => {});
+    } else {
+      const err = e as { statusCode?: number; code?: string; message?: string };
+      if (err.statusCode === 413 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") [status, body] = [413, { code: "body_too_large", message: `the body exceeds ${opts.bodyLimit ?? 1024 * 1024} bytes` }];
+      else if (err.statusCode && err.statusCode < 500) [status, body] = [err.statusCode, { code: "bad_request", message: err.message ?? "bad request" }];
+      else body = { code: "internal", message: err.message ?? String(e) };
+      if (status < 500) await auditHttpRefusal(audit, { route, method: req.method, code: body.code as string, message: body.message as string, ...(req.principal ? { principal: req.principal } : {}), ip: req.ip }).catch(() => {});
+    }
+    metrics.refusals++;
+    if (route.startsWith("/inbox") && req.method === "GET" && status === 401) return reply.redirect("/inbox/login");
+    return reply.code(status).type("application/json").send(body);
+  });
+
+  app.setNotFoundHandler(async (req) => {
+    throw new HttpRefusal(404, "not_found", `no route ${req.method} ${req.url.split("?")[0]}`);
+  });
+
+  const who = (req: FastifyRequest): Authenticated => req.principal!;
+
+  // --- health and metrics ---------------------------------------------------------------
+
+  app.get("/health", { config: { auth: false } }, async () => ({ status: "ok", revision: governor.revision }));
+  app.get("/ready", { config: { auth: false } }, async () => {
+    await store.killSwitch();
+    return { status: "ready", revision: governor.revision };
+  });
+
+  app.get("/metrics", async (req, reply) => {
+    needRoles(who(req), SERVICE_ROLES.metrics, "read metrics");
+    const pending = await store.listApprovals("pending");
+    const now = Date.now();
+    const sorted = [...metrics.latency].sort((a, b) => a - b);
+    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! / 1000 : 0);
+    const lines = [
+      "# HELP warden_decisions_total Governed decisions by category.",
+      "# TYPE warden_decisions_total counter",
+      ...[...metrics.decisions].map(([c, n]) => `warden_decisions_total{category="${c}"} ${n}`),
+      "# HELP warden_decision_seconds Decision latency (recent window).",
+      "# TYPE warden_decision_seconds summary",
+      `warden_decision_seconds{quantile="0.5"} ${q(0.5)}`,
+      `warden_decision_seconds{quantile="0.99"} ${q(0.99)}`,
+      "# TYPE warden_approvals_pending gauge",
+      `warden_approvals_pending ${pending.length}`,
+      "# TYPE warden_approvals_overdue gauge",
+      `warden_approvals_overdue ${pending.filter((a) => Date.parse(a.due_at) < now).length}`,
+      "# TYPE warden_http_requests_total counter",
+      `warden_http_requests_total ${metrics.requests}`,
+      "# TYPE warden_http_refusals_total counter",
+      `warden_http_refusals_total ${metrics.refusals}`,
+    ];
+    return reply.type("text/plain; version=0.0.4").send(`${lines.join("\n")}\n`);
+  });
+
+  const record = (category: string, ms: number) => {
+    metrics.decisions.set(category, (metrics.decisions.get(category) ?? 0) + 1);
+    metrics.latency.push(ms);
+    if (metrics.latency.length > 10_000) metrics.latency.splice(0, 5_000);
+  };
+
+  // --- decisions: OPA's Data API and AuthZEN ---------------------------------------------
+
+  app.post("/v1/data/*", async (req) => {
+    const p = who(req);
+    const path = (req.params as { "*": string })["*"].replace(/\/+$/, "");
+    const body = checked<DataQuery>("data-query", req.body ?? {});
+    if (!evaluator.bundle.entrypoints.includes(path)) throw new HttpRefusal(404, "unknown_entrypoint", `${path} is not an entrypoint of revision ${governor.revision} (entrypoints: ${evaluator.bundle.entrypoints.join(", ")})`);
+    const input = body.input as { agent?: { id?: unknown } } | undefined;
+    // An agent asks only about itself; a policy enforcement point (warden:pep) about anyone.
+    if (!holds(p, SERVICE_ROLES.pep)) {
+      if (p.kind !== "agent" || input?.agent?.id !== p.id) throw new HttpRefusal(403, "not_permitted", `${p.id} may ask decisions only for input.agent.id = ${p.id} (or hold warden:pep)`);
+    }
+    const t0 = performance.now();
+    let d;
+    try {
+      d = evaluator.evaluate(path, body.input);
+    } catch (e) {
+      throw new HttpRefusal(422, "evaluation_failed", `the policy could not decide: ${(e as Error).message}`);
+    }
+    record("data", performance.now() - t0);
+    await audit.append({
+      type: "decision",
+      actor: { id: p.id, kind: p.kind },
+      decision: { decision_id: d.decision_id, revision: d.revision, entrypoint: d.entrypoint, mode: governor.mode, result: d.result ?? null, recorded: { ...d.recorded } },
+      details: { api: "data", input_hash: body.input === undefined ? null : hashJSON(body.input) },
+    });
+    return { ...(d.result !== undefined ? { result: d.result } : {}), decision_id: d.decision_id, provenance: { revision: d.revision, bundles: { warden: { revision: d.revision } } } };
+  });
+
+  /** AuthZEN subject/action/resource/context as the governor's action request, then proposed (audited). */
+  const evaluateAuthzen = async (p: Authenticated, e: AuthZENEvaluation) => {
+    if (!holds(p, SERVICE_ROLES.pep) && e.subject.id !== p.id) throw new HttpRefusal(403, "not_permitted", `${p.id} may evaluate only for subject ${p.id} (or hold warden:pep)`);
+    const entry = await store.principal(e.subject.id);
+    const role = (e.subject.properties?.role as string | undefined) ?? entry?.roles[0] ?? "none";
+    const ctx = (e.context ?? {}) as Record<string, unknown>;
+    const request = {
+      agent: { id: e.subject.id, role },
+      initiator: (ctx.initiator as ActionRequest["initiator"] | undefined) ?? { id: e.subject.id, kind: "agent" },
+      action: e.action.name,
+      parameters: { resource: { type: e.resource.type, id: e.resource.id }, ...((e.resource.properties ?? {}) as Record<string, unknown>), ...((e.action.properties ?? {}) as Record<string, unknown>) },
+      ...(ctx.attributes || ctx.input || ctx.retrieved ? { context: { ...(ctx.attributes ? { attributes: ctx.attributes } : {}), ...(ctx.input !== undefined ? { input: ctx.input } : {}), ...(ctx.retrieved ? { retrieved: ctx.retrieved } : {}) } } : {}),
+    };
+    const t0 = performance.now();
+    try {
+      const prop = await governor.propose(request, undefined, holds(p, SERVICE_ROLES.pep) ? {} : { agent: p.id });
+      const r = prop.decision.result;
+      record(r.category, performance.now() - t0);
+      const decision = r.category === "auto" || r.category === "notify";
+      return { decision, context: { category: r.category, reasons: r.reasons, decision_id: prop.decision.decision_id, revision: prop.decision.revision, ...(r.approval ? { approval: r.approval } : {}), ...(r.obligations ? { obligations: r.obligations } : {}) } };
+    } catch (err) {
+      if (err instanceof GovernanceRefusal) return { decision: false, context: { code: err.code, reason: err.message } };
+      throw err;
+    }
+  };
+
+  app.post("/access/v1/evaluation", async (req) => evaluateAuthzen(who(req), checked<AuthZENEvaluation>("authzen-evaluation", req.body)));
+
+  app.post("/access/v1/evaluations", async (req) => {
+    const p = who(req);
+    const b = checked<AuthZENEvaluations>("authzen-evaluations", req.body);
+    const semantic = b.options?.evaluations_semantic ?? "execute_all";
+    const list = b.evaluations?.length ? b.evaluations : [{}];
+    const out = [];
+    for (const item of list) {
+      const e = { subject: item.subject ?? b.subject, action: item.action ?? b.action, resource: item.resource ?? b.resource, context: { ...(b.context ?? {}), ...(item.context ?? {}) } };
+      if (!e.subject || !e.action || !e.resource) throw new HttpRefusal(400, "input_invalid", "each evaluation needs subject, action and resource (its own or the defaults)");
+      const r = await evaluateAuthzen(p, e as AuthZENEvaluation);
+      out.push(r);
+      if ((semantic === "deny_on_first_deny" && !r.decision) || (semantic === "permit_on_first_permit" && r.decision)) break;
+    }
+    return { evaluations: out };
+  });
+
+  // --- governed actions for remote agents -------------------------------------------------
+
+  const answer = (reply: FastifyReply, o: Outcome | { go: string }, category?: string) => {
+    if ("go" in o) {
+      return reply.code(200).send({ status: "go", action_id: o.go, ...(category ? { category } : {}), outcome_url: `/v1/actions/${o.go}/outcome` });
+    }
+    switch (o.status) {
+      case "paused":
+        return reply.code(202).send({
+          status: "paused",
+          action_id: o.action_id,
+          approval_id: o.approval.approval_id,
+          approver_role: o.approval.approver_role,
+          due_at: o.approval.due_at,
+          ticket: o.ticket,
+          wait_url: `/v1/approvals/${o.approval.approval_id}/wait`,
+          resume_url: `/v1/actions/${o.action_id}/resume`,
+        });
+      case "blocked":
+        return reply.code(403).send({ status: "blocked", code: "blocked", action_id: o.action_id, reasons: o.reasons });
+      case "refused":
+        return reply.code(GOVERNANCE_STATUS[o.code] ?? 403).send({ status: "refused", code: o.code, message: o.error, action_id: o.action_id });
+      case "pending":
+        return reply.code(409).send({ status: "pending", code: "approval_pending", action_id: o.action_id, approval_id: o.approval.approval_id });
+      case "rejected":
+        return reply.code(403).send({ status: "rejected", code: "approval_rejected", action_id: o.action_id, approval_id: o.approval.approval_id });
+      case "expired":
+        return reply.code(410).send({ status: "expired", code: "approval_expired", action_id: o.action_id, approval_id: o.approval.approval_id });
+      default:
+        return reply.code(200).send(o);
+    }
+  };
+
+  app.post("/v1/actions", async (req, reply) => {
+    const p = who(req);
+    needAgent(p);
+    const b = checked<ActionProposal>("action-proposal", req.body);
+    const effect: Effect = b.effect ?? "none";
+    const t0 = performance.now();
+    let category: string | undefined;
+    const r = await runs.start(p.id, effect, (h) =>
+      governor.execute(b.request, async (ctx) => h(ctx), { agent: p.id, ...(effect !== "none" ? { external: true } : {}) }),
+    );
+    if ("go" in r) category = "go";
+    else category = r.done.status === "paused" ? "approve" : r.done.status;
+    record(category, performance.now() - t0);
+    return answer(reply, "go" in r ? r : r.done);
+  });
+
+  app.post("/v1/actions/:id/resume", async (req, reply) => {
+    const p = who(req);
+    needAgent(p);
+    const { id } = req.params as { id: string };
+    const b = checked<ActionResume>("action-resume", req.body);
+    if ((b.ticket as { action_id?: unknown }).action_id !== id) throw new HttpRefusal(400, "input_invalid", `the ticket is for another action than ${id}`);
+    const effect: Effect = b.effect ?? "none";
+    let r;
+    try {
+      r = await runs.start(p.id, effect, (h) => governor.resume(b.ticket, h, { agent: p.id, ...(effect !== "none" ? { external: true } : {}) }));
+    } catch (e) {
+      if ((e as Error).name === "SchemaError") throw new HttpRefusal(400, "input_invalid", (e as Error).message);
+      throw e;
+    }
+    return answer(reply, "go" in r ? r : r.done);
+  });
+
+  app.get("/v1/actions/:id", async (req) => {
+    const p = who(req);
+    const { id } = req.params as { id: string };
+    const s = runs.status(id);
+    if (s && (s.agent === p.id || holds(p, ["warden:operator", "warden:admin"]))) return { action_id: id, state: "running", ...s };
+    const types: string[] = [];
+    let owner: string | undefined;
+    for await (const r of audit.list({ action_id: id })) {
+      types.push(r.type);
+      if (r.type === "decision" && r.request) owner = r.request.agent.id;
+    }
+    if (!types.length || (owner !== p.id && !holds(p, ["warden:operator", "warden:admin", "warden:auditor"]))) throw new HttpRefusal(404, "not_found", `no action ${id} of ${p.id}`);
+    return { action_id: id, state: types.includes("outcome") ? "done" : types.includes("intent") ? "incomplete" : "decided", records: types };
+  });
+
+  app.post("/v1/actions/:id/outcome", async (req) => {
+    const p = who(req);
+    needAgent(p);
+    const { id } = req.params as { id: string };
+    const b = checked<OutcomeReport>("outcome-report", req.body);
+    try {
+      const o = await runs.report(id, p.id, b);
+      return o;
+    } catch (e) {
+      if (e instanceof ReportError) throw new HttpRefusal(e.code === "effect_missing" ? 400 : e.code === "not_your_action" ? 403 : 404, e.code, e.message);
+      throw e;
+    }
+  });
+
+  app.post("/v1/actions/:id/rollback", async (req) => {
+    const p = who(req);
+    needOperation(p, "rollback");
+    const { id } = req.params as { id: string };
+    return governor.rollback(id, p.id);
+  });
+
+  // --- approvals ------------------------------------------------------------------------
+
+  /** The roles an approval has been routed to so far: its first role and each it escalated to. */
+  const routedTo = (a: Approval) => [a.route.approver_role, ...(a.route.escalation as string[]).slice(0, a.level)];
+  const visible = (p: Authenticated, a: Approval) => a.requested_by.id === p.id || p.roles.some((r) => routedTo(a).includes(r));
+  const visibleApproval = async (p: Authenticated, id: string): Promise<Approval> => {
+    const a = await store.getApproval(id).catch((e) => {
+      throw e;
+    });
+    if (!a || !visible(p, a)) throw new HttpRefusal(404, "not_found", `no approval ${id} routed to a role of ${p.id}`);
+    return a;
+  };
+
+  app.get("/v1/approvals", async (req) => {
+    const p = who(req);
+    const status = (req.query as { status?: string }).status ?? "pending";
+    if (!["pending", "approved", "modified", "rejected", "expired", "consumed", "all"].includes(status)) throw new HttpRefusal(400, "input_invalid", `status: ${status}`);
+    const all = await store.listApprovals(status === "all" ? undefined : (status as Approval["status"]));
+    return { approvals: all.filter((a) => p.kind !== "agent" && p.roles.some((r) => routedTo(a).includes(r))).sort((a, b) => a.due_at.localeCompare(b.due_at)) };
+  });
+
+  app.get("/v1/approvals/:id", async (req) => {
+    const p = who(req);
+    const a = await visibleApproval(p, (req.params as { id: string }).id);
+    return { approval: a, context: await approvalContext(governor, a) };
+  });
+
+  app.get("/v1/approvals/:id/wait", async (req) => {
+    const p = who(req);
+    const { id } = req.params as { id: string };
+    const q = req.query as { timeout_s?: string };
+    const timeout = Math.min(maxWait, Math.max(0, Number(q.timeout_s ?? 30) * 1000 || 0));
+    let a = await visibleApproval(p, id);
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      a = await effective(governor, a);
+      if (a.status !== "pending" || Date.now() >= deadline) break;
+      await new Promise<void>((resolve) => {
+        const set = waiters.get(a.approval_id) ?? new Set();
+        waiters.set(a.approval_id, set);
+        const done = () => {
+          clearTimeout(t);
+          set.delete(done);
+          if (!set.size) waiters.delete(a.approval_id);
+          resolve();
+        };
+        const t = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
+        set.add(done);
+        req.raw.once("close", done);
+      });
+      if (req.raw.destroyed) break;
+    }
+    return { status: a.status, approval_id: a.approval_id, original_approval_id: id, approval: a, ...(a.status === "pending" ? { timed_out: true } : {}) };
+  });
+
+  const verdict = (v: "approve" | "modify" | "reject") => async (req: FastifyRequest) => {
+    const p = who(req);
+    const { id } = req.params as { id: string };
+    const b = checked<ApprovalVerdict>("approval-verdict", req.body);
+    const a = await visibleApproval(p, id);
+    if (p.kind === "agent") throw new HttpRefusal(403, "agent_approver", `${p.id} is an agent; approvals are decided by people`);
+    const decided = await governor.decideApproval({ approval_id: a.approval_id, verdict: v, by: { id: p.id }, saw: b.saw, ...(b.comment ? { comment: b.comment } : {}), ...(v === "modify" ? { parameters: b.parameters ?? {} } : b.parameters !== undefined ? { parameters: b.parameters } : {}) });
+    changed(a.approval_id);
+    if (decided.superseded_by) changed(decided.superseded_by);
+    return { approval: decided };
+  };
+  app.post("/v1/approvals/:id/approve", verdict("approve"));
+  app.post("/v1/approvals/:id/modify", verdict("modify"));
+  app.post("/v1/approvals/:id/reject", verdict("reject"));
+
+  /** What the policy would decide on the modified request: shown before a modify is submitted (not a decision, not audited). */
+  app.post("/v1/approvals/:id/preview", async (req) => {
+    const p = who(req);
+    const a = await visibleApproval(p, (req.params as { id: string }).id);
+    const params = ((req.body ?? {}) as { parameters?: unknown }).parameters;
+    if (typeof params !== "object" || params === null || Array.isArray(params)) throw new HttpRefusal(400, "input_invalid", "parameters: an object");
+    return preview(governor, evaluator, a, params as Record<string, unknown>);
+  });
+
+  // --- the notify queue -------------------------------------------------------------------
+
+  app.get("/v1/notify", async (req) => {
+    needOperation(who(req), "notify_review");
+    return { queue: await store.notifyQueue({ pendingOnly: (req.query as { all?: string }).all === undefined }) };
+  });
+  app.post("/v1/notify/:id/review", async (req) => {
+    const p = who(req);
+    needOperation(p, "notify_review");
+    const b = checked<{ comment?: string }>("review", req.body ?? {});
+    return governor.reviewNotify((req.params as { id: string }).id, p.id, b.comment);
+  });
+
+  // --- kill switch and audit --------------------------------------------------------------
+
+  app.get("/v1/kill-switch", async (req) => {
+    who(req);
+    return store.killSwitch();
+  });
+  app.post("/v1/kill-switch", async (req) => {
+    const p = who(req);
+    needOperation(p, "kill_switch");
+    const b = checked<KillSwitchChange>("kill-switch", req.body);
+    const { aborted } = await governor.setKillSwitch(b.on, p.id, b.reason);
+    return { ...(await store.killSwitch()), aborted };
+  });
+
+  app.get("/v1/audit/verify", async (req) => {
+    needRoles(who(req), SERVICE_ROLES.audit, "read the audit trail");
+    const r = await audit.verify();
+    const s = await store.check();
+    return { ok: r.ok && s.mismatches.length === 0, records: r.records, head: r.head, ...(r.firstBad ? { first_bad: r.firstBad } : {}), state: s };
+  });
+  app.get("/v1/audit/records", async (req) => {
+    needRoles(who(req), SERVICE_ROLES.audit, "read the audit trail");
+    const q = req.query as { action_id?: string; since?: string; limit?: string };
+    const out = [];
+    for await (const r of audit.list({ ...(q.action_id ? { action_id: q.action_id } : {}), ...(q.since ? { since: Number(q.since) } : {}), limit: Math.min(1000, Number(q.limit ?? 100) || 100) })) out.push(r);
+    return { records: out };
+  });
+
+  let clock: Clock | undefined;
+  if (opts.clock !== false) {
+    clock = new Clock(governor, { ...(opts.clock ?? {}), onChange: changed });
+    clock.start();
+  }
+  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, changed, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params) });
+
+  return {
+    app,
+    ...(clock ? { clock } : {}),
+    changed,
+    async close() {
+      await clock?.stop();
+      await app.close();
+    },
+  };
+}
+
+/** A body checked against its schema at the door (400 input_invalid, audited, otherwise). */
+function checked<T>(name: RequestSchema, body: unknown): T {
+  const p = problems(name, body);
+  if (p.length) throw new HttpRefusal(400, "input_invalid", `invalid ${name}: ${p.slice(0, 8).join("; ")}`);
+  return body as T;
+}
+
+/** The approval a decision on this one leads to now: itself, or the one its modification opened. */
+async function effective(governor: Governor, a: Approval): Promise<Approval> {
+  let cur = (await governor.store.getApproval(a.approval_id)) ?? a;
+  for (let hops = 0; cur.superseded_by !== undefined && hops < 16; hops++) {
+    const next = await governor.store.getApproval(cur.superseded_by);
+    if (!next) break;
+    cur = next;
+  }
+  return cur;
+}
+
+export interface ApprovalContext {
+  request?: ActionRequest;
+  decision?: { decision_id: string; revision: string; category?: string; reasons?: string[]; obligations?: string[] };
+  similar: { action_id: string; time: string; category: string; status?: string }[];
+}
+
+/** The full context of an approval: the request as decided, the policy's reasons and obligations, earlier decisions on the same action. */
+export async function approvalContext(governor: Governor, a: Approval): Promise<ApprovalContext> {
+  const audit = governor.auditLog;
+  let request: ActionRequest | undefined;
+  let decision: ApprovalContext["decision"];
+  for await (const r of audit.list({ action_id: a.action_id, type: "decision" })) {
+    if (r.request_hash === a.request_hash && r.request) {
+      request = r.request;
+      const res = (r.decision?.result ?? {}) as Decision;
+      decision = { decision_id: r.decision!.decision_id, revision: r.decision!.revision, category: res.category, reasons: res.reasons, ...(res.obligations ? { obligations: res.obligations } : {}) };
+    }
+  }
+  const similar: ApprovalContext["similar"] = [];
+  if (request) {
+    for await (const r of audit.list({ type: "decision", desc: true, limit: 200 })) {
+      if (r.action_id === a.action_id || r.request?.action !== request.action) continue;
+      similar.push({ action_id: r.action_id!, time: r.time, category: String((r.decision?.result as Decision | undefined)?.category) });
+      if (similar.length >= 5) break;
+    }
+  }
+  return { ...(request ? { request } : {}), ...(decision ? { decision } : {}), similar };
+}
+
+/** The policy's decision on a modified request, before the modify is submitted (evaluated, not audited). */
+export async function preview(governor: Governor, evaluator: Evaluator, a: Approval, parameters: Record<string, unknown>): Promise<{ category: string; reasons: string[]; approval?: unknown; request_hash: string }> {
+  const { request } = await approvalContext(governor, a);
+  if (!request) throw new HttpRefusal(409, "no_decision", `approval ${a.approval_id}: the audit trail holds no decision on its request`);
+  const modified = { ...request, parameters: { ...request.parameters, ...parameters } };
+  let d;
+  try {
+    d = evaluator.evaluate("governance/decision", modified);
+  } catch (e) {
+    throw new HttpRefusal(422, "evaluation_failed", (e as Error).message);
+  }
+  const r = d.result as Decision;
+  return { category: r.category, reasons: r.reasons, ...(r.approval ? { approval: r.approval } : {}), request_hash: hashJSON(modified) };
+}
+
+function sessionToken(req: FastifyRequest): string | undefined {
+  if (!req.url.startsWith("/inbox")) return undefined;
+  const m = /(?:^|;\s*)warden_session=([^;]+)/.exec(req.headers.cookie ?? "");
+  return m ? `Bearer ${decodeURIComponent(m[1]!)}` : undefined;
+}
+
+/** A token bucket per principal: `perSecond` requests a second, bursts of twice that. */
+function rateLimiter(perSecond: number): (key: string) => boolean {
+  if (!perSecond) return () => true;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key) => {
+    const now = Date.now();
+    const b = buckets.get(key) ?? { tokens: perSecond * 2, at: now };
+    b.tokens = Math.min(perSecond * 2, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.at = now;
+    buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
+}
