@@ -1,6 +1,6 @@
 // Finding the tests of a compiled policy, as `opa test` does: every rule whose name starts with
 // `test_` (run) or `todo_test_` (reported as skipped), in any module, functions excluded.
-import type { Location } from "../syntax/ast.ts";
+import type { Location, Module } from "../syntax/ast.ts";
 import type { CompiledPolicy } from "../compiler/compile.ts";
 import { walkNodes, type RuleDef } from "../compiler/rules.ts";
 
@@ -20,6 +20,30 @@ export interface TestCase {
 }
 
 const TEST = /^(todo_)?test_/;
+const DUPLICATE = "__warden_dup";
+
+/**
+ * Test rules sharing a name in one package run as separate tests, as `opa test` runs them, not
+ * as one merged rule where a failing definition hides behind a passing one: the second and later
+ * definitions are renamed before compiling (`test_x__warden_dup01`) and reported as `test_x#01`,
+ * `test_x#02`, …. Changes `modules` in place.
+ */
+export function separateDuplicateTests(modules: Module[]): void {
+  const seen = new Map<string, number>();
+  for (const m of modules) {
+    for (const r of m.rules) {
+      const head = r.head.ref[0];
+      if (r.head.ref.length !== 1 || r.head.args || r.head.key || head?.type !== "var" || !TEST.test(head.name)) continue;
+      const key = `${m.package.path.join(".")}.${head.name}`;
+      const n = seen.get(key) ?? 0;
+      seen.set(key, n + 1);
+      if (n > 0) r.head.ref = [{ ...head, name: `${head.name}${DUPLICATE}${String(n).padStart(2, "0")}` }];
+    }
+  }
+}
+
+/** The name a test is reported under: `test_x#01` for a renamed duplicate. */
+const shownName = (name: string) => name.replace(new RegExp(`${DUPLICATE}(\\d+)$`), "#$1");
 
 /** The policy's tests, in file order then source order. */
 export function discoverTests(policy: CompiledPolicy): TestCase[] {
@@ -33,7 +57,7 @@ export function discoverTests(policy: CompiledPolicy): TestCase[] {
     const pkg = pkgOfFile.get(loc.file) ?? n.path.slice(0, -1);
     tests.push({
       pkg: ["data", ...pkg].join("."),
-      name: n.path.slice(pkg.length).join("."),
+      name: shownName(n.path.slice(pkg.length).join(".")),
       entrypoint: n.path.join("/"),
       loc,
       skip: last.startsWith("todo_"),

@@ -18,7 +18,7 @@ import { Interpreter } from "../interpreter/interpreter.ts";
 import { ObjectValue, fromJSON, toJSONText, type Value } from "../values/value.ts";
 import { RegoError } from "../errors.ts";
 import { formatExpr } from "../syntax/format.ts";
-import { discoverTests, type TestCase } from "./discover.ts";
+import { discoverTests, separateDuplicateTests, type TestCase } from "./discover.ts";
 import { attachProbes, instrument, ruleKey, splitResults, type Instrumented } from "./probes.ts";
 import { coverageReport, type CoverageReport } from "./coverage.ts";
 
@@ -56,6 +56,7 @@ export interface RunOptions {
 
 export async function runTests(sources: SourceFile[], data: unknown, opts: RunOptions = {}): Promise<TestRun> {
   const modules = parseAll(sources);
+  separateDuplicateTests(modules);
   const compiled = compileModules(modules);
   const tests = discoverTests(compiled).filter((t) => !opts.run || opts.run.test(`${t.pkg}.${t.name}`));
   const runnable = tests.filter((t) => !t.skip);

@@ -224,3 +224,17 @@ test_allowed {
     expect(r.err).toContain("`if` keyword is required before rule body");
   });
 });
+
+describe("test rules sharing a name", () => {
+  it("runs each definition as its own test, reported as test_x, test_x#01, ... (a failing one is not hidden)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-dup-"));
+    writeFileSync(join(dir, "t_test.rego"), "package t\n\ntest_a if true\n\ntest_a if false\n\ntest_b if true\n\ntest_a if 1 == 1\n");
+    const run = await runDir(dir);
+    expect(run.results.map((r) => [r.test.name, r.outcome, r.test.loc.row])).toEqual([
+      ["test_a", "pass", 3],
+      ["test_a#01", "fail", 5],
+      ["test_b", "pass", 7],
+      ["test_a#02", "pass", 9],
+    ]);
+  });
+});
