@@ -124,4 +124,14 @@ describe("memoised documents in generated modules", () => {
     }
     expect(error !== undefined && isBudgetExceeded(error as never)).toBe(true);
   }, 600_000);
+
+  it("keep memory flat through the driver (memo tables go with the heap)", async () => {
+    const memo = await load(true);
+    const memory = (memo.policy as unknown as { mem: WebAssembly.Memory }).mem;
+    for (let i = 0; i < 500; i++) viaDriver(memo, entrypoints[i % entrypoints.length]!, { v: i });
+    const warm = memory.buffer.byteLength;
+    for (let i = 0; i < 20_000; i++) viaDriver(memo, entrypoints[i % entrypoints.length]!, { v: i });
+    expect(memory.buffer.byteLength).toBe(warm);
+    expect(viaDriver(memo, "m/results", { v: 4 })).toEqual([{ result: [8, 20, 8, 9, 11, 9, "k", "x", "k"] }]);
+  }, 600_000);
 });
