@@ -40,7 +40,7 @@ export async function serve(store: string, opts: Partial<ServeOptions> & { bytes
     const headers: Record<string, string> = {};
     if (as !== undefined) headers.authorization = `Bearer ${tokens[as] ?? as}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${address}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}) });
+    const res = await fetch(`${address}${path}`, { method, headers, redirect: "manual", ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}) });
     const text = await res.text();
     let parsed: unknown = text;
     try {
