@@ -1,7 +1,7 @@
 // net.cidr_*: IPv4 and IPv6 addresses and networks, read and printed as Go's net package does.
-import { SetValue, type Value } from "../values/value.ts";
+import { ObjectValue, SetValue, type Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { builtinError, elementError, fn, members, str } from "./args.ts";
+import { builtinError, elementError, fn, members, str, typeError } from "./args.ts";
 import { T } from "./types.ts";
 
 /** An address as a number of `bits` (32 or 128) bits. */
@@ -132,6 +132,38 @@ function cidrContains(args: Value[]): Value {
   return contains(n, inner.base) && contains(n, { value: last(inner), bits: inner.base.bits });
 }
 
+/**
+ * The (CIDR, key) pairs of a cidr_contains_matches operand: a string is its own key; an array's
+ * elements are keyed by index, an object's by key, a set's by themselves; an element is a CIDR
+ * string or an array whose first element is one (`["10.0.0.0/8", "extra"]`).
+ */
+function cidrEntries(v: Value, pos: number): [string, Value][] {
+  if (typeof v === "string") return [[v, v]];
+  const entries: [Value, Value][] = Array.isArray(v)
+    ? v.map((x, i) => [x, i])
+    : v instanceof ObjectValue
+      ? v.entries().map(([k, x]) => [x, k])
+      : v instanceof SetValue
+        ? v.values().map((x) => [x, x])
+        : [];
+  if (!Array.isArray(v) && !(v instanceof ObjectValue) && !(v instanceof SetValue)) throw typeError(pos + 1, v, "string", "array", "object", "set");
+  return entries.map(([x, k]) => {
+    const cidr = Array.isArray(x) ? x[0] : x;
+    if (typeof cidr !== "string") throw builtinError(`operand ${pos + 1} must contain strings or arrays whose first element is a string`);
+    return [cidr, k];
+  });
+}
+
+/** Every [key1, key2] whose CIDR of the first operand contains the CIDR or address of the second. */
+function cidrContainsMatches(args: Value[]): Value {
+  const out = new SetValue();
+  const right = cidrEntries(args[1]!, 1);
+  for (const [cidr, k1] of cidrEntries(args[0]!, 0)) {
+    for (const [other, k2] of right) if (cidrContains([cidr, other]) === true) out.add([k1, k2]);
+  }
+  return out;
+}
+
 function cidrIntersects(args: Value[]): Value {
   const a = cidrOperand(args, 0);
   const b = cidrOperand(args, 1);
@@ -227,11 +259,16 @@ function rangeToNets(start: bigint, end: bigint, bits: 32 | 128): Net[] {
   return nets;
 }
 
+/** A CIDR or address, or a collection of them (each possibly an array led by one). */
+const CIDR_ITEM = T.union(T.string, T.arrayOf(T.any));
+const CIDR_COLLECTION = T.union(T.string, T.arrayOf(CIDR_ITEM), T.objectOf(T.string, CIDR_ITEM), T.setOf(CIDR_ITEM));
+
 export const NET: BuiltinDef[] = [
   { name: "net.cidr_contains", signature: fn([T.string, T.string], T.boolean), impl: cidrContains },
   // Deprecated (v0 modules only): OPA registers it with net.cidr_contains's implementation.
   { name: "net.cidr_overlap", signature: fn([T.string, T.string], T.boolean), impl: cidrContains, deprecated: true },
   { name: "net.cidr_intersects", signature: fn([T.string, T.string], T.boolean), impl: cidrIntersects },
+  { name: "net.cidr_contains_matches", signature: fn([CIDR_COLLECTION, CIDR_COLLECTION], T.setOf(T.tuple(T.any, T.any))), impl: cidrContainsMatches },
   {
     name: "net.cidr_is_valid",
     signature: fn([T.any], T.boolean),

@@ -29,7 +29,6 @@ const MISSING = [
   "graphql.schema_is_valid",
   "json.match_schema",
   "json.verify_schema",
-  "net.cidr_contains_matches",
   "net.lookup_ip_addr",
   "providers.aws.sign_req",
   "regex.globs_match",
