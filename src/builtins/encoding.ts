@@ -206,7 +206,8 @@ function decodeObject(args: Value[]): Value {
 // ---------------------------------------------------------------------------------------------
 
 const STR_TO_STR = fn([T.string], T.string);
-const IS_VALID = fn([T.any], T.boolean);
+/** Declared with a string argument, as OPA declares it; any other value answers false at run time, as OPA does. */
+const IS_VALID = fn([T.string], T.boolean);
 
 export const ENCODING: BuiltinDef[] = [
   { name: "json.marshal", signature: fn([T.any], T.string), impl: ([x]) => marshal(x!) },

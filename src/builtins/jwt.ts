@@ -12,7 +12,7 @@ import {
 } from "node:crypto";
 import { ObjectValue, compareNumbers, isNumber, toFloat, type Value } from "../values/value.ts";
 import type { BuiltinDef, BuiltinImpl } from "./builtin.ts";
-import { ANY_OBJECT, builtinError, fn, obj, operandError, str } from "./args.ts";
+import { ANY_OBJECT, STRING_OBJECT, builtinError, fn, obj, operandError, str } from "./args.ts";
 import { JSONSyntaxError, marshal, unmarshal } from "./jsontext.ts";
 import { T } from "./types.ts";
 
@@ -364,7 +364,7 @@ export const JWT: BuiltinDef[] = [
   { name: "io.jwt.decode", signature: fn([T.string], TOKEN_PARTS), impl: decode },
   {
     name: "io.jwt.decode_verify",
-    signature: fn([T.string, ANY_OBJECT], T.tuple(T.boolean, ANY_OBJECT, ANY_OBJECT)),
+    signature: fn([T.string, STRING_OBJECT], T.tuple(T.boolean, ANY_OBJECT, ANY_OBJECT)),
     impl: decodeVerify,
     // Without a "time" constraint the token is checked against the evaluation's clock.
     nondeterministic: true,
@@ -373,7 +373,7 @@ export const JWT: BuiltinDef[] = [
   verifier("EdDSA"),
   {
     name: "io.jwt.encode_sign",
-    signature: fn([ANY_OBJECT, ANY_OBJECT, ANY_OBJECT], T.string),
+    signature: fn([STRING_OBJECT, STRING_OBJECT, STRING_OBJECT], T.string),
     impl: (args) => signToken(marshal(obj(args, 0)), marshal(obj(args, 1)), marshal(obj(args, 2))),
   },
   {

@@ -1,7 +1,7 @@
 // trace, opa.runtime, http.send (for mocking), and the membership operators `x in xs` and `k, v in xs`.
 import { ObjectValue, SetValue, equal, type Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { ANY_OBJECT, builtinError, fn, str } from "./args.ts";
+import { ANY_OBJECT, STRING_OBJECT, builtinError, fn, str } from "./args.ts";
 import { T } from "./types.ts";
 
 /** `x in xs`: a member of a set, an element of an array, a value of an object; else false. */
@@ -36,10 +36,10 @@ export const MISC: BuiltinDef[] = [
       return true;
     },
   },
-  { name: "opa.runtime", signature: fn([], ANY_OBJECT), impl: () => new ObjectValue() },
+  { name: "opa.runtime", signature: fn([], STRING_OBJECT), impl: () => new ObjectValue() },
   {
     name: "http.send",
-    signature: fn([ANY_OBJECT], ANY_OBJECT),
+    signature: fn([STRING_OBJECT], ANY_OBJECT),
     // Declared so that policies type-check and tests can replace it (`with http.send as mock`);
     // evaluation is synchronous and offline, so a real request is refused.
     impl: () => {

@@ -271,7 +271,7 @@ export const NET: BuiltinDef[] = [
   { name: "net.cidr_contains_matches", signature: fn([CIDR_COLLECTION, CIDR_COLLECTION], T.setOf(T.tuple(T.any, T.any))), impl: cidrContainsMatches },
   {
     name: "net.cidr_is_valid",
-    signature: fn([T.any], T.boolean),
+    signature: fn([T.string], T.boolean), // OPA's declaration; a non-string answers false
     impl: ([s]) => typeof s === "string" && parseCIDR(s) !== undefined,
   },
   { name: "net.cidr_expand", signature: fn([T.string], T.setOf(T.string)), impl: cidrExpand },

@@ -347,10 +347,10 @@ export const OBJECTS: BuiltinDef[] = [
   { name: "object.filter", signature: fn([ANY_OBJECT, KEYS], ANY_OBJECT), impl: objectFilter },
   {
     name: "object.union",
-    signature: fn([ANY_OBJECT, ANY_OBJECT], T.any),
+    signature: fn([ANY_OBJECT, ANY_OBJECT], ANY_OBJECT),
     impl: (args) => merge(obj(args, 0), obj(args, 1)),
   },
-  { name: "object.union_n", signature: fn([T.arrayOf(ANY_OBJECT)], T.any), impl: unionN },
+  { name: "object.union_n", signature: fn([T.arrayOf(ANY_OBJECT)], ANY_OBJECT), impl: unionN },
   {
     name: "object.subset",
     signature: fn([T.union(ANY_OBJECT, ANY_SET, ANY_ARRAY), T.union(ANY_OBJECT, ANY_SET, ANY_ARRAY)], T.boolean),
@@ -358,12 +358,12 @@ export const OBJECTS: BuiltinDef[] = [
   },
   {
     name: "json.filter",
-    signature: fn([ANY_OBJECT, PATHS], T.any),
+    signature: fn([ANY_OBJECT, PATHS], ANY_OBJECT),
     impl: (args) => filterDoc(obj(args, 0), pathTree(jsonPaths(args))),
   },
   {
     name: "json.remove",
-    signature: fn([ANY_OBJECT, PATHS], T.any),
+    signature: fn([ANY_OBJECT, PATHS], ANY_OBJECT),
     impl: (args) => removeDoc(obj(args, 0), pathTree(jsonPaths(args))),
   },
   { name: "json.patch", signature: fn([T.any, T.arrayOf(STRING_OBJECT)], T.any), impl: jsonPatch },

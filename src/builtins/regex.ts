@@ -200,7 +200,7 @@ const S2B = fn([T.string, T.string], T.boolean);
 export const REGEX: BuiltinDef[] = [
   { name: "regex.match", signature: S2B, impl: matches },
   { name: "re_match", signature: S2B, impl: matches, deprecated: true }, // regex.match's old name (v0 only)
-  { name: "regex.is_valid", signature: fn([T.any], T.boolean), impl: isValid },
+  { name: "regex.is_valid", signature: fn([T.string], T.boolean), impl: isValid }, // a non-string answers false, as OPA
   {
     name: "regex.split",
     signature: fn([T.string, T.string], T.arrayOf(T.string)),
