@@ -3,7 +3,7 @@
 // Go's time package does, error messages included.
 import { intValue, isNumber, toBigInt, type Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { ANY_ARRAY, builtinError, fn, int, str, typeError } from "./args.ts";
+import { builtinError, fn, int, str, typeError } from "./args.ts";
 import { T } from "./types.ts";
 
 const NS = 1_000_000_000n;
@@ -666,7 +666,10 @@ function diff(args: Value[]): Value {
 
 const weekdayOf = (w: Wall) => LONG_DAYS[weekdayIndex(w)]!;
 
-const TIME_ARG = T.union(T.number, ANY_ARRAY);
+/** Nanoseconds, or [ns, timezone] (OPA's declaration). */
+const TIME_ARG = T.union(T.tuple(T.number, T.string), T.number);
+/** time.format also takes [ns, timezone, layout]. */
+const FORMAT_ARG = T.union(T.tuple(T.number, T.string, T.string), T.tuple(T.number, T.string), T.number);
 const NS_RESULT = T.number;
 
 export const TIME: BuiltinDef[] = [
@@ -696,7 +699,7 @@ export const TIME: BuiltinDef[] = [
   },
   {
     name: "time.format",
-    signature: fn([TIME_ARG], T.string),
+    signature: fn([FORMAT_ARG], T.string),
     impl: ([x]) => {
       const t = timeOperand(x!, 1);
       return formatLayout(t.layout, toWall(t.ns, t.zone));
@@ -719,7 +722,7 @@ export const TIME: BuiltinDef[] = [
     },
   },
   { name: "time.weekday", signature: fn([TIME_ARG], T.string), impl: ([x]) => weekdayOf(wallOf(x!)) },
-  { name: "time.add_date", signature: fn([TIME_ARG, T.number, T.number, T.number], NS_RESULT), impl: addDate },
+  { name: "time.add_date", signature: fn([T.number, T.number, T.number, T.number], NS_RESULT), impl: addDate },
   {
     name: "time.diff",
     signature: fn([TIME_ARG, TIME_ARG], T.tuple(T.number, T.number, T.number, T.number, T.number, T.number)),

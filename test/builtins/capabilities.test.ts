@@ -48,12 +48,6 @@ const DIFFERENT = [
   "net.cidr_merge",
   "strings.any_prefix_match",
   "strings.any_suffix_match",
-  "time.add_date",
-  "time.clock",
-  "time.date",
-  "time.diff",
-  "time.format",
-  "time.weekday",
 ];
 
 /** A declaration in a comparable form: keys sorted, union members in one order, no doc text. */
