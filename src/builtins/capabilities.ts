@@ -16,6 +16,8 @@ export interface BuiltinCapability {
   deprecated?: boolean;
 }
 
+const flatten = (ts: Type[]): Type[] => ts.flatMap((t) => (t.kind === "union" ? flatten(t.of) : [t]));
+
 export function typeJSON(t: Type): TypeJSON {
   switch (t.kind) {
     case "any":
@@ -24,8 +26,8 @@ export function typeJSON(t: Type): TypeJSON {
     case "number":
     case "string":
       return { type: t.kind };
-    case "union":
-      return { type: "any", of: t.of.map(typeJSON) };
+    case "union": // nested unions flattened, as OPA's any<...> is
+      return { type: "any", of: flatten(t.of).map(typeJSON) };
     case "set":
       return { type: "set", of: typeJSON(t.of) };
     case "array":

@@ -4,7 +4,7 @@
 import * as YAML from "yaml";
 import { ObjectValue, SetValue, fromJSON, type Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { ANY_OBJECT, builtinError, fn, obj, operandError, str } from "./args.ts";
+import { builtinError, fn, obj, operandError, str } from "./args.ts";
 import { JSONSyntaxError, marshal, toPlain, unmarshal } from "./jsontext.ts";
 import { T } from "./types.ts";
 
@@ -211,7 +211,11 @@ const IS_VALID = fn([T.string], T.boolean);
 
 export const ENCODING: BuiltinDef[] = [
   { name: "json.marshal", signature: fn([T.any], T.string), impl: ([x]) => marshal(x!) },
-  { name: "json.marshal_with_options", signature: fn([T.any, ANY_OBJECT], T.string), impl: marshalWithOptions },
+  {
+    name: "json.marshal_with_options",
+    signature: fn([T.any, { kind: "object", fields: { indent: T.string, prefix: T.string, pretty: T.boolean }, key: T.string, value: T.any }], T.string),
+    impl: marshalWithOptions,
+  },
   { name: "json.unmarshal", signature: fn([T.string], T.any), impl: jsonUnmarshal },
   { name: "json.is_valid", signature: IS_VALID, impl: succeeds(unmarshal) },
   { name: "yaml.marshal", signature: fn([T.any], T.string), impl: ([x]) => yamlStringify(x!) },

@@ -277,7 +277,7 @@ export const NET: BuiltinDef[] = [
   { name: "net.cidr_expand", signature: fn([T.string], T.setOf(T.string)), impl: cidrExpand },
   {
     name: "net.cidr_merge",
-    signature: fn([T.union(T.arrayOf(T.string), T.setOf(T.string))], T.setOf(T.string)),
+    signature: fn([T.union(T.arrayOf(T.union(T.string)), T.setOf(T.string))], T.setOf(T.string)), // OPA's declaration, any<string> included
     impl: cidrMerge,
   },
 ];

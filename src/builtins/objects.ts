@@ -11,7 +11,6 @@ import {
   members,
   obj,
   operandError,
-  STRING_OBJECT,
   typeError,
 } from "./args.ts";
 import { T } from "./types.ts";
@@ -366,5 +365,9 @@ export const OBJECTS: BuiltinDef[] = [
     signature: fn([ANY_OBJECT, PATHS], ANY_OBJECT),
     impl: (args) => removeDoc(obj(args, 0), pathTree(jsonPaths(args))),
   },
-  { name: "json.patch", signature: fn([T.any, T.arrayOf(STRING_OBJECT)], T.any), impl: jsonPatch },
+  {
+    name: "json.patch",
+    signature: fn([T.any, T.arrayOf({ kind: "object", fields: { op: T.string, path: T.any }, key: T.any, value: T.any })], T.any),
+    impl: jsonPatch,
+  },
 ];
