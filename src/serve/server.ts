@@ -12,7 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { hashJSON } from "../canonical-json.ts";
 import type { Evaluator } from "../evaluator/evaluator.ts";
 import { ApprovalError } from "../governance/approvals.ts";
-import { GovernanceRefusal } from "../governance/errors.ts";
+import { GovernanceError, GovernanceRefusal } from "../governance/errors.ts";
 import type { Governor, Outcome } from "../governance/governor.ts";
 import { auditRefusal } from "../governance/refusals.ts";
 import type { ActionRequest, Approval, Decision } from "../schemas/types.ts";
@@ -155,6 +155,11 @@ export async function createService(opts: ServeOptions): Promise<Service> {
       status = GOVERNANCE_STATUS[code] ?? 403;
       body = { code, message: e.message };
       await auditRefusal(audit, e, { operation, ...(actor ? { actor } : {}) }).catch(() => {});
+    } else if (e instanceof GovernanceError) {
+      // Not a refusal of the caller's rights but of what it sent: a ticket that does not match its approval, an unknown approval or action.
+      status = 409;
+      body = { code: "conflict", message: e.message };
+      await auditHttpRefusal(audit, { route, method: req.method, code: "conflict", message: e.message, ...(req.principal ? { principal: req.principal } : {}), ip: req.ip }).catch(() => {});
     } else {
       const err = e as { statusCode?: number; code?: string; message?: string };
       if (err.statusCode === 413 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") [status, body] = [413, { code: "body_too_large", message: `the body exceeds ${opts.bodyLimit ?? 1024 * 1024} bytes` }];
@@ -422,23 +427,35 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const timeout = Math.min(maxWait, Math.max(0, Number(q.timeout_s ?? 30) * 1000 || 0));
     let a = await visibleApproval(p, id);
     const deadline = Date.now() + timeout;
-    for (;;) {
-      a = await effective(governor, a);
-      if (a.status !== "pending" || Date.now() >= deadline) break;
-      await new Promise<void>((resolve) => {
-        const set = waiters.get(a.approval_id) ?? new Set();
-        waiters.set(a.approval_id, set);
-        const done = () => {
-          clearTimeout(t);
-          set.delete(done);
-          if (!set.size) waiters.delete(a.approval_id);
-          resolve();
-        };
-        const t = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
-        set.add(done);
-        req.raw.once("close", done);
-      });
-      if (req.raw.destroyed) break;
+    let wake: (() => void) | undefined;
+    let closed = false;
+    const onClose = () => {
+      closed = true;
+      wake?.();
+    };
+    req.raw.once("close", onClose);
+    try {
+      for (;;) {
+        a = await effective(governor, a);
+        if (a.status !== "pending" || Date.now() >= deadline || closed) break;
+        // Woken by a decision made here or by the clock; polls the store each second for decisions made elsewhere (the CLI).
+        const key = a.approval_id;
+        await new Promise<void>((resolve) => {
+          const set = waiters.get(key) ?? new Set();
+          waiters.set(key, set);
+          const done = () => {
+            clearTimeout(t);
+            set.delete(done);
+            if (!set.size) waiters.delete(key);
+            resolve();
+          };
+          const t = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
+          set.add(done);
+          wake = done;
+        });
+      }
+    } finally {
+      req.raw.off("close", onClose);
     }
     return { status: a.status, approval_id: a.approval_id, original_approval_id: id, approval: a, ...(a.status === "pending" ? { timed_out: true } : {}) };
   });
@@ -452,6 +469,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const decided = await governor.decideApproval({ approval_id: a.approval_id, verdict: v, by: { id: p.id }, saw: b.saw, ...(b.comment ? { comment: b.comment } : {}), ...(v === "modify" ? { parameters: b.parameters ?? {} } : b.parameters !== undefined ? { parameters: b.parameters } : {}) });
     changed(a.approval_id);
     if (decided.superseded_by) changed(decided.superseded_by);
+    clock?.notify("approval.decided", decided);
     return { approval: decided };
   };
   app.post("/v1/approvals/:id/approve", verdict("approve"));
