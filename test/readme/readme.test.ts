@@ -18,10 +18,7 @@ const enabled = process.env.WARDEN_README_TEST === "1";
  * Blocks known not to run yet, by their first line, with why. The test fails when one of them
  * runs, or is gone, so that this list only shrinks.
  */
-const PENDING: Record<string, string> = {
-  "npx warden audit keygen example.com/warden-audit          # .warden/keys/*.key (secret) and *.vkey":
-    "the audit section's synopsis names placeholders (ACTION_ID, KEY.vkey, W.key) and checkpoints of sizes the demo does not make",
-};
+const PENDING: Record<string, string> = {};
 
 /** What some blocks must print, by their first line. */
 const PRINTS: Record<string, RegExp> = {
