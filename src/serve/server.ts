@@ -15,6 +15,7 @@ import { ApprovalError } from "../governance/approvals.ts";
 import { GovernanceError, GovernanceRefusal } from "../governance/errors.ts";
 import type { Governor, Outcome } from "../governance/governor.ts";
 import { auditRefusal } from "../governance/refusals.ts";
+import { CompensationRequired, RollbackConflict } from "../rollback/errors.ts";
 import type { ActionRequest, Approval, Decision } from "../schemas/types.ts";
 import { Authenticator, Unauthenticated, auditHttpRefusal, holds, needAgent, needOperation, needRoles, SERVICE_ROLES, type JwtConfig } from "./auth.ts";
 import { RemoteRuns, ReportError, type Effect, type OutcomeReport } from "./remote.ts";
@@ -390,7 +391,14 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const p = who(req);
     needOperation(p, "rollback");
     const { id } = req.params as { id: string };
-    return governor.rollback(id, p.id);
+    try {
+      return await governor.rollback(id, p.id);
+    } catch (e) {
+      // A remote action changed the agent's own system: Warden answers with the compensation (the rollback's failed outcome is audited).
+      if (e instanceof CompensationRequired) throw new HttpRefusal(409, "compensation_required", e.message, { effect: e.effect, target: e.target, compensation: e.compensation });
+      if (e instanceof RollbackConflict) throw new HttpRefusal(409, "rollback_conflict", e.message);
+      throw e;
+    }
   });
 
   // --- approvals ------------------------------------------------------------------------

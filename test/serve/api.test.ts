@@ -48,6 +48,13 @@ for (const backend of backends()) {
         expect(done.status).toBe(200);
         expect(done.body.status).toBe("executed");
         expect((await s.call("support-bot-1", "POST", `/v1/actions/${action_id}/outcome`, { status: "succeeded" })).body.code).toBe("no_waiting_action");
+        // Warden cannot undo the agent's own system: the rollback answers with the compensation.
+        const undo = await s.call("ops", "POST", `/v1/actions/${action_id}/rollback`, {});
+        expect(undo.status).toBe(409);
+        expect(undo.body).toMatchObject({ code: "compensation_required", target: "orders/A-1001" });
+        // A ticket that is not this approval's is a conflict, audited.
+        const forged = await s.call("support-bot-1", "POST", `/v1/actions/${action_id}/resume`, { ticket: { ...ticket, approval_id: "someone-else" } });
+        expect(forged.status).toBe(409);
 
         const types: string[] = [];
         for await (const r of s.audit.list({ action_id })) types.push(r.type);
