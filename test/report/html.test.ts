@@ -293,5 +293,17 @@ describe.skipIf(!haveBrowser)("report pages in Chromium", () => {
     } finally {
       await p2.page.close();
     }
+    // warden replay --candidate --html writes the same page from its own replay.
+    const rp = join(OUT, "impact-replay.html");
+    const rc = await warden("replay", "--store", g.store, "--bundles", candidateBundles, "--candidate", candidate, "--html", rp);
+    expect(rc.code).toBe(1); // decisions differ
+    expect(rc.stderr).toContain(`wrote ${rp}`);
+    const p3 = await open(rp);
+    try {
+      expect(await p3.page.$eval("#card-opens .value", (e) => e.textContent)).toBe("100");
+    } finally {
+      await p3.page.close();
+    }
+    expect((await warden("replay", "--store", g.store, "--html", rp)).code).toBe(2); // --html needs --candidate
   });
 });
