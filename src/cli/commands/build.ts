@@ -27,6 +27,7 @@ options:
   --bundle-dir         write the bundle unpacked into the directory -o names (which must be
                        empty or absent) instead of a .tar.gz
   --v0-compatible      read the policies as Rego v0 (the manifest says rego_version 0)
+  -t, --target wasm    the only target (accepted for opa build's command line)
 
 ${SIGNING_HELP}
 
@@ -35,12 +36,15 @@ The first build compiles the WebAssembly runtime (about 40 s, cached under build
     entrypoint: { type: "string", short: "e", multiple: true },
     output: { type: "string", short: "o" },
     "bundle-dir": { type: "boolean" },
+    target: { type: "string", short: "t" },
     ...V0_OPTION,
     ...SIGNING_OPTIONS,
     ...JSON_OPTION,
   },
   run: (v, paths) =>
     bundleCommand(async () => {
+      const target = (v.target as string | undefined) ?? "wasm";
+      if (target !== "wasm") throw new UsageError(`unsupported target ${JSON.stringify(target)}: Warden builds wasm bundles (-t wasm)`);
       const sign = signOptionsFrom(v);
       const out = (v.output as string | undefined) ?? (v["bundle-dir"] ? "bundle" : "bundle.tar.gz");
       if (v["bundle-dir"] && existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--bundle-dir: ${out} is not empty`);

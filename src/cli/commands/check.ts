@@ -1,4 +1,4 @@
-import { JSON_OPTION, errorJSON, type Command } from "../command.ts";
+import { JSON_OPTION, UsageError, errorJSON, type Command } from "../command.ts";
 import { V0_HELP, V0_OPTION, regoVersionOf } from "../files.ts";
 import { loadPaths } from "../files.ts";
 import type { Module } from "../../syntax/ast.ts";
@@ -10,15 +10,17 @@ import { RegoError, RegoErrors, displayError } from "../../errors.ts";
 export const check: Command = {
   summary: "compile policies and report every error, located",
   usage:
-    "warden check [PATH...] [--json] [--v0-compatible]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
+    "warden check [PATH...] [--json | -f json] [--v0-compatible]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
     "prints all errors as file:line:col: code: message. Exit 1 if there are any.\n" +
     "--json prints {\"files\": N, \"errors\": [{\"code\", \"message\", \"location\": {\"file\", \"row\", \"col\"}}]} instead.\n" +
     V0_HELP,
-  options: { ...JSON_OPTION, ...V0_OPTION },
+  options: { ...JSON_OPTION, format: { type: "string", short: "f" }, ...V0_OPTION },
   async run(v, paths) {
+    const format = (v.format as string | undefined) ?? (v.json ? "json" : "pretty");
+    if (format !== "json" && format !== "pretty") throw new UsageError(`unknown format ${JSON.stringify(format)}: use pretty or json`);
     const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v) });
     const errors = checkSources(sources);
-    if (v.json) {
+    if (format === "json") {
       console.log(JSON.stringify({ files: sources.length, errors: errors.map(errorJSON) }));
       return errors.length > 0 ? 1 : 0;
     }

@@ -7,23 +7,27 @@ import { RegoError, RegoErrors } from "../../errors.ts";
 export const fmt: Command = {
   summary: "format Rego canonically (Rego v1, tabs, comments kept)",
   usage:
-    "warden fmt [PATH...] [--diff | --write] [--v0-compatible] [--json]\n\n" +
+    "warden fmt [PATH...] [-l | -d | -w] [--fail] [--v0-compatible] [--json]\n\n" +
     "Formats every .rego file under PATH (default: policy/), tests included.\n" +
     "  (default)  print the formatted files\n" +
-    "  --diff     print a unified diff; exit 1 if any file would change\n" +
-    "  --write    rewrite the files that change, in place (atomically)\n" +
+    "  -l, --list   print the names of the files whose formatting would change\n" +
+    "  -d, --diff   print a unified diff of each file that would change\n" +
+    "  -w, --write  rewrite the files that change, in place (atomically)\n" +
+    "  --fail       exit 1 if any file would change (as opa fmt --fail; -l, -d and -w exit 0 otherwise)\n" +
     "  --v0-compatible  read pre-1.0 Rego, as opa fmt --v0-compatible (the output is Rego v1; --v0 is the same)\n" +
     "  --json     print {\"files\": [{\"file\", \"changed\"}], \"changed\": N, \"errors\": [...]}, not the text\n" +
     "A file that does not parse is reported (file:line:col) and makes the exit code 1.",
   options: {
     diff: { type: "boolean", short: "d" },
+    list: { type: "boolean", short: "l" },
+    fail: { type: "boolean" },
     write: { type: "boolean", short: "w" },
     v0: { type: "boolean" },
     "v0-compatible": { type: "boolean" },
     ...JSON_OPTION,
   },
   async run(v, paths) {
-    if (v.diff && v.write) throw new UsageError("give --diff or --write, not both");
+    if ([v.diff, v.write, v.list].filter(Boolean).length > 1) throw new UsageError("give one of --list, --diff and --write");
     const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true });
     const errors: RegoError[] = [];
     let changed = 0;
@@ -42,6 +46,8 @@ export const fmt: Command = {
       report.push({ file, changed: formatted !== text });
       if (v.json) {
         if (v.write && formatted !== text) writeAtomically(file, formatted);
+      } else if (v.list) {
+        if (formatted !== text) console.log(file);
       } else if (v.diff) {
         if (formatted !== text) process.stdout.write(unifiedDiff(file, text, formatted));
       } else if (v.write) {
@@ -52,11 +58,11 @@ export const fmt: Command = {
     }
     if (v.json) {
       console.log(JSON.stringify({ files: report, changed, errors: errors.map(errorJSON) }));
-      return errors.length > 0 || (v.diff && changed > 0) ? 1 : 0;
+      return errors.length > 0 || (v.fail && changed > 0) ? 1 : 0;
     }
     if (errors.length > 0) throw new RegoErrors(errors);
     if (v.write) console.error(`${changed} of ${sources.length} file(s) reformatted`);
-    return v.diff && changed > 0 ? 1 : 0;
+    return v.fail && changed > 0 ? 1 : 0;
   },
 };
 

@@ -1,0 +1,49 @@
+// The flags of fmt, check and build that users of `opa` type: fmt -l/-d/-w with --fail,
+// check -f json, build -t wasm.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.ts";
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(console, "log").mockImplementation((...a) => void (out += a.join(" ") + "\n"));
+  vi.spyOn(console, "error").mockImplementation((...a) => void (err += a.join(" ") + "\n"));
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+afterEach(() => vi.restoreAllMocks());
+
+const dir = mkdtempSync(join(tmpdir(), "warden-flags-"));
+writeFileSync(join(dir, "a.rego"), "package x\np if {   true }\n");
+writeFileSync(join(dir, "b.rego"), "package x\n\nq := 1\n");
+
+describe("opa's flags", () => {
+  it("fmt -l lists the files that would change; --fail makes that exit 1; -d exits 0 without it", async () => {
+    const l = await cli(["fmt", "-l", dir]);
+    expect(l.out).toBe(`${join(dir, "a.rego")}\n`);
+    expect(l.code).toBe(0);
+    expect((await cli(["fmt", "-l", "--fail", dir])).code).toBe(1);
+    const d = await cli(["fmt", "-d", dir]);
+    expect(d.out).toContain("+++ ");
+    expect(d.code).toBe(0);
+    expect((await cli(["fmt", "-d", "--fail", dir])).code).toBe(1);
+  });
+
+  it("check -f json is --json", async () => {
+    const r = await cli(["check", "-f", "json", dir]);
+    expect(JSON.parse(r.out)).toEqual({ files: 2, errors: [] });
+  });
+
+  it("build -t wasm is accepted, other targets refused", async () => {
+    const r = await cli(["build", "-t", "rego", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unsupported target "rego"');
+  });
+});
