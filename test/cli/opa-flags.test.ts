@@ -47,3 +47,17 @@ describe("opa's flags", () => {
     expect(r.err).toContain('unsupported target "rego"');
   });
 });
+
+describe("check with a file that does not parse", () => {
+  it("reports its parse error, not the unsafe vars its absence causes in the same package", async () => {
+    const d = mkdtempSync(join(tmpdir(), "warden-noise-"));
+    writeFileSync(join(d, "p.rego"), "package p\n\nallow {\n\ttrue\n}\n");
+    writeFileSync(join(d, "p_test.rego"), "package p\n\ntest_allow if allow\n\ntest_other if x > 1\n");
+    const r = await cli(["check", "-f", "json", d]);
+    const errors = (JSON.parse(r.out) as { errors: { code: string; message: string }[] }).errors;
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ["rego_parse_error", "`if` keyword is required before rule body"],
+      ["rego_unsafe_var_error", "var x is unsafe"],
+    ]);
+  });
+});

@@ -50,22 +50,23 @@ export function checkSources(sources: SourceFile[]): RegoError[] {
     }
   };
   const modules: Module[] = [];
-  /** Packages (`data.a.b`) of the files that do not parse. */
-  const missing: string[] = [];
+  /** Packages (`data.a.b`) of the files that do not parse, with their text. */
+  const missing: { pkg: string; text: string }[] = [];
   for (const f of sources) {
     try {
       modules.push(parseModule(f.text, f.file, { regoVersion: f.regoVersion ?? 1 }));
     } catch (e) {
       asErrors(e).forEach(add);
       const pkg = /^\s*package\s+([\w.]+)/m.exec(f.text)?.[1];
-      if (pkg) missing.push(`data.${pkg}`);
+      if (pkg) missing.push({ pkg: `data.${pkg}`, text: f.text });
     }
   }
   if (modules.length > 0) {
     try {
       compileModules(modules);
     } catch (e) {
-      for (const x of asErrors(e)) if (!causedByRemoval(x, missing)) add(x);
+      const pkgOf = new Map(modules.map((m) => [m.file, `data.${m.package.path.join(".")}`]));
+      for (const x of asErrors(e)) if (!causedByRemoval(x, missing, pkgOf)) add(x);
     }
   }
   return errors.sort(
@@ -79,9 +80,19 @@ function asErrors(e: unknown): RegoError[] {
   throw e;
 }
 
-function causedByRemoval(e: RegoError, missing: string[]): boolean {
+/**
+ * Whether an error only says that a file which did not parse is absent: a call or ref into its
+ * package, or (from a file of the same package) a name one of its rules would have defined,
+ * which reads as an unsafe var without it.
+ */
+function causedByRemoval(e: RegoError, missing: { pkg: string; text: string }[], pkgOf: Map<string, string>): boolean {
   const m = /undefined (?:function|ref) ([\w.]+)/.exec(e.detail);
-  return m !== null && missing.some((p) => m[1] === p || m[1]!.startsWith(`${p}.`));
+  if (m !== null) return missing.some(({ pkg }) => m[1] === pkg || m[1]!.startsWith(`${pkg}.`));
+  const v = /^var (\w+) is unsafe$/.exec(e.detail);
+  if (v === null || e.loc === undefined) return false;
+  const pkg = pkgOf.get(e.loc.file);
+  const head = new RegExp(`^(?:default\\s+)?${v[1]}\\b`, "m");
+  return missing.some((x) => x.pkg === pkg && head.test(x.text));
 }
 
 function cmp(a: string, b: string): number {
