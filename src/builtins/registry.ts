@@ -9,6 +9,7 @@ import { CRYPTO } from "./crypto.ts";
 import { ENCODING } from "./encoding.ts";
 import { GRAPHS } from "./graph.ts";
 import { JWT } from "./jwt.ts";
+import { JSON_SCHEMA } from "./jsonschema.ts";
 import { MISC } from "./misc.ts";
 import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
@@ -43,6 +44,7 @@ const FAMILIES: BuiltinDef[][] = [
   GRAPHS,
   UUID,
   JWT,
+  JSON_SCHEMA,
   MISC,
 ];
 

@@ -27,8 +27,6 @@ const MISSING = [
   "graphql.parse_query",
   "graphql.parse_schema",
   "graphql.schema_is_valid",
-  "json.match_schema",
-  "json.verify_schema",
   "net.lookup_ip_addr",
   "providers.aws.sign_req",
   "regex.globs_match",
