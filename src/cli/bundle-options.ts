@@ -1,11 +1,11 @@
 // What the bundle commands (build, sign, verify, publish, bundles, inspect) share: their key
 // options, reading a bundle argument, atomic writes, and turning bundle errors into exit 1.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { UsageError } from "../cli/command.ts";
-import { BundleError } from "./errors.ts";
-import { DEFAULT_SIGNING_ALG, checkAlgorithm, keyMaterial } from "./keys.ts";
-import type { SignOptions } from "./sign.ts";
-import type { VerifyOptions } from "./verify.ts";
+import { UsageError } from "./command.ts";
+import { BundleError } from "../bundle/errors.ts";
+import { DEFAULT_SIGNING_ALG, checkAlgorithm, keyMaterial } from "../bundle/keys.ts";
+import type { SignOptions } from "../bundle/sign.ts";
+import type { VerifyOptions } from "../bundle/verify.ts";
 
 export const SIGNING_OPTIONS = {
   "signing-key": { type: "string" },

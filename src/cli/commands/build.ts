@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { JSON_OPTION, UsageError, type Command } from "../command.ts";
 import { packFiles } from "../../bundle/archive.ts";
-import { SIGNING_HELP, SIGNING_OPTIONS, bundleCommand, human, signOptionsFrom, writeFileAtomic } from "../../bundle/cli.ts";
+import { SIGNING_HELP, SIGNING_OPTIONS, bundleCommand, human, signOptionsFrom, writeFileAtomic } from "../bundle-options.ts";
 import { signBundleFiles } from "../../bundle/sign.ts";
 import { V0_OPTION, regoVersionOf } from "../files.ts";
 

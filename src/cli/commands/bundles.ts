@@ -1,5 +1,5 @@
 import { UsageError, type Command } from "../command.ts";
-import { bundleCommand, human } from "../../bundle/cli.ts";
+import { bundleCommand, human } from "../bundle-options.ts";
 import { openStore } from "../../bundle/store.ts";
 
 export const bundles: Command = {

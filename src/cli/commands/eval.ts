@@ -5,7 +5,7 @@ import { parseQuery } from "../../syntax/parser.ts";
 import { formatExpr } from "../../syntax/format.ts";
 import type { Expr } from "../../syntax/ast.ts";
 import { V0_OPTION, loadPaths, regoVersionOf } from "../files.ts";
-import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, readBundleArg, verifyOptionsFrom } from "../../bundle/cli.ts";
+import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, readBundleArg, verifyOptionsFrom } from "../bundle-options.ts";
 import { readBundle } from "../../bundle/bundle.ts";
 import { EvaluationError, loadBundle } from "../../evaluator/evaluator.ts";
 

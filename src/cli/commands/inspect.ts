@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { UsageError, type Command } from "../command.ts";
-import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, human, verifyOptionsFrom } from "../../bundle/cli.ts";
+import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, human, verifyOptionsFrom } from "../bundle-options.ts";
 import { readBundle } from "../../bundle/bundle.ts";
 import { hashFile, sha256Hex } from "../../bundle/hash.ts";
 import { openStore } from "../../bundle/store.ts";

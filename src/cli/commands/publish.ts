@@ -1,5 +1,5 @@
 import { JSON_OPTION, UsageError, type Command } from "../command.ts";
-import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, human, readBundleArg, verifyOptionsFrom } from "../../bundle/cli.ts";
+import { VERIFY_HELP, VERIFY_OPTIONS, bundleCommand, human, readBundleArg, verifyOptionsFrom } from "../bundle-options.ts";
 import { readBundle } from "../../bundle/bundle.ts";
 import { openStore } from "../../bundle/store.ts";
 import { verifyFiles } from "../../bundle/verify.ts";

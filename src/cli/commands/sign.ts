@@ -1,5 +1,5 @@
 import { JSON_OPTION, UsageError, type Command } from "../command.ts";
-import { SIGNING_HELP, SIGNING_OPTIONS, bundleCommand, readBundleArg, signOptionsFrom, writeFileAtomic } from "../../bundle/cli.ts";
+import { SIGNING_HELP, SIGNING_OPTIONS, bundleCommand, readBundleArg, signOptionsFrom, writeFileAtomic } from "../bundle-options.ts";
 import { readBundle } from "../../bundle/bundle.ts";
 import { signBundle } from "../../bundle/sign.ts";
 
