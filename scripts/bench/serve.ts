@@ -5,7 +5,8 @@
 // its own), sampled every 250 ms; at the end the chain is verified. Prints p50/p99/max of the
 // propose and of the whole cycle, throughput, errors, and the service's RSS and heap.
 //
-//   node --import tsx scripts/bench/serve.ts [--clients 200] [--decisions 50] [--store URL] [--json]
+//   node --import tsx scripts/bench/serve.ts [--clients 200] [--decisions 50] [--store URL | --postgres] [--json]
+// --postgres starts a throwaway PostgreSQL server (test/pg.ts) for the run.
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -71,12 +72,13 @@ function ask<T>(c: ChildProcess, msg: string, key: string): Promise<T> {
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { clients: { type: "string" }, decisions: { type: "string" }, store: { type: "string" }, json: { type: "boolean" }, child: { type: "string" }, n: { type: "string" } } });
+  const { values } = parseArgs({ options: { clients: { type: "string" }, decisions: { type: "string" }, store: { type: "string" }, json: { type: "boolean" }, postgres: { type: "boolean" }, child: { type: "string" }, n: { type: "string" } } });
   if (values.child) return child(values.child, Number(values.n));
   const clients = Number(values.clients ?? 200);
   const decisions = Number(values.decisions ?? 50);
   const dir = mkdtempSync(join(tmpdir(), "warden-bench-serve-"));
-  const store = values.store ?? `sqlite:${join(dir, "w.db")}`;
+  const pg = values.postgres ? await (await import("../../test/pg.ts")).startTestPostgres() : undefined;
+  const store = values.store ?? (pg ? await pg.createDatabase() : `sqlite:${join(dir, "w.db")}`);
   const c = fork(SELF, ["--child", store, "--n", String(clients)], { execArgv: ["--import", "tsx", "--expose-gc"], stdio: "inherit" });
   const { url, tokens } = await new Promise<{ url: string; tokens: string[] }>((resolve) => c.once("message", (m) => resolve(m as { url: string; tokens: string[] })));
   const samples: number[] = [];
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
   const after = await ask<NodeJS.MemoryUsage>(c, "gc", "mem");
   const verify = await ask<{ ok: boolean; records: number }>(c, "verify", "verify");
   rmSync(dir, { recursive: true, force: true });
+  await pg?.stop();
   propose.sort((x, y) => x - y);
   cycle.sort((x, y) => x - y);
   const total = clients * decisions;

@@ -40,7 +40,7 @@ button{font:inherit;padding:.4rem .9rem;margin:.2rem} :focus{outline:3px solid #
 .error{background:#fee;border:1px solid #a00;padding:.5rem} .ok{background:#efe;border:1px solid #080;padding:.5rem}
 label{display:block;margin-top:.5rem;font-weight:600} textarea{width:100%;font:inherit}
 </style></head><body>
-<header><nav aria-label="Main"><a href="/inbox">Inbox</a> · <a href="/inbox/kill-switch">Kill switch</a>${p ? ` · signed in as <strong>${esc(p.id)}</strong> (${esc(p.roles.join(", "))}) · <form method="post" action="/inbox/logout" style="display:inline"><button type="submit">Sign out</button></form>` : ""}</nav></header>
+<header><nav aria-label="Main"><a href="/inbox">Inbox</a> · <a href="/inbox/notify">Notify queue</a> · <a href="/inbox/audit">Audit trail</a> · <a href="/inbox/kill-switch">Kill switch</a>${p ? ` · signed in as <strong>${esc(p.id)}</strong> (${esc(p.roles.join(", "))}) · <form method="post" action="/inbox/logout" style="display:inline"><button type="submit">Sign out</button></form>` : ""}</nav></header>
 <main id="main">${body}</main>
 <script>
 for (const el of document.querySelectorAll("[data-due]")) {
@@ -191,6 +191,50 @@ ${forms}`;
       if (!code) throw e;
       return html(reply, await approvalPage(p, (await store.getApproval(a.approval_id)) ?? a, `<p class="error" role="alert">Refused (${esc(code)}): ${esc((e as Error).message)}</p>`), 409);
     }
+  });
+
+  app.get("/inbox/notify", async (req, reply) => {
+    const p = who(req);
+    if (!holds(p, OPERATION_ROLES.notify_review)) throw Object.assign(new Error(`${p.id} may not review notify actions: it needs one of ${OPERATION_ROLES.notify_review.join(", ")}`), { statusCode: 403 });
+    const queue = await store.notifyQueue({ pendingOnly: true });
+    const rows = queue
+      .map((n) => `<tr><td><code>${esc(n.action_id.slice(0, 8))}</code></td><td>${esc(n.action)}</td><td>${countdown(n.due_at)}</td><td><form method="post" action="/inbox/notify/${esc(n.action_id)}/review" aria-label="Review ${esc(n.action_id.slice(0, 8))}"><label for="c-${esc(n.action_id)}">Comment</label><input id="c-${esc(n.action_id)}" name="comment"><button type="submit">Mark reviewed</button></form>${holds(p, OPERATION_ROLES.rollback) ? `<form method="post" action="/inbox/notify/${esc(n.action_id)}/rollback" aria-label="Roll back ${esc(n.action_id.slice(0, 8))}"><button type="submit">Roll back</button></form>` : ""}</td></tr>`)
+      .join("");
+    return html(reply, page("Notify queue", `<h1>Executed actions to review within 24 hours</h1>${queue.length ? `<table aria-label="Notify queue"><thead><tr><th scope="col">Action</th><th scope="col">Name</th><th scope="col">Review</th><th scope="col">Do</th></tr></thead><tbody>${rows}</tbody></table>` : "<p>Nothing to review.</p>"}`, p));
+  });
+  app.post("/inbox/notify/:id/review", async (req, reply) => {
+    sameOrigin(req);
+    const p = who(req);
+    const comment = String((req.body as { comment?: unknown } | undefined)?.comment ?? "").slice(0, 4096);
+    await governor.reviewNotify((req.params as { id: string }).id, p.id, comment || undefined);
+    return reply.redirect("/inbox/notify", 303);
+  });
+  app.post("/inbox/notify/:id/rollback", async (req, reply) => {
+    sameOrigin(req);
+    const p = who(req);
+    try {
+      await governor.rollback((req.params as { id: string }).id, p.id);
+    } catch (e) {
+      if ((e as { code?: string }).code) throw e;
+      return html(reply, page("Roll back", `<p class="error" role="alert">Not rolled back: ${esc((e as Error).message)}</p><p><a href="/inbox/notify">Back to the queue</a></p>`, p), 409);
+    }
+    return reply.redirect("/inbox/notify", 303);
+  });
+
+  app.get("/inbox/audit", async (req, reply) => {
+    const p = who(req);
+    if (!holds(p, ["warden:auditor", "warden:operator", "warden:admin"])) throw Object.assign(new Error(`${p.id} may not read the audit trail`), { statusCode: 403 });
+    const v = await governor.auditLog.verify();
+    const c = await store.check();
+    const ok = v.ok && c.mismatches.length === 0;
+    return html(
+      reply,
+      page(
+        "Audit trail",
+        `<h1>Audit trail</h1><p role="status" class="${ok ? "ok" : "error"}" id="audit-status">${ok ? `The chain verifies: ${v.records} records, head ${esc(v.head.hash ?? "")}; every governance row agrees with it.` : `The chain does NOT verify${v.firstBad ? ` from record ${esc(JSON.stringify(v.firstBad))}` : ""}; ${c.mismatches.length} governance row(s) disagree.`}</p>${c.mismatches.length ? `<ul>${c.mismatches.map((m) => `<li>${esc(m.message)}</li>`).join("")}</ul>` : ""}`,
+        p,
+      ),
+    );
   });
 
   const killPage = async (p: Authenticated, notice = "", confirm?: boolean) => {

@@ -62,6 +62,10 @@ const routes: Route[] = [
   { method: "GET", path: () => "/v1/audit/records", wrong: "sam", status: 403 },
   { method: "GET", path: () => `/inbox/approvals/${approval.approval_id}`, wrong: "carla", status: 404 },
   { method: "POST", path: () => "/inbox/kill-switch", body: () => ({ on: true, confirmed: "yes" }), wrong: "lena", status: 403 },
+  { method: "GET", path: () => "/inbox/notify", wrong: "sam", status: 403 },
+  { method: "POST", path: () => `/inbox/notify/${running}/review`, body: () => ({}), wrong: "sam", status: 403 },
+  { method: "POST", path: () => `/inbox/notify/${running}/rollback`, body: () => ({}), wrong: "lena", status: 403 },
+  { method: "GET", path: () => "/inbox/audit", wrong: "sam", status: 403 },
 ];
 
 async function refusals(): Promise<number> {

@@ -123,4 +123,22 @@ describe.skipIf(missing !== undefined)(`the approver inbox in Chromium${missing 
     expect((await s.call("support-bot-1", "POST", `/v1/actions/${go.body.action_id}/outcome`, { status: "failed", error: "aborted" })).body.status).toBe("aborted");
     expect((await s.call("support-bot-1", "POST", "/v1/actions", { request: lookup() })).status).toBe(403);
   });
+
+  it("the notify queue is reviewed in the inbox; the audit page shows the chain verifying", async () => {
+    expect((await s.call("ops", "POST", "/v1/kill-switch", { on: false })).body.on).toBe(false); // the previous test threw it
+    const go = await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750("A-4004", 20), effect: "state" });
+    expect(go.body.status).toBe("go");
+    const done = await s.call("support-bot-1", "POST", `/v1/actions/${go.body.action_id}/outcome`, { status: "succeeded", change: { resource: "orders/A-4004", before: { refunded: 0 }, after: { refunded: 20 } } });
+    expect(done.body.queued_for_review).toBe(true);
+    const page = await signIn("lena");
+    await page.getByRole("link", { name: "Notify queue" }).click();
+    const form = page.getByRole("form", { name: `Review ${go.body.action_id.slice(0, 8)}` });
+    await form.getByLabel("Comment").fill("fine");
+    await form.getByRole("button", { name: "Mark reviewed" }).click();
+    await expect(page.getByText("Nothing to review.").count()).resolves.toBe(1);
+    const auditor = await signIn("auditor");
+    await auditor.getByRole("link", { name: "Audit trail" }).click();
+    await expect(auditor.locator("#audit-status").textContent()).resolves.toMatch(/The chain verifies/);
+    await auditor.screenshot({ path: join(OUT, "audit.png"), fullPage: true });
+  });
 });
