@@ -46,13 +46,17 @@ function instance(): Ajv {
   for (const f of readdirSync(SCHEMAS).filter((n) => n.endsWith(".schema.json")).sort()) {
     ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, f), "utf8")), f);
   }
+  // The service's request bodies (schemas/serve/), looked up by their $id.
+  for (const f of readdirSync(join(SCHEMAS, "serve")).filter((n) => n.endsWith(".schema.json")).sort()) {
+    ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, "serve", f), "utf8")));
+  }
   return ajv;
 }
 
 function validatorOf(name: string): ValidateFunction {
   let v = compiled.get(name);
   if (!v) {
-    v = instance().getSchema(`${name}.schema.json`);
+    v = instance().getSchema(name.startsWith("https://") ? name : `${name}.schema.json`);
     if (!v) throw new Error(`no schema named ${name} in ${SCHEMAS}`);
     compiled.set(name, v);
   }
@@ -64,6 +68,12 @@ export function validate<N extends SchemaName>(name: N, value: unknown): SchemaT
   const v = validatorOf(name);
   if (!v(value)) throw new SchemaError(name, describe(v.errors ?? []));
   return value as SchemaTypes[N];
+}
+
+/** The problems of a value against a schema named by file stem or $id, one line each; empty when it fits. */
+export function schemaProblems(nameOrId: string, value: unknown): string[] {
+  const v = validatorOf(nameOrId);
+  return v(value) ? [] : describe(v.errors ?? []);
 }
 
 /** Validates against a schema the caller supplies (for example a bundle's input schema). */
