@@ -1,0 +1,166 @@
+// `warden/mcp`: an MCP gateway. A server (built on the MCP TypeScript SDK v2,
+// `@modelcontextprotocol/server`) in front of an upstream MCP server reached through a connected
+// `@modelcontextprotocol/client` Client (stdio, Streamable HTTP, in-memory: whatever transport it
+// was connected with). Every tools/call is a governed action:
+//
+// - tools/list lists the upstream tools the inventory maps to an action; the others are hidden,
+//   and a call to one is decided like any other (the policy blocks unknown actions, audited).
+// - auto and notify: the governor runs the call upstream and records its result as the outcome.
+// - block and every refusal: a tool error (isError) with the policy's reasons; upstream never sees it.
+// - approve: on the 2026-07-28 revision, an `input_required` result carrying `requestState` only
+//   (the sealed ticket) and, in `_meta`, Warden's approval (id, role, due time). The client calls
+//   again later with the same arguments and that `requestState`; the retry resumes the ticket and
+//   runs upstream once Warden's approval is granted, exactly once (a further retry is
+//   already_executed). While pending, the retry gets the same input_required answer. On 2025-era
+//   connections (no input_required) the answer is a tool error whose `_meta` holds the same state
+//   under `dev.warden/request-state`, for the client to send back in the retried call's `_meta`.
+//
+// The requestState is HMAC-sealed by the gateway (it round-trips through the client), and the
+// retried call must be the approved one (same tool and arguments, hashed as Warden hashed the
+// request); what runs upstream are the parameters of the request Warden granted.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Client } from "@modelcontextprotocol/client";
+import { Server, inputRequired, type CallToolResult, type InputRequiredResult, type Tool } from "@modelcontextprotocol/server";
+import { serveStdio, type ServeStdioOptions, type StdioServerHandle } from "@modelcontextprotocol/server/stdio";
+import { hashJSON } from "../canonical-json.ts";
+import type { ExternalEffect } from "../rollback/index.ts";
+import type { Outcome } from "../governance/governor.ts";
+import type { Ticket } from "../schemas/types.ts";
+import { describeRefusal, outputRecord, toolRequest, type GovernedAgentOptions, type ToolMapping } from "./common.ts";
+
+/** The `_meta` key of a 2025-era retry's sealed state, and of Warden's approval on a paused answer. */
+export const REQUEST_STATE_META = "dev.warden/request-state";
+export const APPROVAL_META = "dev.warden/approval";
+
+export interface McpToolMapping extends Omit<ToolMapping, "parameters" | "resource"> {
+  /** The upstream call changes something outside Warden: who it affects and how a person undoes it. */
+  effect?: { target?: (args: Record<string, unknown>) => string; compensation: string };
+}
+
+export interface McpGatewayOptions extends Omit<GovernedAgentOptions, "tools" | "tickets"> {
+  /** A connected client of the upstream MCP server. */
+  upstream: Client;
+  /** Upstream tool name → its action in the policy's inventory. Tools not listed are hidden. */
+  tools: Record<string, McpToolMapping>;
+  /** The key sealing requestState (default: random, so tickets hold for this gateway's lifetime). */
+  secret?: Uint8Array | string;
+  /** The gateway's MCP implementation name (default warden-mcp-gateway). */
+  name?: string;
+}
+
+type Answer = CallToolResult | InputRequiredResult;
+
+export class McpGateway {
+  private readonly secret: Uint8Array | string;
+
+  constructor(private readonly opts: McpGatewayOptions) {
+    this.secret = opts.secret ?? randomBytes(32);
+  }
+
+  /** A fresh server instance fronting the upstream (a factory for serveStdio or createMcpHandler). */
+  server(): Server {
+    const server = new Server({ name: this.opts.name ?? "warden-mcp-gateway", version: "0.1.0" }, { capabilities: { tools: {} } });
+    server.setRequestHandler("tools/list", async () => ({ tools: await this.listTools() }));
+    server.setRequestHandler("tools/call", async (request, ctx) => {
+      const p = request.params;
+      const modern = ctx.mcpReq.envelope !== undefined;
+      const state = modern ? ctx.mcpReq.requestState<string>() : (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.[REQUEST_STATE_META];
+      return this.callTool(p.name, (p.arguments ?? {}) as Record<string, unknown>, { modern, ...(typeof state === "string" ? { state } : {}) });
+    });
+    return server;
+  }
+
+  /** Serves the gateway over stdio (or the transport given), both protocol eras. */
+  serveStdio(options?: ServeStdioOptions): StdioServerHandle {
+    return serveStdio(() => this.server(), options);
+  }
+
+  /** The upstream tools the inventory maps, as the upstream describes them. */
+  async listTools(): Promise<Tool[]> {
+    const out: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.opts.upstream.listTools(cursor ? { cursor } : {});
+      for (const t of page.tools) if (Object.hasOwn(this.opts.tools, t.name)) out.push(t);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+
+  /**
+   * One governed tools/call. `state` is the requestState of a retry; `modern` says whether the
+   * client speaks 2026-07-28 (input_required) or an earlier revision (a tool error with the state).
+   */
+  async callTool(name: string, args: Record<string, unknown>, o: { state?: string; modern: boolean }): Promise<Answer> {
+    const mapping = Object.hasOwn(this.opts.tools, name) ? this.opts.tools[name]! : undefined;
+    const agent = { ...this.opts, tools: { [name]: { action: mapping?.action ?? name } } };
+    const { request, execute } = toolRequest(agent, name, args);
+    let upstream: CallToolResult | undefined;
+    const handler = async ({ parameters, signal }: { parameters: Record<string, unknown>; signal: AbortSignal }) => {
+      upstream = (await this.opts.upstream.callTool({ name, arguments: parameters }, { signal })) as CallToolResult;
+      if (upstream.isError) throw new Error(`upstream ${name} failed: ${textOf(upstream)}`);
+      const external: ExternalEffect | undefined = mapping?.effect
+        ? { effect: request.action, target: mapping.effect.target?.(parameters) ?? name, payload: parameters, compensation: mapping.effect.compensation }
+        : undefined;
+      const output = outputRecord({ content: upstream.content, ...(upstream.structuredContent ? { structuredContent: upstream.structuredContent } : {}) });
+      return { ...(output ? { output } : {}), ...(external ? { external } : {}) };
+    };
+    const options = { ...execute, ...(mapping?.effect ? { external: true } : {}) };
+
+    let outcome: Outcome;
+    if (o.state !== undefined) {
+      const ticket = this.unseal(o.state);
+      if (!ticket) return refusal(`Warden refused ${name}: the request state is not one this gateway issued`);
+      if (ticket.request_hash !== hashJSON(request)) return refusal(`Warden refused ${name}: the retried call is not the one approval ${ticket.approval_id} is for`);
+      outcome = await this.opts.governor.resume(ticket, handler, options);
+      if (outcome.status === "pending") return this.paused(name, ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, o.state);
+    } else {
+      outcome = await this.opts.governor.execute(request, handler, options);
+      if (outcome.status === "paused") return this.paused(name, outcome.ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, this.seal(outcome.ticket));
+    }
+    if (outcome.status === "executed") return upstream!;
+    if (outcome.status === "failed" && upstream?.isError) return upstream;
+    return refusal(describeRefusal(request.action, outcome), { action_id: outcome.action_id, status: outcome.status });
+  }
+
+  private paused(name: string, ticket: Ticket, approval_id: string, approver_role: string, due_at: string, modern: boolean, state: string): Answer {
+    const approval = { approval_id, approver_role, due_at, action_id: ticket.action_id };
+    if (modern) return { ...inputRequired({ requestState: state }), _meta: { [APPROVAL_META]: approval } };
+    return {
+      isError: true,
+      content: [{ type: "text", text: `Warden holds ${name} for approval ${approval_id} by ${approver_role} (due ${due_at}). Call ${name} again with the same arguments and _meta["${REQUEST_STATE_META}"] once it is approved.` }],
+      _meta: { [APPROVAL_META]: approval, [REQUEST_STATE_META]: state },
+    };
+  }
+
+  /** The ticket, sealed: base64url(JSON) "." base64url(HMAC-SHA256). */
+  seal(ticket: Ticket): string {
+    const body = Buffer.from(JSON.stringify(ticket)).toString("base64url");
+    return `${body}.${this.mac(body)}`;
+  }
+
+  unseal(state: string): Ticket | undefined {
+    const [body, mac] = state.split(".");
+    if (!body || !mac) return undefined;
+    const want = Buffer.from(this.mac(body), "base64url");
+    const got = Buffer.from(mac, "base64url");
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
+    try {
+      return JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Ticket;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private mac(body: string): string {
+    return createHmac("sha256", this.secret).update(`warden-mcp-state:${body}`).digest("base64url");
+  }
+}
+
+function refusal(text: string, meta?: Record<string, unknown>): CallToolResult {
+  return { isError: true, content: [{ type: "text", text }], ...(meta ? { _meta: { "dev.warden/outcome": meta } } : {}) };
+}
+
+function textOf(r: CallToolResult): string {
+  return r.content.map((c) => (c.type === "text" ? c.text : `[${c.type}]`)).join(" ").slice(0, 500);
+}

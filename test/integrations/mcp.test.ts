@@ -1,0 +1,143 @@
+// The MCP gateway with the MCP SDK v2: the SDK's client talks to the gateway (in-memory
+// transport, both protocol eras); the gateway talks to a real upstream MCP server over stdio.
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { InMemoryTransport } from "@modelcontextprotocol/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVAL_META, McpGateway, REQUEST_STATE_META } from "../../src/integrations/mcp.ts";
+import { AGENT, CONTEXT, CUSTOMER, categories, expectTrail, shop } from "./support.ts";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures/shop-mcp-server.mjs", import.meta.url));
+
+type Result = { isError?: boolean; content: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; resultType?: string; requestState?: string; _meta?: Record<string, unknown> };
+/** tools/call with the retry fields of 2026-07-28 (requestState), which the SDK's params type leaves out. */
+const call = (c: Client, params: { name: string; arguments: Record<string, unknown>; requestState?: string; _meta?: Record<string, unknown> }, o?: { allowInputRequired?: boolean }) =>
+  c.callTool(params as Parameters<Client["callTool"]>[0], o) as unknown as Promise<Result>;
+const text = (r: Result) => r.content.map((c) => c.text ?? "").join(" ");
+
+let g: Awaited<ReturnType<typeof shop>>;
+let upstream: Client;
+let gateway: McpGateway;
+const closers: (() => Promise<void>)[] = [];
+
+/** A client of the gateway: on the 2026-07-28 revision (manual input_required) or a 2025-era one. */
+async function agentClient(modern: boolean): Promise<Client> {
+  const [server, client] = InMemoryTransport.createLinkedPair();
+  const handle = gateway.serveStdio({ transport: server });
+  const c = new Client({ name: "agent", version: "1.0.0" }, modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } }, inputRequired: { autoFulfill: false } } : {});
+  await c.connect(client);
+  closers.push(() => c.close(), () => handle.close());
+  return c;
+}
+
+async function upstreamRuns(): Promise<Record<string, number>> {
+  const r = (await upstream.callTool({ name: "calls", arguments: {} })) as Result;
+  return (r.structuredContent as { runs: Record<string, number> }).runs;
+}
+
+beforeAll(async () => {
+  g = await shop();
+  upstream = new Client({ name: "warden-gateway", version: "1.0.0" });
+  await upstream.connect(new StdioClientTransport({ command: process.execPath, args: [FIXTURE] }));
+  closers.push(() => upstream.close());
+  const refundEffect = { target: (a: Record<string, unknown>) => `order ${String(a.order)}`, compensation: "reverse the payment in the billing console" };
+  gateway = new McpGateway({
+    governor: g.gov,
+    agent: AGENT,
+    initiator: CUSTOMER,
+    context: CONTEXT,
+    upstream,
+    tools: {
+      lookup_order: { action: "order.lookup" },
+      apply_discount: { action: "discount.apply", effect: refundEffect },
+      issue_refund: { action: "refund.issue", effect: refundEffect },
+      delete_account: { action: "account.delete" },
+    },
+  });
+});
+
+afterAll(async () => {
+  for (const c of closers.reverse()) await c().catch(() => undefined);
+});
+
+describe("warden/mcp: a gateway in front of an upstream MCP server", () => {
+  it("lists the mapped tools only; auto and notify run upstream; block and unknown tools never reach it", async () => {
+    const c = await agentClient(true);
+    expect((await c.listTools()).tools.map((t) => t.name).sort()).toEqual(["apply_discount", "delete_account", "issue_refund", "lookup_order"]);
+
+    const lookup = (await c.callTool({ name: "lookup_order", arguments: { order: "A-1001" } })) as Result;
+    expect(lookup.isError).toBeFalsy();
+    expect(lookup.structuredContent).toEqual({ order: { total: 240, discounts: [], refunded: 0 } });
+
+    const discount = (await c.callTool({ name: "apply_discount", arguments: { order: "A-1001", amount: 20 } })) as Result;
+    expect(discount.structuredContent).toMatchObject({ discounted: 20, total: 220 });
+    expect((await g.gov.store.notifyQueue({ pendingOnly: true })).map((q) => q.action)).toContain("discount.apply");
+
+    const del = (await c.callTool({ name: "delete_account", arguments: { customer: "customer-c77" } })) as Result;
+    expect(del.isError).toBe(true);
+    expect(text(del)).toMatch(/Warden blocked account\.delete: /);
+
+    const hidden = (await c.callTool({ name: "calls", arguments: {} })) as Result;
+    expect(hidden.isError).toBe(true);
+    expect(text(hidden)).toMatch(/Warden blocked calls: .*unknown action calls/);
+
+    const runs = await upstreamRuns();
+    expect(runs.delete_account).toBeUndefined();
+    expect(runs).toMatchObject({ lookup_order: 1, apply_discount: 1 });
+  });
+
+  it("2026-07-28: a 750 refund is input_required until approved, the retry runs it upstream exactly once", async () => {
+    const c = await agentClient(true);
+    const args = { order: "A-1002", amount: 750 };
+    const first = (await c.callTool({ name: "issue_refund", arguments: args }, { allowInputRequired: true })) as unknown as Result;
+    expect(first.resultType).toBe("input_required");
+    expect(typeof first.requestState).toBe("string");
+    const approval = first._meta?.[APPROVAL_META] as { approval_id: string; approver_role: string; action_id: string };
+    expect(approval.approver_role).toBe("support-lead");
+    const state = first.requestState!;
+
+    // Retried while pending: the same answer, nothing upstream.
+    const early = (await call(c, { name: "issue_refund", arguments: args, requestState: state }, { allowInputRequired: true }));
+    expect(early.resultType).toBe("input_required");
+    // A forged state, and the state with other arguments, are refused.
+    const forged = (await call(c, { name: "issue_refund", arguments: args, requestState: state.replace(/.$/, (ch) => (ch === "A" ? "B" : "A")) }));
+    expect(text(forged)).toMatch(/not one this gateway issued/);
+    const swapped = (await call(c, { name: "issue_refund", arguments: { order: "A-1002", amount: 75 }, requestState: state }));
+    expect(text(swapped)).toMatch(/not the one approval/);
+    expect((await upstreamRuns()).issue_refund).toBeUndefined();
+
+    const a = (await g.gov.store.getApproval(approval.approval_id))!;
+    await g.gov.decideApproval({ approval_id: approval.approval_id, verdict: "approve", by: { id: "lena" }, saw: { request_hash: a.request_hash, revision: a.revision } });
+    const done = (await call(c, { name: "issue_refund", arguments: args, requestState: state }));
+    expect(done.isError).toBeFalsy();
+    expect(done.structuredContent).toEqual({ refunded: 750, order: "A-1002" });
+    const again = (await call(c, { name: "issue_refund", arguments: args, requestState: state }));
+    expect(again.isError).toBe(true);
+    expect(text(again)).toMatch(/already_executed/);
+    expect((await upstreamRuns()).issue_refund).toBe(1);
+
+    const all = await expectTrail(g);
+    const refund = all.filter((r) => r.action_id === approval.action_id);
+    expect(refund.filter((r) => r.type === "decision")).toHaveLength(1);
+    expect(refund.filter((r) => r.type === "outcome").map((r) => r.output)).toEqual([{ content: [{ type: "text", text: JSON.stringify({ refunded: 750, order: "A-1002" }) }], structuredContent: { refunded: 750, order: "A-1002" } }]);
+  });
+
+  it("2025-era client: a tool error carries the state, the retry with it in _meta runs once approved", async () => {
+    const c = await agentClient(false);
+    const args = { order: "A-1001", amount: 600 };
+    const first = (await c.callTool({ name: "issue_refund", arguments: args })) as Result;
+    expect(first.isError).toBe(true);
+    expect(text(first)).toMatch(/approval .* by support-lead/);
+    const state = first._meta?.[REQUEST_STATE_META] as string;
+    const approval = first._meta?.[APPROVAL_META] as { approval_id: string };
+    const a = (await g.gov.store.getApproval(approval.approval_id))!;
+    await g.gov.decideApproval({ approval_id: a.approval_id, verdict: "approve", by: { id: "lars" }, saw: { request_hash: a.request_hash, revision: a.revision } });
+    const done = (await c.callTool({ name: "issue_refund", arguments: args, _meta: { [REQUEST_STATE_META]: state } })) as Result;
+    expect(done.structuredContent).toEqual({ refunded: 600, order: "A-1001" });
+    expect((await upstreamRuns()).issue_refund).toBe(2);
+
+    const all = await expectTrail(g);
+    expect(categories(all)).toMatchObject({ "order.lookup": ["auto"], "discount.apply": ["notify"], "account.delete": ["block"], calls: ["block"], "refund.issue": ["approve", "approve"] });
+  });
+});
