@@ -280,4 +280,15 @@ export const NET: BuiltinDef[] = [
     signature: fn([T.union(T.arrayOf(T.union(T.string)), T.setOf(T.string))], T.setOf(T.string)), // OPA's declaration, any<string> included
     impl: cidrMerge,
   },
+  {
+    name: "net.lookup_ip_addr",
+    signature: fn([T.string], T.setOf(T.string)),
+    // Deliberately disabled, as OPA's Wasm target leaves it: evaluation is synchronous and
+    // replayable, so no DNS query is made. The operand is checked first, as OPA does.
+    impl: (args) => {
+      str(args, 0);
+      throw builtinError("network access is not available to policies (DNS lookups are disabled)");
+    },
+    nondeterministic: true,
+  },
 ];

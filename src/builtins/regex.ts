@@ -2,6 +2,7 @@
 import type { Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { arr, builtinError, elementError, fn, int, str, typeError } from "./args.ts";
+import { globsIntersect } from "./globs.ts";
 import { RegexSyntaxError, compileRE2, findAll, replaceAll, split, test, type CompiledRegex } from "./re2.ts";
 import { T } from "./types.ts";
 
@@ -226,5 +227,6 @@ export const REGEX: BuiltinDef[] = [
     signature: fn([T.string, T.union(T.null, T.arrayOf(T.string)), T.string], T.boolean),
     impl: globMatch,
   },
+  { name: "regex.globs_match", signature: fn([T.string, T.string], T.boolean), impl: (args) => globsIntersect(str(args, 0), str(args, 1)) },
   { name: "glob.quote_meta", signature: fn([T.string], T.string), impl: globQuoteMeta },
 ];

@@ -129,6 +129,18 @@ function split(args: Value[]): Value {
   return delim === "" ? runes(s) : s.split(delim);
 }
 
+/** Go's strings.SplitN: at most n parts (the last holds the rest), all of them for n < 0, none for 0. */
+function splitN(args: Value[]): Value {
+  const s = str(args, 0);
+  const sep = str(args, 1);
+  const n = int(args, 2);
+  if (n === 0) return [];
+  const parts = sep === "" ? runes(s) : s.split(sep);
+  if (n < 0 || parts.length <= n) return parts;
+  const rest = parts.slice(n - 1).join(sep);
+  return [...parts.slice(0, n - 1), rest];
+}
+
 function substring(args: Value[]): Value {
   const s = runes(str(args, 0));
   const start = int(args, 1);
@@ -258,6 +270,7 @@ export const STRINGS: BuiltinDef[] = [
   },
   { name: "strings.replace_n", signature: fn([T.objectOf(T.string, T.string), T.string], T.string), impl: replaceN },
   { name: "split", signature: fn([T.string, T.string], T.arrayOf(T.string)), impl: split },
+  { name: "strings.split_n", signature: fn([T.string, T.string, T.number], T.arrayOf(T.string)), impl: splitN },
   { name: "sprintf", signature: fn([T.string, ANY_ARRAY], T.string), impl: sprintf },
   { name: "substring", signature: fn([T.string, T.number, T.number], T.string), impl: substring },
   { name: "trim", signature: STR2, impl: trimmer(true, true) },
