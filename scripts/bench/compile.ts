@@ -6,7 +6,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadPaths } from "../../src/cli/files.ts";
+import { loadPaths } from "../../src/load.ts";
 import { planSources } from "../../src/pipeline.ts";
 import { compileWasm } from "../../src/wasm/compile.ts";
 import { statementCount, type GenerateOptions } from "../../src/wasm/codegen.ts";

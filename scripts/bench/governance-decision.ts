@@ -6,7 +6,7 @@
 // evaluations per CPU-second of the process, ratios are taken within each round and the median
 // over the rounds is reported.
 import { readFileSync } from "node:fs";
-import { loadPaths } from "../../src/cli/files.ts";
+import { loadPaths } from "../../src/load.ts";
 import { planSources } from "../../src/pipeline.ts";
 import { compileWasm } from "../../src/wasm/compile.ts";
 import { instantiateModule, type WardenInstance } from "../../src/wasm/sdk.ts";

@@ -3,7 +3,7 @@
 // .tar.gz bytes on any machine: nothing depends on time, order of the file system, or user.
 import { readFileSync, statSync } from "node:fs";
 import { basename, relative, sep } from "node:path";
-import { loadPaths } from "../cli/files.ts";
+import { loadPaths } from "../load.ts";
 import { compileModules } from "../compiler/compile.ts";
 import type { SourceFile } from "../engine.ts";
 import { RegoError, RegoErrors } from "../errors.ts";

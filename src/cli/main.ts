@@ -153,7 +153,7 @@ async function report(e: unknown): Promise<number> {
     console.error(`warden: invalid JSON: ${message}`);
     return 2;
   }
-  if (err.name === "DeploymentError") {
+  if (err.name === "DeploymentError" || err.name === "LoadError") {
     console.error(`warden: ${message}`);
     return 2;
   }

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildBundleBytes, signBundle } from "../../src/bundle/index.ts";
 import { Evaluator, EvaluationError, loadBundle } from "../../src/evaluator/evaluator.ts";
 import { irEngine } from "../../src/engines/ir.ts";
-import { loadPaths } from "../../src/cli/files.ts";
+import { loadPaths } from "../../src/load.ts";
 import { toJSON } from "../../src/values/value.ts";
 
 const SECRET = "evaluator-test-secret-of-sufficient-length";

@@ -5,8 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPaths } from "../../src/cli/files.ts";
-import { UsageError } from "../../src/cli/command.ts";
+import { LoadError, loadPaths } from "../src/load.ts";
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "warden-data-"));
@@ -21,10 +20,10 @@ const refusal = (f: () => unknown): string => {
   try {
     f();
   } catch (e) {
-    if (e instanceof UsageError) return e.message;
+    if (e instanceof LoadError) return e.message;
     throw e;
   }
-  throw new Error("expected a UsageError");
+  throw new Error("expected a LoadError");
 };
 
 describe("data files (allData, as opa test)", () => {
