@@ -4,6 +4,7 @@ import { AGGREGATES } from "./aggregates.ts";
 import { ARRAYS } from "./arrays.ts";
 import { BITS } from "./bits.ts";
 import { CASTS } from "./casts.ts";
+import { CERTIFICATES } from "./certificates.ts";
 import { COMPARISON } from "./comparison.ts";
 import { CRYPTO } from "./crypto.ts";
 import { ENCODING } from "./encoding.ts";
@@ -37,6 +38,7 @@ const FAMILIES: BuiltinDef[][] = [
   REGEX,
   TIME,
   CRYPTO,
+  CERTIFICATES,
   UNITS,
   SEMVER,
   NET,

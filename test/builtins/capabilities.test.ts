@@ -14,13 +14,6 @@ const INTERNAL = ["internal.print", "internal.template_string", "internal.test_c
 /** Built-ins Warden does not have yet (issue 14). */
 const MISSING = [
   "array.flatten",
-  "crypto.parse_private_keys",
-  "crypto.x509.parse_and_verify_certificates",
-  "crypto.x509.parse_and_verify_certificates_with_options",
-  "crypto.x509.parse_certificate_request",
-  "crypto.x509.parse_certificates",
-  "crypto.x509.parse_keypair",
-  "crypto.x509.parse_rsa_private_key",
   "graphql.is_valid",
   "graphql.parse",
   "graphql.parse_and_verify",

@@ -1,0 +1,375 @@
+// crypto.x509.* and crypto.parse_private_keys: PEM/base64/DER input read as OPA reads it
+// (topdown/crypto.go), certificates laid out by x509.ts, chains verified with Node's
+// X509Certificate (signatures, issuer names, validity at the evaluation's clock, CA flags, host
+// names, extended key usages) and keys read with Node's KeyObject.
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { fromJSON, SetValue, toBigInt, isNumber, type Value } from "../values/value.ts";
+import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
+import { builtinError, fn, obj, str } from "./args.ts";
+import { BuiltinError } from "./builtin.ts";
+import { T } from "./types.ts";
+import { readTlv } from "./der.ts";
+import { EXT_KEY_USAGES, goCertificate, goCertificateRequest } from "./x509.ts";
+
+interface PemBlock {
+  type: string;
+  bytes: Buffer;
+}
+
+const PEM = /-----BEGIN ([^\r\n-]*)-----\r?\n((?:[^\r\n]*:[^\r\n]*\r?\n)*)\r?\n?([A-Za-z0-9+/=\s]*?)-----END \1-----/y;
+
+/** The PEM blocks of `s`, in order, as Go's pem.Decode finds them (text between blocks is skipped). */
+function pemBlocks(s: string): PemBlock[] {
+  const out: PemBlock[] = [];
+  let pos = 0;
+  for (;;) {
+    const start = s.indexOf("-----BEGIN ", pos);
+    if (start < 0) return out;
+    PEM.lastIndex = start;
+    const m = PEM.exec(s);
+    if (!m) {
+      pos = start + 1;
+      continue;
+    }
+    out.push({ type: m[1]!, bytes: Buffer.from(m[3]!.replace(/\s+/g, ""), "base64") });
+    pos = PEM.lastIndex;
+  }
+}
+
+/** Go's base64.StdEncoding.DecodeString: padded standard alphabet, newlines ignored; null if invalid. */
+function goBase64(s: string): Buffer | null {
+  const t = s.replace(/[\r\n]/g, "");
+  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return null;
+  return Buffer.from(t, "base64");
+}
+
+function base64Operand(s: string): Buffer {
+  const b = goBase64(s);
+  if (!b) throw builtinError("illegal base64 data at input byte 0");
+  return b;
+}
+
+/** Concatenated DER certificates split into each certificate's bytes. */
+function splitDer(der: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let pos = 0;
+  while (pos < der.length) {
+    const [t, next] = readTlv(der, pos);
+    out.push(t.raw);
+    pos = next;
+  }
+  return out;
+}
+
+/** The DER certificates in a PEM string, a base64 PEM string or base64 DER, as OPA accepts them. */
+function certificateDers(input: string): Buffer[] {
+  let pem = input;
+  if (!input.startsWith("-----BEGIN")) {
+    const raw = base64Operand(input);
+    if (!raw.subarray(0, 10).equals(Buffer.from("-----BEGIN"))) return guard(() => splitDer(raw));
+    pem = raw.toString("utf8");
+  }
+  const ders: Buffer[] = [];
+  for (const b of pemBlocks(pem)) {
+    if (b.type !== "CERTIFICATE") throw builtinError(`PEM block type is '${b.type}', expected CERTIFICATE`);
+    ders.push(b.bytes);
+  }
+  return guard(() => ders.flatMap(splitDer));
+}
+
+/** Runs a DER decoding step, reporting malformed input as Go's x509 does. */
+function guard<R>(f: () => R): R {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BuiltinError) throw e;
+    throw builtinError("x509: malformed certificate");
+  }
+}
+
+interface Parsed {
+  der: Buffer;
+  node: X509Certificate;
+  go: Record<string, unknown>;
+}
+
+function parseAll(input: string): Parsed[] {
+  return certificateDers(input).map((der) => guard(() => ({ der, node: new X509Certificate(der), go: goCertificate(der) })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chain verification (Go's Certificate.Verify with OPA's pools: first root, last leaf)
+
+interface VerifyOptions {
+  dnsName?: string;
+  nowMs: number;
+  keyUsages: number[];
+}
+
+const MAX_CHAIN = 16;
+
+function timeValid(c: Parsed, nowMs: number): boolean {
+  return Date.parse(c.go.NotBefore as string) <= nowMs && nowMs <= Date.parse(c.go.NotAfter as string);
+}
+
+function issuedBy(child: Parsed, parent: Parsed): boolean {
+  try {
+    return child.node.checkIssued(parent.node) && child.node.verify(parent.node.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Go's chain key-usage check: every certificate without "any" must allow one requested usage. */
+function usagesAllowed(chain: Parsed[], wanted: number[]): boolean {
+  if (wanted.includes(EXT_KEY_USAGES["2.5.29.37.0"]!)) return true;
+  return chain.every((c) => {
+    const eku = c.go.ExtKeyUsage as number[] | null;
+    if (!eku && !c.go.UnknownExtKeyUsage) return true;
+    if (eku?.includes(0)) return true;
+    return wanted.some((w) => eku?.includes(w));
+  });
+}
+
+function hostMatches(leaf: Parsed, name: string): boolean {
+  const ip = /^[0-9.]+$/.test(name) || name.includes(":");
+  return ip ? leaf.node.checkIP(name.replace(/^\[|\]$/g, "")) !== undefined : leaf.node.checkHost(name, { subject: "never" }) !== undefined;
+}
+
+/** The first chain from the leaf to the root (leaf first), or null when none verifies. */
+function verifyChain(certs: Parsed[], opts: VerifyOptions): Parsed[] | null {
+  const root = certs[0]!;
+  const intermediates = certs.slice(1, -1);
+  const leaf = certs[certs.length - 1]!;
+  if (!timeValid(leaf, opts.nowMs)) return null;
+  if (opts.dnsName !== undefined && opts.dnsName !== "" && !hostMatches(leaf, opts.dnsName)) return null;
+  if (leaf.der.equals(root.der)) return [leaf];
+  const extend = (chain: Parsed[]): Parsed[] | null => {
+    const last = chain[chain.length - 1]!;
+    if (chain.length > MAX_CHAIN) return null;
+    const canSign = (p: Parsed) => p.go.BasicConstraintsValid === true && p.go.IsCA === true && timeValid(p, opts.nowMs);
+    if (issuedBy(last, root) && canSign(root)) {
+      const full = [...chain, root];
+      if (usagesAllowed(full, opts.keyUsages)) return full;
+    }
+    for (const p of intermediates) {
+      if (chain.includes(p) || !issuedBy(last, p) || !canSign(p)) continue;
+      const found = extend([...chain, p]);
+      if (found) return found;
+    }
+    return null;
+  };
+  return extend([leaf]);
+}
+
+function nowMs(ctx: BuiltinContext): number {
+  return Number(ctx.nowNs / 1_000_000n);
+}
+
+const SERVER_AUTH = 1;
+
+function parseAndVerify(input: string, opts: VerifyOptions): Value {
+  let certs: Parsed[];
+  try {
+    certs = parseAll(input);
+  } catch {
+    return [false, []];
+  }
+  if (certs.length < 2) return [false, []];
+  const chain = verifyChain(certs, opts);
+  if (!chain) return [false, []];
+  return [true, chain.map((c) => fromJSON(c.go))];
+}
+
+function withoutURIStrings(go: Record<string, unknown>): Record<string, unknown> {
+  const { URIStrings: _drop, ...rest } = go;
+  return rest;
+}
+
+const KEY_USAGE_NAMES: Record<string, number> = {
+  KeyUsageAny: 0, KeyUsageServerAuth: 1, KeyUsageClientAuth: 2, KeyUsageCodeSigning: 3, KeyUsageEmailProtection: 4,
+  KeyUsageIPSECEndSystem: 5, KeyUsageIPSECTunnel: 6, KeyUsageIPSECUser: 7, KeyUsageTimeStamping: 8, KeyUsageOCSPSigning: 9,
+  KeyUsageMicrosoftServerGatedCrypto: 10, KeyUsageNetscapeServerGatedCrypto: 11, KeyUsageMicrosoftCommercialCodeSigning: 12,
+  KeyUsageMicrosoftKernelCodeSigning: 13,
+};
+
+/** OPA's extractVerifyOpts: the option names and errors as OPA reports them. */
+function verifyOptions(args: Value[], ctx: BuiltinContext): VerifyOptions {
+  const opts: VerifyOptions = { nowMs: nowMs(ctx), keyUsages: [] };
+  for (const [k, v] of obj(args, 1).entries()) {
+    if (typeof k !== "string") continue;
+    switch (k) {
+      case "DNSName":
+        if (typeof v !== "string") throw builtinError("'DNSName' should be a string");
+        opts.dnsName = v;
+        break;
+      case "CurrentTime": {
+        if (!isNumber(v)) throw builtinError("'CurrentTime' should be a number");
+        const ns = toBigInt(v);
+        if (ns === null || ns > 2n ** 63n - 1n || ns < -(2n ** 63n)) throw builtinError("'CurrentTime' should be a valid int64 number");
+        if (ns !== 0n) opts.nowMs = Number(ns / 1_000_000n);
+        break;
+      }
+      case "MaxConstraintComparisons":
+        if (!isNumber(v)) throw builtinError("'MaxConstraintComparisons' should be a number");
+        if (toBigInt(v) === null) throw builtinError("'MaxConstraintComparisons' should be a valid number");
+        break;
+      case "KeyUsages": {
+        if (!Array.isArray(v) && !(v instanceof SetValue)) throw builtinError("'KeyUsages' should be an Array or Set");
+        const invalid: string[] = [];
+        for (const u of Array.isArray(v) ? v : v.values()) {
+          if (typeof u !== "string") continue;
+          const n = KEY_USAGE_NAMES[u];
+          if (n === undefined) invalid.push(u);
+          else opts.keyUsages.push(n);
+        }
+        if (invalid.length) throw builtinError(`invalid entries for 'KeyUsages' found: [${invalid.join(" ")}]`);
+        break;
+      }
+      default:
+        throw builtinError("invalid key option");
+    }
+  }
+  if (opts.keyUsages.length === 0) opts.keyUsages = [SERVER_AUTH];
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate requests and keys
+
+function certificateRequest(input: string): Value {
+  let der = input.startsWith("-----BEGIN CERTIFICATE REQUEST-----") ? Buffer.from(input, "utf8") : base64Operand(input);
+  const text = der.toString("utf8");
+  if (text.startsWith("-----BEGIN")) {
+    const [block] = pemBlocks(text);
+    if (block && block.type !== "CERTIFICATE REQUEST") throw builtinError("invalid PEM-encoded certificate signing request");
+    if (block) der = block.bytes;
+  }
+  try {
+    return fromJSON(goCertificateRequest(der));
+  } catch {
+    throw builtinError("x509: malformed certificate request");
+  }
+}
+
+/** OPA's getPrivateKeysFromPEMData: the RSA, PKCS #8 and EC private keys in order; other blocks skipped. */
+function privateKeys(input: string): KeyObject[] {
+  const decoded = goBase64(input);
+  const pem = decoded ? decoded.toString("utf8") : input;
+  const keys: KeyObject[] = [];
+  for (const b of pemBlocks(pem)) {
+    const format = b.type === "RSA PRIVATE KEY" ? "pkcs1" : b.type === "PRIVATE KEY" ? "pkcs8" : b.type === "EC PRIVATE KEY" ? "sec1" : undefined;
+    if (!format) continue;
+    try {
+      keys.push(createPrivateKey({ key: b.bytes, format: "der", type: format }));
+    } catch {
+      throw builtinError(`x509: failed to parse private key (${b.type})`);
+    }
+  }
+  return keys;
+}
+
+const bigOf = (s: string | undefined): bigint => BigInt("0x" + (Buffer.from(s ?? "", "base64url").toString("hex") || "0"));
+
+/** A private key as Go's encoding/json prints rsa.PrivateKey, ecdsa.PrivateKey or ed25519.PrivateKey. */
+function goPrivateKey(key: KeyObject): unknown {
+  const jwk = key.export({ format: "jwk" });
+  if (jwk.kty === "RSA") {
+    return {
+      N: bigOf(jwk.n), E: Number(bigOf(jwk.e)), D: bigOf(jwk.d), Primes: [bigOf(jwk.p), bigOf(jwk.q)],
+      Precomputed: { Dp: bigOf(jwk.dp), Dq: bigOf(jwk.dq), Qinv: bigOf(jwk.qi), CRTValues: [] },
+    };
+  }
+  if (jwk.kty === "EC") return { Curve: {}, X: bigOf(jwk.x), Y: bigOf(jwk.y), D: bigOf(jwk.d) };
+  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return Buffer.concat([Buffer.from(jwk.d ?? "", "base64url"), Buffer.from(jwk.x ?? "", "base64url")]).toString("base64");
+  return {};
+}
+
+/** crypto.x509.parse_rsa_private_key: the first private key as a JWK (any key type, as OPA). */
+function privateKeyJwk(input: string): Value {
+  if (input === "") throw builtinError("input PEM data was empty");
+  const pem = input.startsWith("-----BEGIN") ? input : base64Operand(input).toString("utf8");
+  const [key] = privateKeys(pem);
+  return key ? fromJSON(key.export({ format: "jwk" })) : null;
+}
+
+/** tls.X509KeyPair as Go marshals tls.Certificate (Leaf populated, as Go 1.23+ does). */
+function keyPair(certInput: string, keyInput: string): Value {
+  const pemOf = (s: string, type: string): string => {
+    if (s.startsWith("-----BEGIN ")) return s;
+    const raw = base64Operand(s);
+    if (raw.subarray(0, 11).equals(Buffer.from("-----BEGIN "))) return raw.toString("utf8");
+    return `-----BEGIN ${type}-----\n${raw.toString("base64")}\n-----END ${type}-----\n`;
+  };
+  const certs = pemBlocks(pemOf(certInput, "CERTIFICATE")).filter((b) => b.type === "CERTIFICATE");
+  if (certs.length === 0) throw builtinError("tls: failed to find any PEM data in certificate input");
+  const keyBlock = pemBlocks(pemOf(keyInput, "PRIVATE KEY")).find((b) => b.type === "PRIVATE KEY" || b.type.endsWith(" PRIVATE KEY"));
+  if (!keyBlock) throw builtinError("tls: failed to find any PEM data in key input");
+  let key: KeyObject | undefined;
+  for (const type of ["pkcs1", "pkcs8", "sec1"] as const) {
+    try {
+      key = createPrivateKey({ key: keyBlock.bytes, format: "der", type });
+      break;
+    } catch {
+      // Go tries PKCS #1, then PKCS #8, then SEC 1
+    }
+  }
+  if (!key) throw builtinError("tls: failed to parse private key");
+  const leaf = guard(() => new X509Certificate(certs[0]!.bytes));
+  const pub = leaf.publicKey.export({ format: "jwk" });
+  const fromKey = key.export({ format: "jwk" });
+  if (pub.kty !== fromKey.kty || pub.n !== fromKey.n || pub.x !== fromKey.x || pub.y !== fromKey.y) {
+    throw builtinError(pub.kty !== fromKey.kty ? "tls: private key type does not match public key type" : "tls: private key does not match public key");
+  }
+  return fromJSON({
+    Certificate: certs.map((c) => c.bytes.toString("base64")),
+    PrivateKey: goPrivateKey(key),
+    SupportedSignatureAlgorithms: null,
+    OCSPStaple: null,
+    SignedCertificateTimestamps: null,
+    Leaf: withoutURIStrings(guard(() => goCertificate(certs[0]!.bytes))),
+  });
+}
+
+const OBJECT = T.objectOf(T.string, T.any);
+const OBJECTS = T.arrayOf(OBJECT);
+const VERIFIED = T.tuple(T.boolean, OBJECTS);
+
+export const CERTIFICATES: BuiltinDef[] = [
+  { name: "crypto.x509.parse_certificates", signature: fn([T.string], OBJECTS), impl: (args) => parseAll(str(args, 0)).map((c) => fromJSON(c.go)) },
+  {
+    name: "crypto.x509.parse_and_verify_certificates",
+    signature: fn([T.string], VERIFIED),
+    impl: (args, ctx) => parseAndVerify(str(args, 0), { nowMs: nowMs(ctx), keyUsages: [SERVER_AUTH] }),
+  },
+  {
+    name: "crypto.x509.parse_and_verify_certificates_with_options",
+    signature: fn([T.string, OBJECT], VERIFIED),
+    impl: (args, ctx) => {
+      const input = str(args, 0);
+      obj(args, 1);
+      let certs: Parsed[];
+      try {
+        certs = parseAll(input);
+      } catch {
+        return [false, []];
+      }
+      const opts = verifyOptions(args, ctx);
+      if (certs.length < 2) return [false, []];
+      const chain = verifyChain(certs, opts);
+      return chain ? [true, chain.map((c) => fromJSON(withoutURIStrings(c.go)))] : [false, []];
+    },
+  },
+  { name: "crypto.x509.parse_certificate_request", signature: fn([T.string], OBJECT), impl: (args) => certificateRequest(str(args, 0)) },
+  { name: "crypto.x509.parse_keypair", signature: fn([T.string, T.string], OBJECT), impl: (args) => keyPair(str(args, 0), str(args, 1)) },
+  { name: "crypto.x509.parse_rsa_private_key", signature: fn([T.string], OBJECT), impl: (args) => privateKeyJwk(str(args, 0)) },
+  {
+    name: "crypto.parse_private_keys",
+    signature: fn([T.string], T.arrayOf(OBJECT)),
+    impl: (args) => {
+      const input = str(args, 0);
+      if (input === "") return null;
+      return privateKeys(input).map((k) => fromJSON(goPrivateKey(k)));
+    },
+  },
+];
