@@ -22,6 +22,7 @@ import { STRINGS } from "./strings.ts";
 import { TIME } from "./time.ts";
 import { TYPECHECKS } from "./typechecks.ts";
 import { UNITS } from "./units.ts";
+import { URI } from "./uri.ts";
 import { UUID } from "./uuid.ts";
 
 const FAMILIES: BuiltinDef[][] = [
@@ -45,6 +46,7 @@ const FAMILIES: BuiltinDef[][] = [
   BITS,
   GRAPHS,
   UUID,
+  URI,
   JWT,
   JSON_SCHEMA,
   MISC,

@@ -13,23 +13,17 @@ const INTERNAL = ["internal.print", "internal.template_string", "internal.test_c
 
 /** Built-ins Warden does not have yet (issue 14). */
 const MISSING = [
-  "array.flatten",
   "graphql.is_valid",
   "graphql.parse",
   "graphql.parse_and_verify",
   "graphql.parse_query",
   "graphql.parse_schema",
   "graphql.schema_is_valid",
-  "net.lookup_ip_addr",
   "providers.aws.sign_req",
-  "regex.globs_match",
   "rego.metadata.chain",
   "rego.metadata.rule",
   "rego.parse_module",
   "strings.render_template",
-  "strings.split_n",
-  "uri.is_valid",
-  "uri.parse",
 ];
 
 /** Built-ins whose declared types are looser or otherwise differ from OPA's (issue 14). */
