@@ -37,11 +37,26 @@ export interface McpToolMapping extends Omit<ToolMapping, "parameters" | "resour
   effect?: { target?: (args: Record<string, unknown>) => string; compensation: string };
 }
 
+/** The part of the policy's data.governance the listing reads: the action inventory, the roles' grants, the hard block list. */
+export interface ActionInventory {
+  actions?: Record<string, { system?: string; access?: string }>;
+  roles?: Record<string, Record<string, string[]>>;
+  blocked?: string[];
+}
+
 export interface McpGatewayOptions extends Omit<GovernedAgentOptions, "tools" | "tickets"> {
   /** A connected client of the upstream MCP server. */
   upstream: Client;
-  /** Upstream tool name → its action in the policy's inventory. Tools not listed are hidden. */
-  tools: Record<string, McpToolMapping>;
+  /** Upstream tool name → its action in the policy's inventory. With an inventory, a tool named as an action maps to it. */
+  tools?: Record<string, McpToolMapping>;
+  /**
+   * The policy's data.governance: tools/list then shows only the tools whose action the agent's
+   * role may ever use (in the inventory, granted to the role, not hard-blocked). Without it, every
+   * mapped tool is listed. Either way every call is decided by the governor.
+   */
+  inventory?: ActionInventory;
+  /** How long an upstream tools/call may take before the action fails (ms, default 30000). */
+  upstreamTimeoutMs?: number;
   /** The key sealing requestState (default: random, so tickets hold for this gateway's lifetime). */
   secret?: Uint8Array | string;
   /** The gateway's MCP implementation name (default warden-mcp-gateway). */
@@ -81,10 +96,30 @@ export class McpGateway {
     let cursor: string | undefined;
     do {
       const page = await this.opts.upstream.listTools(cursor ? { cursor } : {});
-      for (const t of page.tools) if (Object.hasOwn(this.opts.tools, t.name)) out.push(t);
+      for (const t of page.tools) if (this.usable(t.name)) out.push(t);
       cursor = page.nextCursor;
     } while (cursor);
     return out;
+  }
+
+  /** The tool's mapping: the configured one, else the inventory's action of the same name; undefined for an unknown tool. */
+  mapping(name: string): McpToolMapping | undefined {
+    const tools = this.opts.tools ?? {};
+    if (Object.hasOwn(tools, name)) return tools[name];
+    return this.opts.inventory?.actions && Object.hasOwn(this.opts.inventory.actions, name) ? { action: name } : undefined;
+  }
+
+  /** Whether tools/list shows the tool: mapped, and (with an inventory) an action the agent's role may ever be allowed. */
+  usable(name: string): boolean {
+    const m = this.mapping(name);
+    if (!m) return false;
+    const inv = this.opts.inventory;
+    if (!inv) return true;
+    const action = m.action ?? name;
+    const a = inv.actions && Object.hasOwn(inv.actions, action) ? inv.actions[action] : undefined;
+    if (!a || inv.blocked?.includes(action)) return false;
+    const grants = inv.roles?.[this.opts.agent.role]?.[a.system ?? ""] ?? [];
+    return grants.includes(a.access ?? "");
   }
 
   /**
@@ -92,12 +127,15 @@ export class McpGateway {
    * client speaks 2026-07-28 (input_required) or an earlier revision (a tool error with the state).
    */
   async callTool(name: string, args: Record<string, unknown>, o: { state?: string; modern: boolean }): Promise<Answer> {
-    const mapping = Object.hasOwn(this.opts.tools, name) ? this.opts.tools[name]! : undefined;
+    // An unknown tool is decided under its own name: the policy blocks actions it does not know,
+    // and the refusal is on the chain like every other decision.
+    const mapping = this.mapping(name);
     const agent = { ...this.opts, tools: { [name]: { action: mapping?.action ?? name } } };
     const { request, execute } = toolRequest(agent, name, args);
     let upstream: CallToolResult | undefined;
     const handler = async ({ parameters, signal }: { parameters: Record<string, unknown>; signal: AbortSignal }) => {
-      upstream = (await this.opts.upstream.callTool({ name, arguments: parameters }, { signal })) as CallToolResult;
+      // Bounded: a hung upstream fails the action (audited), it does not hold the call open.
+      upstream = (await this.opts.upstream.callTool({ name, arguments: parameters }, { signal, timeout: this.opts.upstreamTimeoutMs ?? 30_000 })) as CallToolResult;
       if (upstream.isError) throw new Error(`upstream ${name} failed: ${textOf(upstream)}`);
       const external: ExternalEffect | undefined = mapping?.effect
         ? { effect: request.action, target: mapping.effect.target?.(parameters) ?? name, payload: parameters, compensation: mapping.effect.compensation }
@@ -108,15 +146,20 @@ export class McpGateway {
     const options = { ...execute, ...(mapping?.effect ? { external: true } : {}) };
 
     let outcome: Outcome;
-    if (o.state !== undefined) {
-      const ticket = this.unseal(o.state);
-      if (!ticket) return refusal(`Warden refused ${name}: the request state is not one this gateway issued`);
-      if (ticket.request_hash !== hashJSON(request)) return refusal(`Warden refused ${name}: the retried call is not the one approval ${ticket.approval_id} is for`);
-      outcome = await this.opts.governor.resume(ticket, handler, options);
-      if (outcome.status === "pending") return this.paused(name, ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, o.state);
-    } else {
-      outcome = await this.opts.governor.execute(request, handler, options);
-      if (outcome.status === "paused") return this.paused(name, outcome.ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, this.seal(outcome.ticket));
+    try {
+      if (o.state !== undefined) {
+        const ticket = this.unseal(o.state);
+        if (!ticket) return refusal(`Warden refused ${name}: the request state is not one this gateway issued`);
+        if (ticket.request_hash !== hashJSON(request)) return refusal(`Warden refused ${name}: the retried call is not the one approval ${ticket.approval_id} is for`);
+        outcome = await this.opts.governor.resume(ticket, handler, options);
+        if (outcome.status === "pending") return this.paused(name, ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, o.state);
+      } else {
+        outcome = await this.opts.governor.execute(request, handler, options);
+        if (outcome.status === "paused") return this.paused(name, outcome.ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, this.seal(outcome.ticket));
+      }
+    } catch (e) {
+      // The governor could not decide or record (store, schema, evaluation): nothing ran upstream.
+      return refusal(`Warden refused ${request.action}: ${(e as Error).message}`);
     }
     if (outcome.status === "executed") return upstream!;
     if (outcome.status === "failed" && upstream?.isError) return upstream;
@@ -142,8 +185,10 @@ export class McpGateway {
   unseal(state: string): Ticket | undefined {
     const [body, mac] = state.split(".");
     if (!body || !mac) return undefined;
-    const want = Buffer.from(this.mac(body), "base64url");
-    const got = Buffer.from(mac, "base64url");
+    // Compared as text: base64url decoding ignores a final character's spare bits, so decoded
+    // bytes would accept more than one spelling of the same MAC.
+    const want = Buffer.from(this.mac(body));
+    const got = Buffer.from(mac);
     if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
     try {
       return JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Ticket;

@@ -1,14 +1,16 @@
 // The MCP gateway with the MCP SDK v2: the SDK's client talks to the gateway (in-memory
 // transport, both protocol eras); the gateway talks to a real upstream MCP server over stdio.
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPROVAL_META, McpGateway, REQUEST_STATE_META } from "../../src/integrations/mcp.ts";
+import { APPROVAL_META, McpGateway, REQUEST_STATE_META, type ActionInventory } from "../../src/integrations/mcp.ts";
 import { AGENT, CONTEXT, CUSTOMER, categories, expectTrail, shop } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/shop-mcp-server.mjs", import.meta.url));
+const EVERYTHING = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url));
 
 type Result = { isError?: boolean; content: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; resultType?: string; requestState?: string; _meta?: Record<string, unknown> };
 /** tools/call with the retry fields of 2026-07-28 (requestState), which the SDK's params type leaves out. */
@@ -136,8 +138,82 @@ describe("warden/mcp: a gateway in front of an upstream MCP server", () => {
     const done = (await c.callTool({ name: "issue_refund", arguments: args, _meta: { [REQUEST_STATE_META]: state } })) as Result;
     expect(done.structuredContent).toEqual({ refunded: 600, order: "A-1001" });
     expect((await upstreamRuns()).issue_refund).toBe(2);
+    const twice = (await c.callTool({ name: "issue_refund", arguments: args, _meta: { [REQUEST_STATE_META]: state } })) as Result;
+    expect(text(twice)).toMatch(/already_executed/);
+    // A state another gateway sealed (another key) is foreign here, even for the same request.
+    const other = new McpGateway({ governor: g.gov, agent: AGENT, initiator: CUSTOMER, upstream, tools: {} });
+    const foreign = await gateway.callTool("issue_refund", args, { modern: false, state: other.seal(gateway.unseal(state)!) });
+    expect(text(foreign as Result)).toMatch(/not one this gateway issued/);
+    expect((await upstreamRuns()).issue_refund).toBe(2);
 
     const all = await expectTrail(g);
     expect(categories(all)).toMatchObject({ "order.lookup": ["auto"], "discount.apply": ["notify"], "account.delete": ["block"], calls: ["block"], "refund.issue": ["approve", "approve"] });
+  });
+});
+
+describe("warden/mcp: the published reference server (@modelcontextprotocol/server-everything) as upstream", () => {
+  it("lists only the tools the agent's role may use; an auto call is proxied, notify is queued, block never reaches it", async () => {
+    const ref = await shop();
+    // The policy's data.governance, as the bundle carries it (policy/governance/data.json).
+    const inventory = JSON.parse(readFileSync("policy/governance/data.json", "utf8")) as ActionInventory;
+    const everything = new Client({ name: "warden-gateway", version: "1.0.0" });
+    await everything.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, "stdio"], stderr: "ignore" }));
+    const gw = new McpGateway({
+      governor: ref.gov,
+      agent: AGENT,
+      initiator: CUSTOMER,
+      context: CONTEXT,
+      upstream: everything,
+      inventory,
+      // echo reads (auto), get-sum is a notify-category write, get-env is on the hard block list,
+      // (a write: the gateway records it as an external effect with its compensation), permissions.change needs an iam grant support-agent does not have.
+      tools: { echo: { action: "order.lookup" }, "get-sum": { action: "discount.apply", effect: { compensation: "nothing to undo: the upstream only computes" } }, "get-env": { action: "account.delete" }, "toggle-simulated-logging": { action: "permissions.change" } },
+    });
+    const [server, client] = InMemoryTransport.createLinkedPair();
+    const handle = gw.serveStdio({ transport: server });
+    const c = new Client({ name: "agent", version: "1.0.0" });
+    await c.connect(client);
+    try {
+      const listed = (await c.listTools()).tools.map((t) => t.name).sort();
+      expect(listed).toEqual(["echo", "get-sum"]);
+      const echo = (await c.callTool({ name: "echo", arguments: { message: "hello" } })) as Result;
+      expect(echo.isError).toBeFalsy();
+      expect(text(echo)).toBe("Echo: hello");
+      const sum = (await c.callTool({ name: "get-sum", arguments: { a: 2, b: 3 } })) as Result;
+      expect(text(sum)).toMatch(/sum of 2 and 3 is 5/);
+      expect((await ref.gov.store.notifyQueue({ pendingOnly: true })).map((q) => q.action)).toEqual(["discount.apply"]);
+      const env = (await c.callTool({ name: "get-env", arguments: {} })) as Result;
+      expect(env.isError).toBe(true);
+      expect(text(env)).toMatch(/Warden blocked account\.delete: .*hard block list/);
+      const perms = (await c.callTool({ name: "toggle-simulated-logging", arguments: {} })) as Result;
+      expect(text(perms)).toMatch(/role support-agent has no write access to iam/);
+      const unknown = (await c.callTool({ name: "get-tiny-image", arguments: {} })) as Result;
+      // An unmapped tool is decided under its own name; this one is not even an action name the schema admits.
+      expect(unknown.isError).toBe(true);
+      expect(text(unknown)).toMatch(/^Warden refused get-tiny-image \(input_invalid\)/);
+
+      const all = await expectTrail(ref);
+      expect(categories(all)).toEqual({ "order.lookup": ["auto"], "discount.apply": ["notify"], "account.delete": ["block"], "permissions.change": ["block"] });
+      expect(all.some((r) => r.type === "refusal" && (r.details as { code?: string } | undefined)?.code === "input_invalid")).toBe(true);
+      const outputs = all.filter((r) => r.type === "outcome").map((r) => r.output);
+      expect(outputs).toEqual([{ content: [{ type: "text", text: "Echo: hello" }] }, { content: [{ type: "text", text: "The sum of 2 and 3 is 5." }] }]);
+    } finally {
+      await c.close();
+      await handle.close();
+      await everything.close();
+    }
+  });
+
+  it("fails closed when the upstream is gone: the action fails, audited, nothing is returned as a result", async () => {
+    const ref = await shop();
+    const everything = new Client({ name: "warden-gateway", version: "1.0.0" });
+    await everything.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, "stdio"], stderr: "ignore" }));
+    const gw = new McpGateway({ governor: ref.gov, agent: AGENT, initiator: CUSTOMER, context: CONTEXT, upstream: everything, tools: { echo: { action: "order.lookup" } } });
+    await everything.close();
+    const r = await gw.callTool("echo", { message: "x" }, { modern: false });
+    expect((r as Result).isError).toBe(true);
+    expect(text(r as Result)).toMatch(/order\.lookup failed/);
+    const all = await expectTrail(ref);
+    expect(all.filter((x) => x.type === "outcome").map((x) => (x.details as { status?: string } | undefined)?.status ?? x.type)).toHaveLength(1);
   });
 });
