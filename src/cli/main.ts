@@ -36,6 +36,7 @@ export const COMMANDS: Record<string, Entry> = {
   replay: { summary: "re-evaluate audited decisions against the policy that made them (or a candidate)", load: async () => (await import("./commands/replay.ts")).replay },
   notify: { summary: "the 24-hour review queue of notify actions", load: async () => (await import("./commands/notify.ts")).notify },
   serve: { summary: "run the decision and approval service (HTTP API and approver inbox)", load: async () => (await import("./commands/serve.ts")).serve },
+  "mcp-gateway": { summary: "an MCP server in front of an upstream MCP server, every tools/call governed", load: async () => (await import("./commands/mcp-gateway.ts")).mcpGateway },
   tokens: { summary: "issue, revoke and list the API tokens of warden serve (stored hashed)", load: async () => (await import("./commands/tokens.ts")).tokens },
   review: { summary: "the monthly governance review, from the audit trail (text, JSON or an HTML page with charts)", load: async () => (await import("./commands/review.ts")).review },
   report: { summary: "one part of the review: shadow calibration, least privilege, or a candidate's impact", load: async () => (await import("./commands/report.ts")).report },

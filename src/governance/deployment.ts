@@ -48,6 +48,8 @@ export interface Deployment {
   checkpoint_every_seconds?: number;
   /** Settings of `warden serve` (a mapping; src/serve/config.ts checks it); config_dir is added: the directory its paths are relative to. */
   serve?: Record<string, unknown>;
+  /** Settings of `warden mcp-gateway` (a mapping; src/cli/commands/mcp-gateway.ts checks it); config_dir is added as for serve. */
+  mcp_gateway?: Record<string, unknown>;
 }
 
 /** What `warden demo` writes, relative to the directory it configures. */
@@ -56,7 +58,7 @@ export const DEPLOYMENT_FILE = ".warden/deployment.json";
 export const CONFIG_FILE = "warden.yaml";
 
 const CHECKPOINT_KEYS = ["checkpoint_key", "checkpoint_origin", "checkpoint_dir", "checkpoint_url", "checkpoint_every_records", "checkpoint_every_seconds"] as const;
-const KEYS = ["store", "bundles", "revision", "verification_key", "algorithm", "allow_unsigned", "entrypoint", "state", "mode", "serve", ...CHECKPOINT_KEYS] as const;
+const KEYS = ["store", "bundles", "revision", "verification_key", "algorithm", "allow_unsigned", "entrypoint", "state", "mode", "serve", "mcp_gateway", ...CHECKPOINT_KEYS] as const;
 const PATH_KEYS = ["bundles", "verification_key", "state", "checkpoint_key", "checkpoint_dir"] as const;
 const COUNT_KEYS: readonly string[] = ["checkpoint_every_records", "checkpoint_every_seconds"];
 
@@ -64,7 +66,7 @@ const COUNT_KEYS: readonly string[] = ["checkpoint_every_records", "checkpoint_e
 function settingError(k: string, v: unknown): string | undefined {
   if (k === "allow_unsigned") return typeof v === "boolean" ? undefined : "true or false";
   if (k === "mode") return v === "enforce" || v === "shadow" ? undefined : "enforce or shadow";
-  if (k === "serve") return typeof v === "object" && !Array.isArray(v) ? undefined : "a mapping of settings";
+  if (k === "serve" || k === "mcp_gateway") return typeof v === "object" && !Array.isArray(v) ? undefined : "a mapping of settings";
   if (COUNT_KEYS.includes(k)) return Number.isSafeInteger(v) && (v as number) > 0 ? undefined : "a whole number above 0";
   return typeof v === "string" ? undefined : "a string";
 }
@@ -115,6 +117,8 @@ export function readConfig(file: string): Partial<Deployment> | undefined {
   for (const k of PATH_KEYS) if (typeof out[k] === "string") out[k] = rebase(out[k] as string);
   const serve = out.serve as Record<string, unknown> | undefined;
   if (serve) out.serve = { ...serve, config_dir: base };
+  const gateway = out.mcp_gateway as Record<string, unknown> | undefined;
+  if (gateway) out.mcp_gateway = { ...gateway, config_dir: base };
   if (typeof out.store === "string" && !/^(postgres(ql)?:\/\/|:memory:$)/.test(out.store)) {
     const s = out.store as string;
     out.store = s.startsWith("sqlite:") ? `sqlite:${rebase(s.slice("sqlite:".length))}` : rebase(s);
@@ -160,6 +164,8 @@ export function resolveDeployment(overrides: Partial<Deployment> = {}, file: str
   };
   const serve = overrides.serve ?? base?.serve;
   if (serve !== undefined) d.serve = serve;
+  const gateway = overrides.mcp_gateway ?? base?.mcp_gateway;
+  if (gateway !== undefined) d.mcp_gateway = gateway;
   for (const k of ["entrypoint", ...CHECKPOINT_KEYS] as const) {
     const v = overrides[k] ?? base?.[k];
     if (v !== undefined) (d as unknown as Record<string, unknown>)[k] = v;

@@ -19,7 +19,8 @@
 // retried call must be the approved one (same tool and arguments, hashed as Warden hashed the
 // request); what runs upstream are the parameters of the request Warden granted.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Client } from "@modelcontextprotocol/client";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { Server, inputRequired, type CallToolResult, type InputRequiredResult, type Tool } from "@modelcontextprotocol/server";
 import { serveStdio, type ServeStdioOptions, type StdioServerHandle } from "@modelcontextprotocol/server/stdio";
 import { hashJSON } from "../canonical-json.ts";
@@ -64,6 +65,23 @@ export interface McpGatewayOptions extends Omit<GovernedAgentOptions, "tools" | 
 }
 
 type Answer = CallToolResult | InputRequiredResult;
+
+/** Where the upstream MCP server is: a command the gateway starts (stdio), or a Streamable HTTP endpoint. */
+export type UpstreamSpec = { command: string; args?: string[]; cwd?: string } | { url: string };
+
+/**
+ * A client connected to the upstream: the command started with its stderr passed through (so its
+ * own diagnostics reach the operator), or the URL over Streamable HTTP.
+ */
+export async function connectUpstream(spec: UpstreamSpec, name = "warden-mcp-gateway"): Promise<Client> {
+  const client = new Client({ name, version: "0.1.0" });
+  const transport =
+    "url" in spec
+      ? new StreamableHTTPClientTransport(new URL(spec.url))
+      : new StdioClientTransport({ command: spec.command, args: spec.args ?? [], ...(spec.cwd ? { cwd: spec.cwd } : {}), stderr: "inherit" });
+  await client.connect(transport);
+  return client;
+}
 
 export class McpGateway {
   private readonly secret: Uint8Array | string;

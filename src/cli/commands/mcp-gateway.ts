@@ -1,0 +1,185 @@
+// `warden mcp-gateway`: the MCP gateway of src/integrations/mcp.ts as a stdio server, over the
+// deployment (its governor, bundle and directory). The MCP SDK packages are optional peers of
+// warden: they are imported only here, when the command runs, and their absence is one line.
+import { UsageError, type Command } from "../command.ts";
+import { openEvaluator, openGovernor, type Deployment } from "../../governance/deployment.ts";
+import type { ActionRequest, Principal } from "../../schemas/types.ts";
+import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkId, checkStoreExists, deploymentFrom } from "../governance.ts";
+
+const USAGE = `warden mcp-gateway --agent ID [--role R] [--initiator ID] [--tool NAME=ACTION]...
+                    (--upstream-url URL | -- COMMAND [ARGS...]) [--upstream-timeout MS] [--json]
+
+An MCP server on stdin/stdout in front of an upstream MCP server (the COMMAND after --, started
+over stdio, or a Streamable HTTP URL). tools/list shows only the upstream tools the agent's role
+may ever use (tools mapped to actions of the policy's inventory: by --tool, by mcp_gateway.tools in
+warden.yaml, or by having an action's name); every tools/call is decided by the governor as the
+configured agent (never as anything the client sends): auto and notify run upstream (notify is
+queued for review), block is a tool error with the policy's reasons, approve answers "wait for
+approval X" (2026-07-28 clients: input_required with a requestState to retry with; 2025 clients:
+a tool error whose _meta["dev.warden/request-state"] the retry carries back in its _meta). The
+retry runs upstream once the routed role approved (warden approvals approve), exactly once.
+Upstream outputs are audited; upstream errors and timeouts fail the action.
+
+  --agent ID            the agent the gateway acts as (its roles come from the directory)
+  --role R              the role it acts under (default: the directory's first role for it)
+  --initiator ID        who the agent acts for (default: the agent itself)
+  --tool NAME=ACTION    map an upstream tool to an action of the inventory (repeatable)
+  --upstream-url URL    reach the upstream over Streamable HTTP instead of starting a command
+  --upstream-timeout MS how long one upstream tools/call may take (default 30000)
+  --json                the startup line on stderr as JSON (stdout carries the MCP protocol)
+
+warden.yaml may hold an mcp_gateway: mapping with the same settings: agent, role, initiator,
+upstream_command (a list: command and arguments, run in warden.yaml's directory), upstream_url,
+upstream_timeout_ms, context (the request context the policy reads: channel, attributes), and
+tools: {NAME: ACTION} or {NAME: {action: ACTION, compensation: TEXT}} for tools whose upstream
+effect Warden records as external (writes the policy asks to be recorded need one).
+
+Needs the optional peers @modelcontextprotocol/server and @modelcontextprotocol/client.
+Runs until stdin closes, SIGINT or SIGTERM. Exit 2 for usage and config errors.
+
+${DEPLOYMENT_HELP}`;
+
+const SETTINGS = ["agent", "role", "initiator", "upstream_command", "upstream_url", "upstream_timeout_ms", "context", "tools", "config_dir"];
+
+interface GatewaySettings {
+  agent: string;
+  role?: string;
+  initiator: Principal;
+  upstream: { command: string; args: string[]; cwd?: string } | { url: string };
+  timeoutMs: number;
+  context?: ActionRequest["context"];
+  tools: Record<string, { action: string; effect?: { compensation: string } }>;
+}
+
+export const mcpGateway: Command = {
+  summary: "an MCP server in front of an upstream MCP server, every tools/call governed",
+  usage: USAGE,
+  options: {
+    ...DEPLOYMENT_OPTIONS,
+    agent: { type: "string" },
+    role: { type: "string" },
+    initiator: { type: "string" },
+    tool: { type: "string", multiple: true },
+    "upstream-url": { type: "string" },
+    "upstream-timeout": { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(v, positionals) {
+    const d = deploymentFrom(v);
+    const s = settings(d, v, positionals);
+    checkStoreExists(d.store);
+    let mcp: typeof import("../../integrations/mcp.ts");
+    try {
+      mcp = await import("../../integrations/mcp.ts");
+    } catch (e) {
+      if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && /@modelcontextprotocol\//.test((e as Error).message)) {
+        throw new Error("mcp-gateway needs the MCP SDK: npm install @modelcontextprotocol/server @modelcontextprotocol/client");
+      }
+      throw e;
+    }
+    const evaluator = await openEvaluator(d);
+    const governor = await openGovernor(d, { evaluator });
+    const closers: (() => Promise<unknown>)[] = [() => governor.dispose()];
+    const closeAll = async () => {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+    };
+    try {
+      const entry = await governor.store.principal(s.agent);
+      if (!entry || entry.kind !== "agent") throw new UsageError(`--agent: ${s.agent} is not an agent of the directory (warden principals add)`);
+      const role = s.role ?? entry.roles[0];
+      if (!role || !entry.roles.includes(role)) throw new UsageError(`--role: the directory gives ${s.agent} the roles ${entry.roles.join(", ") || "(none)"}, not ${role ?? "any"}`);
+      let upstream;
+      try {
+        upstream = await mcp.connectUpstream(s.upstream);
+      } catch (e) {
+        throw new Error(`mcp-gateway: cannot reach the upstream MCP server: ${(e as Error).message}`);
+      }
+      closers.push(() => upstream.close());
+      const inventory = (evaluator.bundle.bundle.data as { governance?: import("../../integrations/mcp.ts").ActionInventory }).governance ?? {};
+      const gateway = new mcp.McpGateway({
+        governor,
+        agent: { id: s.agent, role },
+        initiator: s.initiator,
+        ...(s.context ? { context: s.context } : {}),
+        upstream,
+        inventory,
+        tools: s.tools,
+        upstreamTimeoutMs: s.timeoutMs,
+      });
+      const listed = (await gateway.listTools()).map((t) => t.name);
+      const handle = gateway.serveStdio();
+      closers.push(() => handle.close());
+      const line = { agent: s.agent, role, revision: governor.revision, tools: listed };
+      console.error(v.json ? JSON.stringify(line) : `warden mcp-gateway: ${s.agent} (${role}) under revision ${governor.revision}; tools: ${listed.join(", ") || "(none)"}`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+        process.stdin.once("end", resolve);
+        process.stdin.once("close", resolve);
+      });
+      return 0;
+    } finally {
+      await closeAll();
+    }
+  },
+};
+
+/** The gateway's settings: flags over the deployment's mcp_gateway mapping, checked. */
+function settings(d: Deployment, v: Record<string, unknown>, positionals: string[]): GatewaySettings {
+  const c = d.mcp_gateway ?? {};
+  for (const k of Object.keys(c)) if (!SETTINGS.includes(k)) throw new UsageError(`mcp_gateway: unknown setting ${JSON.stringify(k)} (settings: ${SETTINGS.slice(0, -1).join(", ")})`);
+  const str = (k: string): string | undefined => {
+    const x = c[k];
+    if (x !== undefined && typeof x !== "string") throw new UsageError(`mcp_gateway.${k}: a string, not ${JSON.stringify(x)}`);
+    return x;
+  };
+  const agent = (v.agent as string | undefined) ?? str("agent");
+  if (agent === undefined) throw new UsageError("mcp-gateway: give --agent ID (or mcp_gateway.agent in warden.yaml): the agent the gateway acts as");
+  checkId(agent, "--agent");
+  const role = (v.role as string | undefined) ?? str("role");
+  if (role !== undefined) checkId(role, "--role");
+  const initiatorId = (v.initiator as string | undefined) ?? str("initiator");
+  if (initiatorId !== undefined) checkId(initiatorId, "--initiator");
+  const initiator: Principal = initiatorId === undefined ? { id: agent, kind: "agent" } : { id: initiatorId, kind: "user" };
+
+  const url = (v["upstream-url"] as string | undefined) ?? (positionals.length ? undefined : str("upstream_url"));
+  let upstream: GatewaySettings["upstream"];
+  if (positionals.length && v["upstream-url"] !== undefined) throw new UsageError("mcp-gateway: give an upstream command after -- or --upstream-url, not both");
+  if (url !== undefined) {
+    if (!/^https?:\/\//.test(url)) throw new UsageError(`--upstream-url: an http(s) URL, not ${JSON.stringify(url)}`);
+    upstream = { url };
+  } else if (positionals.length) {
+    upstream = { command: positionals[0]!, args: positionals.slice(1) };
+  } else {
+    const cmd = c.upstream_command;
+    if (!Array.isArray(cmd) || !cmd.length || !cmd.every((x) => typeof x === "string")) {
+      throw new UsageError("mcp-gateway: no upstream: give -- COMMAND [ARGS...], --upstream-url URL, or mcp_gateway.upstream_command (a list) in warden.yaml");
+    }
+    upstream = { command: cmd[0] as string, args: cmd.slice(1) as string[], ...(typeof c.config_dir === "string" ? { cwd: c.config_dir } : {}) };
+  }
+
+  const timeoutText = (v["upstream-timeout"] as string | undefined) ?? c.upstream_timeout_ms;
+  const timeoutMs = timeoutText === undefined ? 30_000 : Number(timeoutText);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--upstream-timeout: a whole number of milliseconds above 0, not ${JSON.stringify(timeoutText)}`);
+
+  const context = c.context;
+  if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) throw new UsageError("mcp_gateway.context: a mapping (channel, attributes)");
+
+  const tools: GatewaySettings["tools"] = {};
+  const configured = c.tools ?? {};
+  if (typeof configured !== "object" || configured === null || Array.isArray(configured)) throw new UsageError("mcp_gateway.tools: a mapping of tool name to action");
+  for (const [name, m] of Object.entries(configured as Record<string, unknown>)) {
+    if (typeof m === "string") tools[name] = { action: m };
+    else if (m && typeof m === "object" && typeof (m as { action?: unknown }).action === "string") {
+      const { action, compensation } = m as { action: string; compensation?: unknown };
+      if (compensation !== undefined && typeof compensation !== "string") throw new UsageError(`mcp_gateway.tools.${name}.compensation: a string`);
+      tools[name] = { action, ...(compensation !== undefined ? { effect: { compensation } } : {}) };
+    } else throw new UsageError(`mcp_gateway.tools.${name}: an action name, or {action, compensation}`);
+  }
+  for (const t of (v.tool as string[] | undefined) ?? []) {
+    const m = /^([^=]+)=([^=]+)$/.exec(t);
+    if (!m) throw new UsageError(`--tool: NAME=ACTION, not ${JSON.stringify(t)}`);
+    tools[m[1]!] = { action: m[2]! };
+  }
+  return { agent, ...(role !== undefined ? { role } : {}), initiator, upstream, timeoutMs, ...(context !== undefined ? { context: context as ActionRequest["context"] } : {}), tools };
+}
