@@ -11,6 +11,7 @@ import { ENCODING } from "./encoding.ts";
 import { GRAPHS } from "./graph.ts";
 import { JWT } from "./jwt.ts";
 import { JSON_SCHEMA } from "./jsonschema.ts";
+import { METADATA } from "./metadata.ts";
 import { MISC } from "./misc.ts";
 import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
@@ -49,6 +50,7 @@ const FAMILIES: BuiltinDef[][] = [
   URI,
   JWT,
   JSON_SCHEMA,
+  METADATA,
   MISC,
 ];
 

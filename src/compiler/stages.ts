@@ -9,6 +9,7 @@ import { newNode, type RuleDef, type RuleNode } from "./rules.ts";
 import type { ArityOf } from "./safety.ts";
 import { checkCalls, checkConflicts, orderBodies, resolveRules } from "./compile.ts";
 import { checkRecursion } from "./recursion.ts";
+import { foldMetadataCalls } from "./metadata.ts";
 
 export interface CompileState {
   modules: Module[];
@@ -34,6 +35,11 @@ export const STAGES: readonly Stage[] = [
     name: "resolve",
     guarantees: "every var names one local of one body; every rule or import name is a data/input ref; rules are in the tree",
     run: resolveRules,
+  },
+  {
+    name: "metadata calls",
+    guarantees: "no rule calls rego.metadata.rule() or rego.metadata.chain(): each call is the constant of its rule's annotations",
+    run: foldMetadataCalls,
   },
   {
     name: "rule conflicts",

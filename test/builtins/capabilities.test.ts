@@ -20,8 +20,6 @@ const MISSING = [
   "graphql.parse_schema",
   "graphql.schema_is_valid",
   "providers.aws.sign_req",
-  "rego.metadata.chain",
-  "rego.metadata.rule",
   "rego.parse_module",
   "strings.render_template",
 ];

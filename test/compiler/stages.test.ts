@@ -11,7 +11,7 @@ const upTo = (name: string) => STAGES.slice(0, STAGES.findIndex((s) => s.name ==
 
 describe("compiler stages", () => {
   it("are one ordered list of named stages, each saying what it guarantees", () => {
-    expect(STAGES.map((s) => s.name)).toEqual(["resolve", "rule conflicts", "calls and with", "recursion", "safety"]);
+    expect(STAGES.map((s) => s.name)).toEqual(["resolve", "metadata calls", "rule conflicts", "calls and with", "recursion", "safety"]);
     for (const s of STAGES) expect(s.guarantees.length).toBeGreaterThan(10);
   });
 
