@@ -217,3 +217,20 @@ describe("warden/mcp: the published reference server (@modelcontextprotocol/serv
     expect(all.filter((x) => x.type === "outcome").map((x) => (x.details as { status?: string } | undefined)?.status ?? x.type)).toHaveLength(1);
   });
 });
+
+describe("examples/mcp-gateway: warden mcp-gateway as an operator runs it", () => {
+  it("runs: auto, notify, block, an approval granted with warden approvals approve, the retry once", { timeout: 120_000 }, async () => {
+    const { execFile } = await import("node:child_process");
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [fileURLToPath(new URL("../../examples/mcp-gateway/run.mjs", import.meta.url))], { encoding: "utf8", timeout: 110_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+    );
+    expect(out).toMatch(/^tools: lookup_order, apply_discount, issue_refund$/m);
+    expect(out).toMatch(/^apply_discount A-1001 20: \{"discounted":20,"total":220\}$/m);
+    expect(out).toMatch(/^delete_account: refused: Warden blocked account\.delete: .*hard block list/m);
+    expect(out).toMatch(/^issue_refund A-1002 750: refused: Warden holds issue_refund for approval \S+ by support-lead/m);
+    expect(out).toMatch(/^retried before approval: refused: Warden holds/m);
+    expect(out).toMatch(/^retried after approval: \{"refunded":750,"order":"A-1002"\}$/m);
+    expect(out).toMatch(/^retried again: refused: .*already_executed/m);
+    expect(out).toMatch(/^ok: \d+ record\(s\) verified/m);
+  });
+});
