@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { JwtConfig } from "./auth.ts";
 import type { ClockOptions, Webhook } from "./clock.ts";
+import { loadSigner, type Signer } from "../audit/checkpoint.ts";
 
 export interface ServeSettings {
   host: string;
@@ -15,9 +16,11 @@ export interface ServeSettings {
   maxWaitMs: number;
   jwt?: JwtConfig;
   clock: ClockOptions;
+  /** Signs the audit tree's head and receipts served (a key from warden audit keygen). */
+  checkpointSigner?: Signer;
 }
 
-const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "config_dir"];
+const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "config_dir"];
 
 export class ServeConfigError extends Error {}
 
@@ -56,6 +59,15 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     }
   }
   const publicUrl = str("public_url");
+  const keyFile = str("checkpoint_key_file");
+  let checkpointSigner: Signer | undefined;
+  if (keyFile) {
+    try {
+      checkpointSigner = loadSigner(readFileSync(path(keyFile), "utf8"));
+    } catch (e) {
+      throw new ServeConfigError(`serve: checkpoint_key_file: ${(e as Error).message}`);
+    }
+  }
   return {
     host: str("host") ?? "127.0.0.1",
     port: num("port", 8181),
@@ -63,6 +75,7 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     rateLimit: num("rate_limit", 200),
     maxWaitMs: num("max_wait_seconds", 60) * 1000,
     ...(jwt ? { jwt } : {}),
+    ...(checkpointSigner ? { checkpointSigner } : {}),
     clock: { intervalMs: num("clock_interval_seconds", 5) * 1000, ...(raw.warn_before_minutes !== undefined ? { warnBeforeMs: num("warn_before_minutes", 0) * 60_000 } : {}), webhooks, ...(publicUrl ? { publicUrl } : {}) },
   };
 }

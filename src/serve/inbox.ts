@@ -20,7 +20,8 @@ export interface InboxDeps {
   evaluator: Evaluator;
   visible(p: Authenticated, a: Approval): boolean;
   routedTo(a: Approval): string[];
-  changed(approval_id: string): void;
+  /** A decision made in the inbox: the same wake-ups and webhooks as one made over the API. */
+  announce(decided: Approval): void;
   approvalContext(a: Approval): Promise<ApprovalContext>;
   preview(a: Approval, parameters: Record<string, unknown>): Promise<{ category: string; reasons: string[]; approval?: unknown; request_hash: string }>;
 }
@@ -182,8 +183,7 @@ ${forms}`;
         ...(b.comment ? { comment: b.comment.slice(0, 4096) } : {}),
         ...(verdict === "modify" ? { parameters: JSON.parse(b.parameters ?? "{}") } : {}),
       });
-      deps.changed(a.approval_id);
-      if (decided.superseded_by) deps.changed(decided.superseded_by);
+      deps.announce(decided);
       const note = `<p class="ok" role="status">Recorded: ${esc(verdict)}. The approval is now <strong>${esc(decided.status)}</strong>${decided.superseded_by ? `; a new approval ${esc(decided.superseded_by.slice(0, 8))} was opened for ${esc(decided.modification?.route?.approver_role ?? "another role")}` : ""}.</p>`;
       return html(reply, await approvalPage(p, decided, note));
     } catch (e) {

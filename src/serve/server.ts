@@ -23,7 +23,12 @@ import { problems, type RequestSchema } from "./schemas.ts";
 import type { Authenticated } from "./tokens.ts";
 import type { ActionProposal, ActionResume, ApprovalVerdict, AuthZENEvaluation, AuthZENEvaluations, DataQuery, KillSwitchChange } from "./types.ts";
 import { Clock, type ClockOptions } from "./clock.ts";
+import { HttpRefusal } from "./errors.ts";
 import { registerInbox } from "./inbox.ts";
+import { registerLedger } from "./ledger.ts";
+import type { Signer } from "../audit/checkpoint.ts";
+
+export { HttpRefusal };
 
 export interface ServeOptions {
   governor: Governor;
@@ -42,18 +47,8 @@ export interface ServeOptions {
   clock?: ClockOptions | false;
   /** Serve the approver inbox under /inbox (default true). */
   inbox?: boolean;
-}
-
-/** A refusal the service makes itself (the governor's are GovernanceRefusal / ApprovalError). */
-export class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
+  /** Signs GET /v1/audit/checkpoint and receipts (C2SP checkpoint); without it the tree head is unsigned. */
+  checkpointSigner?: Signer;
 }
 
 const GOVERNANCE_STATUS: Record<string, number> = {
@@ -178,6 +173,12 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   });
 
   const who = (req: FastifyRequest): Authenticated => req.principal!;
+  /** A decision made here (API or inbox): waiters woken, webhooks told. */
+  const announce = (decided: Approval) => {
+    changed(decided.approval_id);
+    if (decided.superseded_by) changed(decided.superseded_by);
+    clock?.notify("approval.decided", decided);
+  };
 
   // --- health and metrics ---------------------------------------------------------------
 
@@ -428,44 +429,108 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     return { approval: a, context: await approvalContext(governor, a) };
   });
 
+  /**
+   * Resolves when the approval may have changed (a decision made here or by the clock wakes it)
+   * or after a second at most: the store is polled for decisions made elsewhere (the CLI).
+   */
+  const changeOrTick = (approval_id: string, ms: number, gone: { closed: boolean; wake?: () => void }) =>
+    new Promise<void>((resolve) => {
+      if (gone.closed) return resolve();
+      const set = waiters.get(approval_id) ?? new Set();
+      waiters.set(approval_id, set);
+      const done = () => {
+        clearTimeout(t);
+        set.delete(done);
+        if (!set.size) waiters.delete(approval_id);
+        resolve();
+      };
+      const t = setTimeout(done, Math.min(1000, Math.max(0, ms)));
+      set.add(done);
+      gone.wake = done;
+    });
+  /** The connection's fate: closed by the client wakes whoever waits on its behalf. */
+  const watchClose = (req: FastifyRequest) => {
+    const gone: { closed: boolean; wake?: () => void } = { closed: false };
+    const onClose = () => {
+      gone.closed = true;
+      gone.wake?.();
+    };
+    req.raw.once("close", onClose);
+    return { gone, release: () => req.raw.off("close", onClose) };
+  };
+  const waitTimeout = (req: FastifyRequest, fallbackS: number) => Math.min(maxWait, Math.max(0, Number((req.query as { timeout_s?: string }).timeout_s ?? fallbackS) * 1000 || 0));
+  const waitAnswer = (a: Approval, id: string) => ({ status: a.status, approval_id: a.approval_id, original_approval_id: id, approval: a, ...(a.status === "pending" ? { timed_out: true } : {}) });
+
   app.get("/v1/approvals/:id/wait", async (req) => {
     const p = who(req);
     const { id } = req.params as { id: string };
-    const q = req.query as { timeout_s?: string };
-    const timeout = Math.min(maxWait, Math.max(0, Number(q.timeout_s ?? 30) * 1000 || 0));
+    const timeout = waitTimeout(req, 30);
     let a = await visibleApproval(p, id);
     const deadline = Date.now() + timeout;
-    let wake: (() => void) | undefined;
-    let closed = false;
-    const onClose = () => {
-      closed = true;
-      wake?.();
-    };
-    req.raw.once("close", onClose);
+    const { gone, release } = watchClose(req);
     try {
       for (;;) {
         a = await effective(governor, a);
-        if (a.status !== "pending" || Date.now() >= deadline || closed) break;
-        // Woken by a decision made here or by the clock; polls the store each second for decisions made elsewhere (the CLI).
-        const key = a.approval_id;
-        await new Promise<void>((resolve) => {
-          const set = waiters.get(key) ?? new Set();
-          waiters.set(key, set);
-          const done = () => {
-            clearTimeout(t);
-            set.delete(done);
-            if (!set.size) waiters.delete(key);
-            resolve();
-          };
-          const t = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
-          set.add(done);
-          wake = done;
-        });
+        if (a.status !== "pending" || Date.now() >= deadline || gone.closed) break;
+        await changeOrTick(a.approval_id, deadline - Date.now(), gone);
       }
     } finally {
-      req.raw.off("close", onClose);
+      release();
     }
-    return { status: a.status, approval_id: a.approval_id, original_approval_id: id, approval: a, ...(a.status === "pending" ? { timed_out: true } : {}) };
+    return waitAnswer(a, id);
+  });
+
+  /**
+   * The same wait as server-sent events: `approval` with the approval as it is now, again at each
+   * change while it is pending (an escalation, a modification that opened a successor), then
+   * `decided` (or `timeout` at timeout_s, at most max_wait) and the stream ends. A comment every
+   * 15 s keeps proxies from closing an idle stream. Authenticated and refused like the long-poll:
+   * the checks run before the first byte, so a refusal is still a coded JSON error.
+   */
+  app.get("/v1/approvals/:id/events", async (req, reply) => {
+    const p = who(req);
+    const { id } = req.params as { id: string };
+    const timeout = waitTimeout(req, maxWait / 1000);
+    let a = await effective(governor, await visibleApproval(p, id));
+    const deadline = Date.now() + timeout;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
+    let n = 0;
+    const send = (event: string, data: unknown) => res.write(`id: ${++n}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const { gone, release } = watchClose(req);
+    let seen = "";
+    let beat = Date.now();
+    try {
+      for (;;) {
+        const now = JSON.stringify(a);
+        if (a.status !== "pending") {
+          send("decided", waitAnswer(a, id));
+          break;
+        }
+        if (now !== seen) {
+          send("approval", { approval_id: a.approval_id, original_approval_id: id, approval: a });
+          seen = now;
+        }
+        if (Date.now() >= deadline) {
+          send("timeout", waitAnswer(a, id));
+          break;
+        }
+        if (Date.now() - beat >= 15_000) {
+          res.write(": keep-alive\n\n");
+          beat = Date.now();
+        }
+        await changeOrTick(a.approval_id, deadline - Date.now(), gone);
+        if (gone.closed) break;
+        a = await effective(governor, a);
+      }
+    } catch (e) {
+      // The stream has begun: no status to send any more; the failure is the last event.
+      if (!gone.closed) send("error", { code: "internal", message: (e as Error).message });
+    } finally {
+      release();
+      res.end();
+    }
   });
 
   const verdict = (v: "approve" | "modify" | "reject") => async (req: FastifyRequest) => {
@@ -475,9 +540,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const a = await visibleApproval(p, id);
     if (p.kind === "agent") throw new HttpRefusal(403, "agent_approver", `${p.id} is an agent; approvals are decided by people`);
     const decided = await governor.decideApproval({ approval_id: a.approval_id, verdict: v, by: { id: p.id }, saw: b.saw, ...(b.comment ? { comment: b.comment } : {}), ...(v === "modify" ? { parameters: b.parameters ?? {} } : b.parameters !== undefined ? { parameters: b.parameters } : {}) });
-    changed(a.approval_id);
-    if (decided.superseded_by) changed(decided.superseded_by);
-    clock?.notify("approval.decided", decided);
+    announce(decided);
     return { approval: decided };
   };
   app.post("/v1/approvals/:id/approve", verdict("approve"));
@@ -534,12 +597,14 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     return { records: out };
   });
 
+  registerLedger(app, { audit, store, ...(opts.checkpointSigner ? { signer: opts.checkpointSigner } : {}) });
+
   let clock: Clock | undefined;
   if (opts.clock !== false) {
     clock = new Clock(governor, { ...(opts.clock ?? {}), onChange: changed });
     clock.start();
   }
-  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, changed, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params) });
+  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, announce, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params) });
 
   return {
     app,

@@ -8,10 +8,11 @@ const USAGE = `warden serve [--host H] [--port N] [--no-clock] [--no-inbox] [--j
 
 The decision and approval service over the deployment: OPA's Data API (POST /v1/data/{path}),
 AuthZEN 1.0 (POST /access/v1/evaluation, /evaluations), governed actions for remote agents
-(/v1/actions...), approvals (/v1/approvals...), the notify queue, the kill switch, the audit
-trail's verification, GET /health and GET /metrics, and the approver inbox at /inbox. Every route
-but /health needs a bearer token: an API token (warden tokens issue) or a JWT verified against the
-configured JWKS. Approvals escalate and expire on the service's own clock; webhooks are told.
+(/v1/actions...), approvals (/v1/approvals..., waited on by long-poll or server-sent events), the
+notify queue, the kill switch, the audit trail (verification, records, checkpoint, proofs,
+receipts), the principals directory, GET /health and GET /metrics, and the approver inbox at
+/inbox. Every route but /health needs a bearer token: an API token (warden tokens issue) or a JWT
+verified against the configured JWKS. Approvals escalate and expire on the service's own clock; webhooks are told.
 
   --host H      the address to bind (default 127.0.0.1, or serve.host in warden.yaml)
   --port N      the port (default 8181, or serve.port; 0: any free port)
@@ -21,7 +22,8 @@ configured JWKS. Approvals escalate and expire on the service's own clock; webho
 
 warden.yaml may hold a serve: mapping: host, port, body_limit, rate_limit, max_wait_seconds,
 jwks_file | jwks_url with jwt_issuer, jwt_audience, jwt_claim; clock_interval_seconds,
-warn_before_minutes, public_url, webhooks: [{url, secret_env | secret_file, format: warden|slack}].
+warn_before_minutes, public_url, webhooks: [{url, secret_env | secret_file, format: warden|slack}];
+checkpoint_key_file (warden audit keygen) to sign the tree head GET /v1/audit/checkpoint serves.
 
 Runs until SIGINT or SIGTERM (exit 0). Exit 2 for usage and config errors.
 
@@ -54,6 +56,7 @@ export const serve: Command = {
       rateLimit: settings.rateLimit,
       maxWaitMs: settings.maxWaitMs,
       ...(settings.jwt ? { jwt: settings.jwt } : {}),
+      ...(settings.checkpointSigner ? { checkpointSigner: settings.checkpointSigner } : {}),
       clock: v["no-clock"] ? false : settings.clock,
       inbox: !v["no-inbox"],
     });
