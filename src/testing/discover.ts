@@ -1,5 +1,7 @@
 // Finding the tests of a compiled policy, as `opa test` does: every rule whose name starts with
-// `test_` (run) or `todo_test_` (reported as skipped), in any module, functions excluded.
+// `test_` (run) or `todo_test_` (reported as skipped), in any module, functions excluded. A test
+// written as a set or object with one key (`test_x contains name if …`, `test_x[name] if …`) is
+// parametrised: each key is a case, reported on its own.
 import type { Location, Module } from "../syntax/ast.ts";
 import type { CompiledPolicy } from "../compiler/compile.ts";
 import { walkNodes, type RuleDef } from "../compiler/rules.ts";
@@ -17,6 +19,8 @@ export interface TestCase {
   skip: boolean;
   /** Every definition of the test rule (usually one), each with its else chain. */
   defs: RuleDef[];
+  /** A parametrised test: its value is a set (`contains`) or an object (`[name]`) of cases. */
+  params?: "set" | "object";
 }
 
 const TEST = /^(todo_)?test_/;
@@ -51,8 +55,12 @@ export function discoverTests(policy: CompiledPolicy): TestCase[] {
   const tests: TestCase[] = [];
   walkNodes(policy.root, (n) => {
     const last = n.path[n.path.length - 1];
-    if (last === undefined || !TEST.test(last) || n.complete.length === 0) return;
-    const defs = n.complete;
+    if (last === undefined || !TEST.test(last)) return;
+    const params = n.complete.length > 0 ? undefined : n.multi.length > 0 ? "set" : n.object.length > 0 ? "object" : undefined;
+    // Only one-key objects are cases by name; `test_x[a][b]` nests documents, not cases.
+    if (params === "object" && n.object.some((d) => d.keys.length !== 1)) return;
+    const defs = params === "set" ? n.multi : params === "object" ? n.object : n.complete;
+    if (defs.length === 0) return;
     const loc = defs[0]!.loc;
     const pkg = pkgOfFile.get(loc.file) ?? n.path.slice(0, -1);
     tests.push({
@@ -62,6 +70,7 @@ export function discoverTests(policy: CompiledPolicy): TestCase[] {
       loc,
       skip: last.startsWith("todo_"),
       defs,
+      ...(params ? { params } : {}),
     });
   });
   return tests.sort((a, b) => cmp(a.loc.file, b.loc.file) || a.loc.row - b.loc.row || a.loc.col - b.loc.col);

@@ -70,6 +70,8 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
     }
     out.push(line(r));
     if (r.error) out.push(`  ${r.error}`);
+    // A parametrised test's cases: all with -v, else the failing ones.
+    for (const c of r.cases ?? []) if (opts.verbose || c.outcome === "fail") out.push(`  ${c.name}: ${c.outcome === "pass" ? "PASS" : "FAIL"}`);
     dirty = true;
   }
   if (run.coverage) {
@@ -100,8 +102,9 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
  *   error      {"code", "message", "location"?} when it stopped on an error (absent otherwise)
  *   skip       true for todo_test_ rules (absent otherwise)
  *   duration   nanoseconds (Go's time.Duration)
- * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text"}),
- * which OPA's parsers ignore. With coverage on, the document is instead
+ * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text"})
+ * and, for a parametrised test, `cases` ([{"name", "fail"?}], name order), which OPA's parsers
+ * ignore. With coverage on, the document is instead
  * {"tests": [...as above], "coverage": {"percent", "covered", "total", "files": {...}}}.
  */
 export function jsonReport(run: TestRun): string {
@@ -114,6 +117,7 @@ export function jsonReport(run: TestRun): string {
     ...(r.outcome === "skip" ? { skip: true } : {}),
     duration: r.durationNs,
     ...(r.failures ? { failures: r.failures } : {}),
+    ...(r.cases ? { cases: r.cases.map((c) => ({ name: c.name, ...(c.outcome === "fail" ? { fail: true } : {}) })) } : {}),
   }));
   if (!run.coverage) return JSON.stringify(tests, null, 2) + "\n";
   const coverage = {

@@ -21,6 +21,7 @@ import { formatExpr } from "../syntax/format.ts";
 import { discoverTests, separateDuplicateTests, type TestCase } from "./discover.ts";
 import { attachProbes, instrument, ruleKey, splitResults, type Instrumented } from "./probes.ts";
 import { coverageReport, type CoverageReport } from "./coverage.ts";
+import { candidateCases, producedCases, type CaseResult } from "./cases.ts";
 
 export type Outcome = "pass" | "fail" | "skip" | "error";
 
@@ -39,6 +40,8 @@ export interface TestResult {
   durationNs: number;
   error?: string;
   failures?: Failure[];
+  /** A parametrised test's cases, in name order; the test passes when there are some and all pass. */
+  cases?: CaseResult[];
 }
 
 export interface TestRun {
@@ -66,6 +69,7 @@ export async function runTests(sources: SourceFile[], data: unknown, opts: RunOp
   if (runnable.length > 0) {
     const evaluate = await wasmEvaluator(planEntrypoints(compiled, runnable.map((t) => t.entrypoint)), data, opts.onSlowBuild);
     for (const t of runnable) results.set(t, evaluate(t));
+    judgeCases(modules, runnable.filter((t) => t.params && results.get(t)!.outcome !== "error"), results, data);
   }
 
   const failed = runnable.filter((t) => results.get(t)!.outcome === "fail");
@@ -79,7 +83,7 @@ export async function runTests(sources: SourceFile[], data: unknown, opts: RunOp
       const run = hitsOf(t);
       for (const h of run.hits) all.add(h);
       const r = results.get(t)!;
-      if (r.outcome === "fail") r.failures = explain(t, probed, run);
+      if (r.outcome === "fail") r.failures = explain(t, probed, run, r.cases);
     }
     if (opts.coverage) coverage = coverageReport(probed.probes, all);
   }
@@ -111,8 +115,31 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
       return { test: t, outcome: "error", durationNs: elapsed(start), error: errorText(e) };
     }
     const durationNs = elapsed(start);
+    if (t.params) {
+      const cases = [...producedCases(rs[0]?.result ?? []).values()];
+      return { test: t, outcome: "pass", durationNs, cases };
+    }
     return { test: t, outcome: rs.length > 0 && rs[0]!.result === true ? "pass" : "fail", durationNs };
   };
+}
+
+/**
+ * Adds the cases a parametrised test did not produce (as failed) and sets its outcome: a failing
+ * case fails the test, and so does a test without any case (nothing was checked).
+ */
+function judgeCases(modules: ReturnType<typeof parseAll>, tests: TestCase[], results: Map<TestCase, TestResult>, data: unknown): void {
+  const candidates = candidateCases(modules, tests, data);
+  for (const t of tests) {
+    const r = results.get(t)!;
+    const byName = new Map((r.cases ?? []).map((c) => [c.name, c]));
+    for (const name of candidates.get(t) ?? []) if (!byName.has(name)) byName.set(name, { name, outcome: "fail" });
+    r.cases = [...byName.values()].sort((a, b) => cmpText(a.name, b.name));
+    r.outcome = r.cases.length > 0 && r.cases.every((c) => c.outcome === "pass") ? "pass" : "fail";
+  }
+}
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function elapsed(start: bigint): number {
@@ -153,7 +180,13 @@ function probeRunner(probed: Instrumented, tests: TestCase[], data: unknown): (t
 }
 
 /** For each definition of a failing test: the last expression of its body that was reached. */
-function explain(t: TestCase, probed: Instrumented, run: ProbeRun): Failure[] {
+function explain(t: TestCase, probed: Instrumented, run: ProbeRun, cases?: CaseResult[]): Failure[] {
+  if (t.params) {
+    // Which cases failed is the explanation; a test without cases says so.
+    const failed = (cases ?? []).filter((c) => c.outcome === "fail");
+    if (failed.length === 0) return [{ file: t.loc.file, row: t.loc.row, text: "the test produced no cases" }];
+    return failed.map((c) => ({ file: t.loc.file, row: t.loc.row, text: `case ${JSON.stringify(c.name)} failed` }));
+  }
   if (run.error) return [{ file: t.loc.file, row: t.loc.row, text: `reference interpreter: ${run.error}` }];
   if (run.value === true) {
     return [{ file: t.loc.file, row: t.loc.row, text: "fails in WebAssembly but passes on the reference interpreter (a backend bug)" }];

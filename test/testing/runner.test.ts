@@ -238,3 +238,67 @@ describe("test rules sharing a name", () => {
     ]);
   });
 });
+
+describe("parametrised tests (a set or one-key object of case names)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-cases-"));
+  writeFileSync(
+    join(dir, "c_test.rego"),
+    `package c
+
+cases := {"one": 1, "two": 2, "three": 3}
+
+test_small[note] if {
+	some note, n in cases
+	n < 3
+}
+
+test_named contains name if {
+	some name in ["u", "v"]
+}
+
+test_none contains name if {
+	some name in []
+}
+
+test_values[k] := v if {
+	some k, n in cases
+	v := n == 1
+}
+`,
+  );
+
+  it("reports each case; a case the body did not reach its end for fails the test", async () => {
+    const run = await runDir(dir);
+    const shown = run.results.map((r) => [r.test.name, r.outcome, r.cases?.map((c) => `${c.name}:${c.outcome}`)]);
+    expect(shown).toEqual([
+      ["test_small", "fail", ["one:pass", "three:fail", "two:pass"]],
+      ["test_named", "pass", ["u:pass", "v:pass"]],
+      ["test_none", "fail", []],
+      ["test_values", "fail", ["one:pass", "three:fail", "two:fail"]],
+    ]);
+    expect(run.results[0]!.failures).toEqual([{ file: join(dir, "c_test.rego"), row: 5, text: 'case "three" failed' }]);
+    expect(run.results[2]!.failures![0]!.text).toBe("the test produced no cases");
+  });
+
+  it("shows failing cases (all with -v) and lists them in -f json", async () => {
+    const pretty = await cli(["test", dir]);
+    expect(pretty.code).toBe(1);
+    expect(pretty.out).toContain("data.c.test_small: FAIL");
+    expect(pretty.out).toContain("  three: FAIL\n");
+    expect(pretty.out).not.toContain("  one: PASS");
+    expect((await cli(["test", "-v", dir])).out).toContain("data.c.test_named: PASS");
+    const json = JSON.parse((await cli(["test", "-f", "json", dir])).out) as { name: string; fail?: boolean; cases?: unknown }[];
+    expect(json.find((t) => t.name === "test_named")).toMatchObject({ cases: [{ name: "u" }, { name: "v" }] });
+    expect(json.find((t) => t.name === "test_small")).toMatchObject({ fail: true, cases: [{ name: "one" }, { name: "three", fail: true }, { name: "two" }] });
+  });
+});
+
+describe("a v0 policy library with its own tests (test/fixtures/policy-tests/v0-library)", () => {
+  it("passes unchanged with --v0-compatible: deny[msg] { … }, default x = v, contains and in as names, v0 parametrised test", async () => {
+    const r = await cli(["test", "--v0-compatible", "-v", "test/fixtures/policy-tests/v0-library"]);
+    expect(r.err).toBe("");
+    expect(r.out).toContain("PASS: 7/7");
+    expect(r.out).toContain("  untrusted: PASS");
+    expect(r.code).toBe(0);
+  });
+});
