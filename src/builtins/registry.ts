@@ -9,6 +9,7 @@ import { COMPARISON } from "./comparison.ts";
 import { CRYPTO } from "./crypto.ts";
 import { ENCODING } from "./encoding.ts";
 import { GRAPHS } from "./graph.ts";
+import { GRAPHQL } from "./graphql.ts";
 import { JWT } from "./jwt.ts";
 import { JSON_SCHEMA } from "./jsonschema.ts";
 import { METADATA } from "./metadata.ts";
@@ -46,6 +47,7 @@ const FAMILIES: BuiltinDef[][] = [
   NET,
   BITS,
   GRAPHS,
+  GRAPHQL,
   UUID,
   URI,
   JWT,

@@ -13,12 +13,6 @@ const INTERNAL = ["internal.print", "internal.template_string", "internal.test_c
 
 /** Built-ins Warden does not have yet (issue 14). */
 const MISSING = [
-  "graphql.is_valid",
-  "graphql.parse",
-  "graphql.parse_and_verify",
-  "graphql.parse_query",
-  "graphql.parse_schema",
-  "graphql.schema_is_valid",
   "providers.aws.sign_req",
   "rego.parse_module",
   "strings.render_template",
