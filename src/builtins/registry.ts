@@ -18,6 +18,7 @@ import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
 import { OBJECTS } from "./objects.ts";
 import { REGEX } from "./regex.ts";
+import { REGO_PARSE } from "./regoparse.ts";
 import { SEMVER } from "./semver.ts";
 import { SETS } from "./sets.ts";
 import { STRINGS } from "./strings.ts";
@@ -53,6 +54,7 @@ const FAMILIES: BuiltinDef[][] = [
   JWT,
   JSON_SCHEMA,
   METADATA,
+  REGO_PARSE,
   MISC,
 ];
 
