@@ -2,6 +2,7 @@
 import type { BuiltinDef } from "./builtin.ts";
 import { AGGREGATES } from "./aggregates.ts";
 import { ARRAYS } from "./arrays.ts";
+import { AWS } from "./aws.ts";
 import { BITS } from "./bits.ts";
 import { CASTS } from "./casts.ts";
 import { CERTIFICATES } from "./certificates.ts";
@@ -17,6 +18,7 @@ import { MISC } from "./misc.ts";
 import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
 import { OBJECTS } from "./objects.ts";
+import { PRINT } from "./print.ts";
 import { REGEX } from "./regex.ts";
 import { REGO_PARSE } from "./regoparse.ts";
 import { SEMVER } from "./semver.ts";
@@ -53,9 +55,11 @@ const FAMILIES: BuiltinDef[][] = [
   URI,
   JWT,
   JSON_SCHEMA,
+  AWS,
   METADATA,
   REGO_PARSE,
   MISC,
+  PRINT,
 ];
 
 function register(defs: BuiltinDef[]): Map<string, BuiltinDef> {

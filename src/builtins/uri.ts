@@ -11,7 +11,8 @@ import { T } from "./types.ts";
 /** net/url's escaping modes, as far as unescaping and validation tell them apart. */
 type Mode = "path" | "host" | "zone" | "userinfo" | "fragment";
 
-class URLError extends Error {}
+/** A string net/url rejects. */
+export class URLError extends Error {}
 
 const isHex = (c: string): boolean => /^[0-9a-fA-F]$/.test(c);
 const isAlnum = (c: string): boolean => /^[A-Za-z0-9]$/.test(c);
@@ -56,6 +57,19 @@ function escapePath(p: string): string {
     else out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
   }
   return out;
+}
+
+/** Go's validEncoded for paths: only characters a path may hold unescaped, and escapes. */
+function validEncodedPath(s: string): boolean {
+  for (const c of s) if (!(c === "%" || "!$&'()*+,;=:@[]".includes(c) || escapePath(c) === c)) return false;
+  return true;
+}
+
+/** Go's URL.EscapedPath: the path as written when that is a valid spelling of it, else escaped. */
+export function escapedPath(u: ParsedURL): string {
+  if (u.rawPath !== "" && validEncodedPath(u.rawPath) && unescape(u.rawPath, "path") === u.path) return u.rawPath;
+  if (u.path === "*") return "*";
+  return escapePath(u.path);
 }
 
 const validOptionalPort = (p: string): boolean => p === "" || /^:[0-9]*$/.test(p);
@@ -121,7 +135,7 @@ function getScheme(raw: string): [string, string] {
   return ["", raw];
 }
 
-interface ParsedURL {
+export interface ParsedURL {
   scheme: string;
   host: string;
   path: string;

@@ -13,7 +13,6 @@ const INTERNAL = ["internal.print", "internal.template_string", "internal.test_c
 
 /** Built-ins Warden does not have yet (issue 14). */
 const MISSING = [
-  "providers.aws.sign_req",
   "strings.render_template",
 ];
 
