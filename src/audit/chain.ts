@@ -17,13 +17,18 @@
 // some record on. The store keeps its head (seq, hash) in a separate row, which catches a
 // careless truncation; an attacker who edits that row too is caught only by a head recorded
 // outside the store (`verify --expect-head SEQ:HASH`, e.g. noted daily in a ticket or a log).
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { canonicalJSON } from "../canonical-json.ts";
 
 export const ZERO_HASH = "0".repeat(64);
 
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/** SHA-256 (hex) of stored bytes, in one call (verification hashes every body this way). */
+export function sha256Bytes(bytes: Uint8Array): string {
+  return hash("sha256", bytes, "hex");
 }
 
 /** A record as the store holds it: indexed columns plus the hashed body. */
@@ -97,6 +102,21 @@ export class ChainWalker {
   failure(firstBad: BadRecord): { ok: false; records: number; head: Head; firstBad: BadRecord } {
     const head = this.headBefore(firstBad.seq);
     return { ok: false, records: head.seq, head, firstBad };
+  }
+
+  /**
+   * The fast path's step (scan.ts read the body as canonical, `digest` is SHA-256 of the stored
+   * bytes, `columnsOk` says the indexed columns equal the body's fields): advances and returns
+   * true only when the record passes everything `check` checks. Otherwise it changes nothing and
+   * returns false, and the caller runs `check` on the record, which names the problem.
+   */
+  pass(seq: number, id: string, hash: string, digest: string, bodySeq: number, prevHash: string, columnsOk: boolean): boolean {
+    if (seq !== this.expected || digest !== hash || bodySeq !== seq || prevHash !== this.prev.hash || !columnsOk) return false;
+    this.prev2 = this.prev.hash;
+    this.prev = { seq, hash, id };
+    this.expected++;
+    this.count++;
+    return true;
   }
 
   check(row: StoredRow): BadRecord | undefined {

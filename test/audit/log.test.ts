@@ -57,6 +57,11 @@ const editBody = async (db: Db, seq: number, f: (rec: Record<string, unknown>) =
   const body = canonicalJSON(rec);
   await db.run(`UPDATE audit_records SET body = $1${rehash ? ", hash = $3" : ""} WHERE seq = $2`, rehash ? [body, seq, sha256(body)] : [body, seq]);
 };
+/** Replaces a row's body with edited bytes and stores their hash (a careful forger's edit). */
+const rewrite = async (db: Db, seq: number, f: (body: string) => string) => {
+  const body = f((await row(db, seq)).body);
+  await db.run("UPDATE audit_records SET body = $1, hash = $2 WHERE seq = $3", [body, sha256(body), seq]);
+};
 /** Moves a row's seq column (the PRIMARY KEY) to another value. */
 const moveSeq = (db: Db, from: number, to: number) => db.run("UPDATE audit_records SET seq = $1 WHERE seq = $2", [to, from]);
 
@@ -127,6 +132,30 @@ for (const backend of backends()) {
       expect(progress).toEqual([100, 250, 200, 250, 250, 250]);
     });
 
+    it("checks a clean log from the stored bytes alone: no record read on the general path", async () => {
+      const log = await fresh(await backend.fresh(), 0, { pageSize: 4 });
+      // Non-ASCII text, escapes-free state rows, an action_id of null: all on the fast path.
+      await log.appendAll([
+        entry(1),
+        { ...entry(2), decision: { ...entry(2).decision!, result: { allow: true, note: "Zoë 日本 🎉 \u2028" } } },
+        { type: "approval", action_id: "a-3", state: { table: "approvals", key: "k-3", value: { status: "approved" } } },
+        ...Array.from({ length: 7 }, (_, i) => entry(10 + i)),
+      ]);
+      const query = log.db.query.bind(log.db);
+      let general = 0;
+      (log.db as { query: Db["query"] }).query = (sql, params) => {
+        if (sql.includes("WHERE seq = $1")) general++;
+        return query(sql, params);
+      };
+      const v = await log.verify();
+      expect(v).toMatchObject({ ok: true, records: 10 });
+      expect(general).toBe(0);
+      // A record the fast path leaves alone (an escape in its body) is still checked, on the general path.
+      await log.append({ ...entry(20), decision: { ...entry(20).decision!, result: { allow: true, note: 'say "hi"\n' } } });
+      expect((await log.verify()).ok).toBe(true);
+      expect(general).toBe(1);
+    });
+
     describe("tampering: verify names the first bad record", () => {
       // want.id: the id of the record named (a seq: the id that record had before tampering).
       const cases: [string, (db: Db) => Promise<unknown>, { seq: number; reason: string; id?: number | string }][] = [
@@ -184,10 +213,28 @@ for (const backend of backends()) {
         ["the seq column of a record edited", (db) => moveSeq(db, 5, 1000), { seq: 5, reason: "missing" }],
         ["the seq column of the last record edited", (db) => moveSeq(db, 10, 11), { seq: 10, reason: "missing" }],
         ["the head row removed", (db) => db.run("DELETE FROM audit_head"), { seq: 11, reason: "head_mismatch" }],
+        // The stored bytes themselves: the fast path reads them as text and leaves anything unusual to the general path.
+        ["a body's character written as an escape and rehashed (same content, other bytes)", (db) => rewrite(db, 5, (b) => b.replace('"type":"decision"', '"type":"decisio\\u006e"')), { seq: 5, reason: "not_canonical", id: 5 }],
+        ["a body's keys reordered and rehashed", (db) => rewrite(db, 5, (b) => `{"type":"decision",${b.slice(1).replace(',"type":"decision"', "")}`), { seq: 5, reason: "not_canonical", id: 5 }],
+        ["a duplicate key added to a body and rehashed", (db) => rewrite(db, 5, (b) => b.replace('"type":"decision"', '"type":"decision","type":"approval"')), { seq: 5, reason: "not_canonical", id: 5 }],
+        ["a number in a body rewritten (1 as 1.0) and rehashed", (db) => rewrite(db, 5, (b) => b.replace('"seq":5', '"seq":5.0')), { seq: 5, reason: "not_canonical", id: 5 }],
+        ["a tab added between a body's tokens and rehashed", (db) => rewrite(db, 5, (b) => b.replace('"type":"decision"', '"type":\t"decision"')), { seq: 5, reason: "not_canonical", id: 5 }],
+        ["a raw newline added inside a body's string and rehashed", (db) => rewrite(db, 5, (b) => b.replace('"user-1"', '"user-\n1"')), { seq: 5, reason: "unparseable", id: 5 }],
+        ["a body given its own hash member and rehashed", (db) => rewrite(db, 5, (b) => b.replace('"id":', `"hash":"${"4".repeat(64)}","id":`)), { seq: 5, reason: "not_canonical", id: 5 }],
+        ["a body cut short (truncated bytes), its hash kept", (db) => db.run("UPDATE audit_records SET body = substr(body, 1, 40) WHERE seq = 5"), { seq: 5, reason: "unparseable", id: 5 }],
+        ["the subject column set on a record without state", (db) => db.run("UPDATE audit_records SET subject = 'approvals/x' WHERE seq = 5"), { seq: 5, reason: "column_mismatch", id: 5 }],
+        ["the action_id column set to NULL", (db) => db.run("UPDATE audit_records SET action_id = NULL WHERE seq = 5"), { seq: 5, reason: "column_mismatch", id: 5 }],
+        ["three records rotated (4, 5, 6 stored as 5, 6, 4)", async (db) => {
+          await moveSeq(db, 4, -1);
+          await moveSeq(db, 5, 4);
+          await moveSeq(db, 6, 5);
+          await moveSeq(db, -1, 6);
+        }, { seq: 4, reason: "seq_mismatch", id: 5 }],
       ];
-      for (const [what, tamper, want] of cases) {
-        it(what, async () => {
-          const log = await fresh(await backend.fresh());
+      // Page size 3: the tampered record sits mid-page, at a page's edge, or past the first page.
+      for (const [what, tamper, want] of cases) for (const pageSize of [2000, 3]) {
+        it(`${what}${pageSize === 3 ? " (pages of 3)" : ""}`, async () => {
+          const log = await fresh(await backend.fresh(), 10, { pageSize });
           const ids = new Map<number, string>();
           for await (const r of log.list()) ids.set(r.seq, r.id);
           await tamper(log.db);
