@@ -13,6 +13,7 @@ export interface ServeSettings {
   port: number;
   bodyLimit: number;
   rateLimit: number;
+  signInLimit: number;
   maxWaitMs: number;
   jwt?: JwtConfig;
   clock: ClockOptions;
@@ -20,7 +21,7 @@ export interface ServeSettings {
   checkpointSigner?: Signer;
 }
 
-const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "config_dir"];
+const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "config_dir"];
 
 export class ServeConfigError extends Error {}
 
@@ -73,6 +74,7 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     port: num("port", 8181),
     bodyLimit: num("body_limit", 1024 * 1024),
     rateLimit: num("rate_limit", 200),
+    signInLimit: num("sign_in_limit", 10),
     maxWaitMs: num("max_wait_seconds", 60) * 1000,
     ...(jwt ? { jwt } : {}),
     ...(checkpointSigner ? { checkpointSigner } : {}),

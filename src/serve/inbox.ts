@@ -14,6 +14,8 @@ import { OPERATION_ROLES } from "../governance/directory.ts";
 import type { ApprovalContext } from "./server.ts";
 import type { Authenticated } from "./tokens.ts";
 import { verifyToken } from "./tokens.ts";
+import { HttpRefusal } from "./errors.ts";
+import { tokenBuckets } from "./limit.ts";
 
 export interface InboxDeps {
   governor: Governor;
@@ -22,6 +24,8 @@ export interface InboxDeps {
   routedTo(a: Approval): string[];
   /** A decision made in the inbox: the same wake-ups and webhooks as one made over the API. */
   announce(decided: Approval): void;
+  /** Sign-in attempts a minute per client address; 0: no limit. */
+  signInLimit: number;
   approvalContext(a: Approval): Promise<ApprovalContext>;
   preview(a: Approval, parameters: Record<string, unknown>): Promise<{ category: string; reasons: string[]; approval?: unknown; request_hash: string }>;
 }
@@ -72,8 +76,11 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
   app.get("/inbox/login", { config: { auth: false } }, async (_req, reply) =>
     html(reply, page("Sign in", `<h1>Sign in</h1><form method="post" action="/inbox/login"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`)),
   );
+  // Signing in needs no credentials, so it is where tokens would be guessed: bounded per address.
+  const signIns = tokenBuckets(deps.signInLimit / 60, deps.signInLimit);
   app.post("/inbox/login", { config: { auth: false } }, async (req, reply) => {
     sameOrigin(req);
+    if (!signIns(req.ip)) throw new HttpRefusal(429, "rate_limited", `more than ${deps.signInLimit} sign-in attempts a minute from ${req.ip}`, { retry_after_s: Math.ceil(60 / deps.signInLimit) });
     const token = String((req.body as { token?: unknown } | undefined)?.token ?? "");
     try {
       await verifyToken(store, token);

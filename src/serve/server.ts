@@ -26,6 +26,7 @@ import { Clock, type ClockOptions } from "./clock.ts";
 import { HttpRefusal } from "./errors.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerLedger } from "./ledger.ts";
+import { tokenBuckets } from "./limit.ts";
 import type { Signer } from "../audit/checkpoint.ts";
 
 export { HttpRefusal };
@@ -47,6 +48,8 @@ export interface ServeOptions {
   clock?: ClockOptions | false;
   /** Serve the approver inbox under /inbox (default true). */
   inbox?: boolean;
+  /** Inbox sign-in attempts a minute per client address (burst the same); 0: no limit (default 10). */
+  signInLimit?: number;
   /** Signs GET /v1/audit/checkpoint and receipts (C2SP checkpoint); without it the tree head is unsigned. */
   checkpointSigner?: Signer;
 }
@@ -116,7 +119,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     for (const w of waiters.get(approval_id) ?? []) w();
   };
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: false, return503OnClosing: true, forceCloseConnections: true });
-  const rate = rateLimiter(opts.rateLimit ?? 200);
+  const rate = tokenBuckets(opts.rateLimit ?? 200, (opts.rateLimit ?? 200) * 2);
 
   // Forms of the inbox: application/x-www-form-urlencoded into a plain object.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
@@ -604,7 +607,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     clock = new Clock(governor, { ...(opts.clock ?? {}), onChange: changed });
     clock.start();
   }
-  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, announce, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params) });
+  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, announce, signInLimit: opts.signInLimit ?? 10, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params) });
 
   return {
     app,
@@ -683,20 +686,4 @@ function sessionToken(req: FastifyRequest): string | undefined {
   if (!req.url.startsWith("/inbox")) return undefined;
   const m = /(?:^|;\s*)warden_session=([^;]+)/.exec(req.headers.cookie ?? "");
   return m ? `Bearer ${decodeURIComponent(m[1]!)}` : undefined;
-}
-
-/** A token bucket per principal: `perSecond` requests a second, bursts of twice that. */
-function rateLimiter(perSecond: number): (key: string) => boolean {
-  if (!perSecond) return () => true;
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  return (key) => {
-    const now = Date.now();
-    const b = buckets.get(key) ?? { tokens: perSecond * 2, at: now };
-    b.tokens = Math.min(perSecond * 2, b.tokens + ((now - b.at) / 1000) * perSecond);
-    b.at = now;
-    buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  };
 }

@@ -20,10 +20,11 @@ verified against the configured JWKS. Approvals escalate and expire on the servi
   --no-inbox    do not serve the approver inbox
   --json        print {"url": ...} as one JSON line once listening
 
-warden.yaml may hold a serve: mapping: host, port, body_limit, rate_limit, max_wait_seconds,
-jwks_file | jwks_url with jwt_issuer, jwt_audience, jwt_claim; clock_interval_seconds,
-warn_before_minutes, public_url, webhooks: [{url, secret_env | secret_file, format: warden|slack}];
-checkpoint_key_file (warden audit keygen) to sign the tree head GET /v1/audit/checkpoint serves.
+warden.yaml may hold a serve: mapping: host, port, body_limit, rate_limit, sign_in_limit (inbox
+sign-ins a minute per address, 10), max_wait_seconds, jwks_file | jwks_url with jwt_issuer,
+jwt_audience, jwt_claim; clock_interval_seconds, warn_before_minutes, public_url, webhooks:
+[{url, secret_env | secret_file, format: warden|slack}]; checkpoint_key_file (warden audit keygen)
+to sign the tree head GET /v1/audit/checkpoint serves.
 
 Runs until SIGINT or SIGTERM (exit 0). Exit 2 for usage and config errors.
 
@@ -54,6 +55,7 @@ export const serve: Command = {
       evaluator,
       bodyLimit: settings.bodyLimit,
       rateLimit: settings.rateLimit,
+      signInLimit: settings.signInLimit,
       maxWaitMs: settings.maxWaitMs,
       ...(settings.jwt ? { jwt: settings.jwt } : {}),
       ...(settings.checkpointSigner ? { checkpointSigner: settings.checkpointSigner } : {}),

@@ -1,0 +1,86 @@
+// Two doors that take no Warden token: the inbox's sign-in form, bounded per client address
+// (429 rate_limited, audited, while the right token still works elsewhere), and OIDC bearer
+// tokens verified against a JWKS fetched from a URL (a local HTTP server here), cached, and
+// refused when the keys cannot be fetched.
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, describe, expect, it } from "vitest";
+import { serve, type Served } from "./fixture.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "warden-serve-signin-"));
+const open: { close(): unknown }[] = [];
+afterAll(async () => {
+  for (const o of open) await o.close();
+});
+
+const signIn = (s: Served, token: string) =>
+  fetch(`${s.url}/inbox/login`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token }) });
+
+describe("inbox sign-in", () => {
+  it("is bounded per address: past the limit a coded 429, audited, even for the right token", async () => {
+    const s = await serve(`sqlite:${join(dir, "limit.db")}`, { signInLimit: 5 });
+    open.push(s);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await signIn(s, `wdn_0123456789abcdef.guess${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const limited = await signIn(s, s.tokens.lena!);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ code: "rate_limited", retry_after_s: 12 });
+    const refusals: string[] = [];
+    for await (const r of s.audit.list({ type: "refusal" })) refusals.push(String((r.details as { code?: string }).code));
+    expect(refusals.filter((c) => c === "rate_limited")).toHaveLength(1);
+    expect(refusals.filter((c) => c === "unauthenticated")).toHaveLength(5);
+    // The API (bearer tokens) is not behind the sign-in bound.
+    expect((await s.call("lena", "GET", "/v1/approvals")).status).toBe(200);
+  });
+
+  it("the right token signs in below the limit", async () => {
+    const s = await serve(`sqlite:${join(dir, "ok.db")}`);
+    open.push(s);
+    const r = await signIn(s, s.tokens.lena!);
+    expect(r.status).toBe(303);
+    expect(r.headers.get("set-cookie")).toMatch(/^warden_session=wdn_/);
+  });
+});
+
+describe("OIDC with the JWKS from a URL", () => {
+  it("verifies against the fetched keys, caches them, refuses a foreign key; an unreachable JWKS refuses", async () => {
+    const pair = await generateKeyPair("ES256");
+    const other = await generateKeyPair("ES256");
+    const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256", use: "sig" }] };
+    let fetched = 0;
+    const idp: Server = createServer((req, res) => {
+      if (req.url !== "/.well-known/jwks.json") return void res.writeHead(404).end();
+      fetched++;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(jwks));
+    });
+    await new Promise<void>((r) => idp.listen(0, "127.0.0.1", r));
+    open.push(idp);
+    const jwksUrl = `http://127.0.0.1:${(idp.address() as { port: number }).port}/.well-known/jwks.json`;
+    const s = await serve(`sqlite:${join(dir, "oidc.db")}`, { jwt: { jwksUrl, issuer: "https://idp.test", audience: "warden" } });
+    open.push(s);
+    const jwt = (sub: string, key: CryptoKey = pair.privateKey as CryptoKey) =>
+      new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject(sub).setIssuer("https://idp.test").setAudience("warden").setExpirationTime("5m").sign(key);
+
+    expect(fetched).toBe(0); // fetched on first use, not at start
+    const lena = await jwt("lena");
+    expect((await s.call(lena, "GET", "/v1/approvals")).status).toBe(200);
+    expect((await s.call(lena, "GET", "/v1/kill-switch")).status).toBe(200);
+    expect(fetched).toBe(1);
+    // Roles are the directory's: lena is no operator.
+    expect((await s.call(lena, "POST", "/v1/kill-switch", { on: true })).status).toBe(403);
+    const forged = await s.call(await jwt("admin", other.privateKey as CryptoKey), "GET", "/v1/principals");
+    expect([forged.status, forged.body.code]).toEqual([401, "unauthenticated"]);
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setSubject("lena").setIssuer("https://idp.test").setAudience("warden").setExpirationTime(Math.floor(Date.now() / 1000) - 600).sign(pair.privateKey as CryptoKey);
+    expect((await s.call(expired, "GET", "/v1/approvals")).status).toBe(401);
+
+    // A service whose JWKS URL does not answer fails closed.
+    const down = await serve(`sqlite:${join(dir, "down.db")}`, { jwt: { jwksUrl: "http://127.0.0.1:9/jwks.json", issuer: "https://idp.test", audience: "warden" } });
+    open.push(down);
+    const r = await down.call(lena, "GET", "/v1/approvals");
+    expect([r.status, r.body.code]).toEqual([401, "unauthenticated"]);
+  });
+});
