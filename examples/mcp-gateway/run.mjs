@@ -3,7 +3,8 @@
 // bundle of Warden's demo policy, a store, the directory) in a scratch directory, warden.yaml adds
 // an mcp_gateway: mapping, and an MCP client (the SDK's own) talks to `warden mcp-gateway`, which
 // fronts shop-server.mjs. A lookup runs, a discount runs and is queued for review, a 750 refund
-// waits for approval until lena approves it with `warden approvals approve`, then runs once;
+// waits for approval until lena approves it with `warden approvals approve`, then runs once
+// (a 2025-era client, then one on the 2026-07-28 revision, which gets input_required);
 // an account deletion is refused with the policy's reasons. Run: node examples/mcp-gateway/run.mjs
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -60,6 +61,17 @@ try {
   say("retried after approval", await client.callTool({ ...refund, _meta: { "dev.warden/request-state": state } }));
   say("retried again", await client.callTool({ ...refund, _meta: { "dev.warden/request-state": state } }));
   await client.close();
+
+  // A client on the 2026-07-28 revision gets the approval as input_required, and retries with its requestState.
+  const modern = new Client({ name: "example-agent", version: "2.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } }, inputRequired: { autoFulfill: false } });
+  await modern.connect(new StdioClientTransport({ command: process.execPath, args: [warden, "mcp-gateway"], cwd: dir, stderr: "ignore" }));
+  const second = { name: "issue_refund", arguments: { order: "A-1001", amount: 600 } };
+  const waiting = await modern.callTool(second, { allowInputRequired: true });
+  const approval = waiting._meta["dev.warden/approval"];
+  console.log(`2026-07-28 issue_refund A-1001 600: ${waiting.resultType} (approval ${approval.approval_id} by ${approval.approver_role})`);
+  console.log(cli("approvals", "approve", approval.approval_id, "--by", "lena").trim().split("\n").pop());
+  say("2026-07-28 retried with requestState", await modern.callTool({ ...second, requestState: waiting.requestState }));
+  await modern.close();
 
   console.log(cli("notify", "list").trim());
   console.log(cli("audit", "verify").trim());

@@ -231,6 +231,19 @@ describe("examples/mcp-gateway: warden mcp-gateway as an operator runs it", () =
     expect(out).toMatch(/^retried before approval: refused: Warden holds/m);
     expect(out).toMatch(/^retried after approval: \{"refunded":750,"order":"A-1002"\}$/m);
     expect(out).toMatch(/^retried again: refused: .*already_executed/m);
+    expect(out).toMatch(/^2026-07-28 issue_refund A-1001 600: input_required \(approval \S+ by support-lead\)$/m);
+    expect(out).toMatch(/^2026-07-28 retried with requestState: \{"refunded":600,"order":"A-1001"\}$/m);
     expect(out).toMatch(/^ok: \d+ record\(s\) verified/m);
+  });
+
+  it("--help, and one-line usage errors with exit 2", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const warden = (...args: string[]) => spawnSync(process.execPath, [fileURLToPath(new URL("../../bin/warden.mjs", import.meta.url)), ...args], { encoding: "utf8", timeout: 60_000 });
+    const help = warden("mcp-gateway", "--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/--upstream-url URL/);
+    const bad = warden("mcp-gateway", "--revision", "abc", "--allow-unsigned", "--upstream-timeout", "soon", "--agent", "support-bot-1", "--", "node", "x.mjs");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^warden: --upstream-timeout: a whole number of milliseconds above 0, not "soon"$/);
   });
 });
