@@ -1,8 +1,8 @@
 // A module as OPA's AST JSON (Go's encoding/json of ast.Module, without locations): what
 // rego.parse_module returns. Terms are {type, value}; expressions {index, terms, negated?, with?},
 // where a call is [operator ref, args...], `=` is `eq` and `:=` is `assign`; bodiless rules get
-// OPA's `true` body. Comments and annotations are left out (OPA's ParseModule does not process
-// annotations; comments are not given).
+// OPA's `true` body; comments as Go prints ast.Comment ({Location, Text} with Text in base64).
+// Annotations are left out: OPA's ParseModule does not process them.
 import type { Body, Expr, Import, Module, Rule, RuleHead, Term } from "./ast.ts";
 import { parseNumber, type BigNumber } from "../values/value.ts";
 
@@ -112,5 +112,11 @@ export function moduleJSON(m: Module): Json {
   };
   if (m.imports.length) out.imports = m.imports.map(importJSON);
   if (m.rules.length) out.rules = m.rules.map((r) => ruleJSON(r));
+  if (m.comments.length) {
+    out.comments = m.comments.map((c) => ({
+      Location: { file: c.loc.file, row: c.loc.row, col: c.loc.col },
+      Text: Buffer.from(c.text, "utf8").toString("base64"),
+    }));
+  }
   return out;
 }

@@ -29,4 +29,12 @@ describe("moduleJSON", () => {
     const [r] = rules("r := 123456789012345678901234567890") as { head: { value: { value: unknown } } }[];
     expect(r!.head.value.value).toEqual(new BigNumber("123456789012345678901234567890", 123456789012345678901234567890n));
   });
+
+  it("gives comments as Go prints ast.Comment: location and base64 text after the #", () => {
+    const m = moduleJSON(parseModule("package t\n\n# hello\np := 1 # tail\n", "t.rego")) as { comments: unknown[] };
+    expect(m.comments).toEqual([
+      { Location: { file: "t.rego", row: 3, col: 1 }, Text: Buffer.from(" hello").toString("base64") },
+      { Location: { file: "t.rego", row: 4, col: 8 }, Text: Buffer.from(" tail").toString("base64") },
+    ]);
+  });
 });
