@@ -17,6 +17,8 @@ export interface BuiltinContext {
   cache: Map<string, Value>;
   /** What one call may materialise; DEFAULT_BUDGET when absent. */
   budget?: Pick<Budget, "builtinElements" | "builtinChars">;
+  /** Where `print` output goes, one line per call (internal.print); stderr when absent. */
+  print?: (line: string) => void;
 }
 
 /** Refuses (eval_budget_exceeded) a result of `n` elements over the call's budget. */

@@ -49,18 +49,21 @@ export function typeJSON(t: Type): TypeJSON {
 
 /**
  * The language's own callables, declared as OPA declares them; the compiler handles them, not the
- * registry: `print` (any number of arguments, no result), unification `=` and assignment `:=`.
+ * registry: `print` (any number of arguments, no result), unification `=` and assignment `:=`;
+ * and `internal.print`, what the compiler rewrites print into (a registry built-in without result).
  */
 const ANY2_BOOL: TypeJSON = { type: "function", args: [{ type: "any" }, { type: "any" }], result: { type: "boolean" } };
 const LANGUAGE: BuiltinCapability[] = [
   { name: "print", decl: { type: "function", variadic: { type: "any" } } },
   { name: "eq", decl: ANY2_BOOL, infix: "=" },
   { name: "assign", decl: ANY2_BOOL, infix: ":=" },
+  { name: "internal.print", decl: { type: "function", args: [{ type: "array", dynamic: { type: "set", of: { type: "any" } } }] } },
 ];
 
 export function builtinCapabilities(): BuiltinCapability[] {
   const out: BuiltinCapability[] = [...LANGUAGE];
   for (const b of BUILTINS.values()) {
+    if (LANGUAGE.some((l) => l.name === b.name)) continue;
     const decl: TypeJSON = {
       type: "function",
       ...(b.signature.args.length > 0 ? { args: b.signature.args.map(typeJSON) } : {}),

@@ -18,6 +18,7 @@ import { MISC } from "./misc.ts";
 import { NET } from "./net.ts";
 import { NUMBERS } from "./numbers.ts";
 import { OBJECTS } from "./objects.ts";
+import { PRINT } from "./print.ts";
 import { REGEX } from "./regex.ts";
 import { REGO_PARSE } from "./regoparse.ts";
 import { SEMVER } from "./semver.ts";
@@ -58,6 +59,7 @@ const FAMILIES: BuiltinDef[][] = [
   METADATA,
   REGO_PARSE,
   MISC,
+  PRINT,
 ];
 
 function register(defs: BuiltinDef[]): Map<string, BuiltinDef> {

@@ -11,6 +11,7 @@ import { addRule, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules
 import { constantValue, dataRef, forEachChild, isConstant, refName, termVars } from "./terms.ts";
 import { fits, typeText } from "./types.ts";
 import { runStages, type CompileState } from "./stages.ts";
+import { rewritePrint } from "./print.ts";
 
 export interface CompiledPolicy {
   root: RuleNode;
@@ -27,7 +28,8 @@ export interface CompiledQuery {
 }
 
 /** Runs every stage (stages.ts); throws all the errors of all stages, if any. */
-export function compileModules(modules: Module[]): CompiledPolicy {
+export function compileModules(written: Module[]): CompiledPolicy {
+  const modules = rewritePrint(written);
   const s = runStages(modules);
   throwIfAny(s.errors);
   return { root: s.root, names: s.names, modules, needs: new Needs(s.arityOf!) };
@@ -317,7 +319,6 @@ class CallChecker {
     const name = refName(t.operator) ?? "<call>";
     const arity = this.v0 || !lookupBuiltin(name)?.deprecated ? this.arityOf(t.operator) : undefined;
     if (arity === undefined) {
-      if (name === "print") return; // print takes any number of arguments
       const known = name.startsWith("data.") && nodeAt(this.root, name.split(".").slice(1), false);
       const what = known ? `${name} is not a function` : `undefined function ${name}`;
       this.errors.push(new RegoError("rego_type_error", what, t.loc));

@@ -103,6 +103,7 @@ class Evaluation {
       nowNs: opts.context?.nowNs ?? BigInt(Date.now()) * 1_000_000n,
       random: opts.context?.random ?? Math.random,
       cache: opts.context?.cache ?? new Map(),
+      ...(opts.context?.print ? { print: opts.context.print } : {}),
       budget: {
         builtinElements: opts.budget?.builtinElements ?? DEFAULT_BUDGET.builtinElements,
         builtinChars: opts.budget?.builtinChars ?? DEFAULT_BUDGET.builtinChars,

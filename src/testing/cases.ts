@@ -58,7 +58,7 @@ export function candidateCases(modules: Module[], tests: TestCase[], data: unkno
       const interpreter = new Interpreter(planEntrypoints(compileModules(copies), entrypoints));
       const names = new Set<string>();
       for (const e of entrypoints) {
-        for (const r of interpreter.eval(e, { data: fromJSON(data ?? {}) })) {
+        for (const r of interpreter.eval(e, { data: fromJSON(data ?? {}), context: { print: () => {} } })) {
           const v = r instanceof ObjectValue ? r.getString("result") : undefined;
           if (v instanceof SetValue) for (const k of v.values()) names.add(caseName(k));
         }

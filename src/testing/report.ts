@@ -30,6 +30,11 @@ function line(r: TestResult): string {
   }
 }
 
+/** A test's print() lines, under a heading as OPA's verbose report has them. */
+function printed(lines: string[]): string[] {
+  return ["  --- print output ---", ...lines.map((l) => `  ${l}`)];
+}
+
 export interface Counts {
   pass: number;
   fail: number;
@@ -56,6 +61,7 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
     for (const r of failures) {
       out.push(line(r), "");
       for (const f of r.failures ?? []) out.push(`  ${f.file}:${f.row}:`, `    ${f.text}`, "");
+      if (r.output) out.push(...printed(r.output), "");
     }
     out.push("SUMMARY", RULE);
   }
@@ -72,6 +78,7 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
     if (r.error) out.push(`  ${r.error}`);
     // A parametrised test's cases: all with -v, else the failing ones.
     for (const c of r.cases ?? []) if (opts.verbose || c.outcome === "fail") out.push(`  ${c.name}: ${c.outcome === "pass" ? "PASS" : "FAIL"}`);
+    if (opts.verbose && r.output) out.push(...printed(r.output));
     dirty = true;
   }
   if (run.coverage) {
@@ -102,6 +109,7 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
  *   error      {"code", "message", "location"?} when it stopped on an error (absent otherwise)
  *   skip       true for todo_test_ rules (absent otherwise)
  *   duration   nanoseconds (Go's time.Duration)
+ *   output     what print() wrote, base64 (Go's []byte), one "\n"-ended line per call (absent when none)
  * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text"})
  * and, for a parametrised test, `cases` ([{"name", "fail"?}], name order), which OPA's parsers
  * ignore. With coverage on, the document is instead
@@ -116,6 +124,7 @@ export function jsonReport(run: TestRun): string {
     ...(r.error !== undefined ? { error: errorJSON(r.error) } : {}),
     ...(r.outcome === "skip" ? { skip: true } : {}),
     duration: r.durationNs,
+    ...(r.output ? { output: Buffer.from(r.output.map((l) => l + "\n").join("")).toString("base64") } : {}),
     ...(r.failures ? { failures: r.failures } : {}),
     ...(r.cases ? { cases: r.cases.map((c) => ({ name: c.name, ...(c.outcome === "fail" ? { fail: true } : {}) })) } : {}),
   }));

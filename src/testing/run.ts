@@ -42,6 +42,8 @@ export interface TestResult {
   failures?: Failure[];
   /** A parametrised test's cases, in name order; the test passes when there are some and all pass. */
   cases?: CaseResult[];
+  /** The lines its print() calls wrote (in the WebAssembly run), when any. */
+  output?: string[];
 }
 
 export interface TestRun {
@@ -102,24 +104,28 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   // Through the one SDK adapter (src/wasm/sdk.ts), as the evaluator: the host attached to the
   // instance answers with Rego values (sets stay sets) and locates its errors.
   const module = await compileWasm(policy, { prefixHostNames: true });
-  const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), callSites: module.callSites });
+  // print() is a host built-in of the module: its lines are collected for the test being run.
+  let printed: string[] = [];
+  const context = () => ({ nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map(), print: (line: string) => void printed.push(line) });
+  const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), callSites: module.callSites, context });
   const loaded = instance.policy;
   // As Rego value text, not the SDK's JSON.stringify: integers beyond a double (YAML data) stay exact.
   loaded.setData(new TextEncoder().encode(toJSONText(fromJSON(data ?? {}))).buffer as ArrayBuffer);
   return (t: TestCase): TestResult => {
+    printed = [];
     const start = process.hrtime.bigint();
     let rs: { result?: unknown }[];
     try {
       rs = loaded.evaluate(undefined, t.entrypoint) as { result?: unknown }[];
     } catch (e) {
-      return { test: t, outcome: "error", durationNs: elapsed(start), error: errorText(e) };
+      return { test: t, outcome: "error", durationNs: elapsed(start), error: errorText(e), ...output(printed) };
     }
     const durationNs = elapsed(start);
     if (t.params) {
       const cases = [...producedCases(rs[0]?.result ?? []).values()];
-      return { test: t, outcome: "pass", durationNs, cases };
+      return { test: t, outcome: "pass", durationNs, cases, ...output(printed) };
     }
-    return { test: t, outcome: rs.length > 0 && rs[0]!.result === true ? "pass" : "fail", durationNs };
+    return { test: t, outcome: rs.length > 0 && rs[0]!.result === true ? "pass" : "fail", durationNs, ...output(printed) };
   };
 }
 
@@ -140,6 +146,10 @@ function judgeCases(modules: ReturnType<typeof parseAll>, tests: TestCase[], res
 
 function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function output(lines: string[]): { output?: string[] } {
+  return lines.length > 0 ? { output: lines } : {};
 }
 
 function elapsed(start: bigint): number {
@@ -169,7 +179,8 @@ function probeRunner(probed: Instrumented, tests: TestCase[], data: unknown): (t
   const base = fromJSON(data ?? {});
   return (t) => {
     try {
-      const { hits, results } = splitResults(interpreter.eval(t.entrypoint, { data: base }));
+      // print() already spoke in the WebAssembly run: the rerun is silent.
+      const { hits, results } = splitResults(interpreter.eval(t.entrypoint, { data: base, context: { print: () => {} } }));
       const first = results[0];
       const value = first instanceof ObjectValue ? first.getString("result") : undefined;
       return { hits, ...(value !== undefined ? { value } : {}) };
