@@ -78,13 +78,17 @@ async function main(): Promise<void> {
   };
   const d: number[] = [];
   const w: number[] = [];
-  for (let i = 0; i < warmup + calls; i++) {
-    // Alternate which goes first so neither always runs on a freshly woken process.
-    const [a, b] = i % 2 ? [await time(direct), await time(gateway)] : ((x, y) => [y, x])(await time(gateway), await time(direct));
-    if (i >= warmup) d.push(a), w.push(b);
+  try {
+    for (let i = 0; i < warmup + calls; i++) {
+      // Alternate which goes first so neither always runs on a freshly woken process.
+      const [a, b] = i % 2 ? [await time(direct), await time(gateway)] : ((x, y) => [y, x])(await time(gateway), await time(direct));
+      if (i >= warmup) d.push(a), w.push(b);
+    }
+  } finally {
+    // Closing the clients ends the child processes (the gateway's child closes its upstream).
+    await direct.close();
+    await gateway.close();
   }
-  await direct.close();
-  await gateway.close();
   const diffs = d.map((x, i) => w[i]! - x).sort((x, y) => x - y);
   d.sort((x, y) => x - y);
   w.sort((x, y) => x - y);
