@@ -4,7 +4,7 @@
 // OPA's `true` body; comments as Go prints ast.Comment ({Location, Text} with Text in base64).
 // Annotations are left out: OPA's ParseModule does not process them.
 import type { Body, Expr, Import, Module, Rule, RuleHead, Term } from "./ast.ts";
-import { parseNumber, type BigNumber } from "../values/value.ts";
+import { compare, parseNumber, type BigNumber, type Value } from "../values/value.ts";
 
 /** JSON, with numbers kept exact (a BigNumber where a JS number cannot hold them). */
 type Json = null | boolean | number | BigNumber | string | Json[] | { [k: string]: Json };
@@ -31,8 +31,9 @@ export function termJSON(t: Term): Json {
     case "ref":
       return { type: "ref", value: t.terms.map(termJSON) };
     case "array":
+      return { type: "array", value: t.items.map(termJSON) };
     case "set":
-      return { type: t.type, value: t.items.map(termJSON) };
+      return { type: "set", value: sortedItems(t.items).map(termJSON) };
     case "object":
       return { type: "object", value: t.entries.map(([k, v]) => [termJSON(k), termJSON(v)]) };
     case "call":
@@ -43,6 +44,28 @@ export function termJSON(t: Term): Json {
     case "objectcomp":
       return { type: "objectcomp", value: { key: termJSON(t.key), value: termJSON(t.value), body: bodyJSON(t.body) } };
   }
+}
+
+/** A scalar constant's value, or undefined for any other term. */
+function scalar(t: Term): Value | undefined {
+  switch (t.type) {
+    case "null":
+      return null;
+    case "boolean":
+    case "string":
+      return t.value;
+    case "number":
+      return parseNumber(t.value);
+    default:
+      return undefined;
+  }
+}
+
+/** A set's members in Rego's order (as Go prints ast.Set) when all are scalars; else as written. */
+function sortedItems(items: Term[]): Term[] {
+  const values = items.map(scalar);
+  if (values.some((v) => v === undefined)) return items;
+  return items.map((t, i) => [t, values[i]!] as const).sort((a, b) => compare(a[1], b[1])).map(([t]) => t);
 }
 
 /** An expression's `terms`: one term, a call's [operator, args...], or a `some`/`every` declaration. */

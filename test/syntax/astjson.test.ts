@@ -26,6 +26,8 @@ describe("moduleJSON", () => {
     const [q] = rules("q := {k: 1 | some k in {2}}") as { head: { value: { type: string; value: { key: unknown; body: { terms: unknown }[] } } } }[];
     expect(q!.head.value.type).toBe("objectcomp");
     expect(q!.head.value.value.key).toEqual(v("k"));
+    const [s] = rules('s := {"b", 2, "a", null}') as { head: { value: { value: unknown[] } } }[];
+    expect(s!.head.value.value).toEqual([{ type: "null", value: null }, n(2), { type: "string", value: "a" }, { type: "string", value: "b" }]);
     const [r] = rules("r := 123456789012345678901234567890") as { head: { value: { value: unknown } } }[];
     expect(r!.head.value.value).toEqual(new BigNumber("123456789012345678901234567890", 123456789012345678901234567890n));
   });
