@@ -8,7 +8,8 @@
 //   evaluator the governance policy through the stock SDK, then the evaluator (stamped, recorded),
 //             then with schema validation of each request: what each layer costs
 //   governed  actions end to end (decision + intent + outcome, durable audit appends), proposals
-//   audit     durable appends per second and chain verification (records per second)
+//   audit     durable appends per second and chain verification (records per second, and per
+//             CPU-second against SHA-256 of the same bodies)
 //   hostile   ReDoS patterns on a 10,000-character input through both engines (linear, RE2)
 //   budget    the step budget's cost (modules with and without its checks) and the input check's
 import { readFileSync } from "node:fs";
@@ -164,6 +165,11 @@ const audit = await benchAudit();
 log(
   `audit trail: ${audit.append_per_sec.toFixed(0)} durable appends/s (${audit.append_batched_per_sec.toFixed(0)}/s batched), ` +
     `verify ${audit.verify_per_sec.toFixed(0)} records/s over ${audit.verify_records} records`,
+);
+log(
+  `audit verify per CPU-second: ${audit.verify_per_cpu_sec.toFixed(0)} records/s against SHA-256 of the same bodies ` +
+    `${audit.sha256_per_cpu_sec.toFixed(0)}/s one-shot (${audit.sha256_stream_per_cpu_sec.toFixed(0)}/s through a Hash object): ` +
+    `${audit.verify_vs_sha256.toFixed(2)}x (${audit.verify_vs_sha256_stream.toFixed(2)}x)`,
 );
 
 const hostile = await benchHostile();

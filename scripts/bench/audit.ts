@@ -1,5 +1,6 @@
 // Audit trail figures: durable append throughput (one record per transaction, each commit on
-// disk before append() resolves: SQLite WAL with synchronous=FULL) and chain verification speed.
+// disk before append() resolves: SQLite WAL with synchronous=FULL) and chain verification speed,
+// side by side with SHA-256 over the same stored bodies (per CPU-second, interleaved).
 // Records are the size of a real decision record (request, context, decision, reasoning).
 //
 //   import { benchAudit } from "./bench/audit.ts";
@@ -9,7 +10,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { AuditLog, type AuditEntry } from "../../src/audit/log.ts";
+import { sha256Bytes } from "../../src/audit/chain.ts";
 
 export interface AuditBenchOptions {
   /** Store to measure (default: a new SQLite file in a temporary directory, deleted after). */
@@ -19,6 +22,8 @@ export interface AuditBenchOptions {
   appendSeconds?: number;
   /** Records in the log when verify is timed (default 20000; added in batches, untimed). */
   verifyRecords?: number;
+  /** Interleaved rounds of verify against SHA-256 (default 3). */
+  rounds?: number;
 }
 
 export interface AuditBenchResult {
@@ -30,9 +35,20 @@ export interface AuditBenchResult {
   append_p99_ms: number;
   /** Records per second appended in batches of 100 per transaction (appendAll). */
   append_batched_per_sec: number;
-  /** Records per second checked by verify(). */
+  /** Records per second checked by verify() (wall clock). */
   verify_per_sec: number;
   verify_records: number;
+  /**
+   * Side by side, interleaved over `rounds` (median of each), per CPU-second of this process:
+   * verify() end to end (reading the store included), SHA-256 of the same stored bodies in
+   * memory (one-shot, as verify hashes them; and through a Hash object per body, as the issue
+   * measured), and the ratio of verify to the one-shot hashing.
+   */
+  verify_per_cpu_sec: number;
+  sha256_per_cpu_sec: number;
+  sha256_stream_per_cpu_sec: number;
+  verify_vs_sha256: number;
+  verify_vs_sha256_stream: number;
 }
 
 export function decisionEntry(i: number): AuditEntry {
@@ -102,6 +118,26 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
     const v = await log.verify();
     const verifySecs = (performance.now() - v0) / 1000;
     if (!v.ok) throw new Error(`benchmark log does not verify: ${v.firstBad?.message}`);
+    const bodies = (await log.db.query<{ body: string }>("SELECT body FROM audit_records ORDER BY seq")).map((r) => Buffer.from(r.body));
+    const cpu = async (f: () => unknown) => {
+      const c = process.cpuUsage();
+      await f();
+      const d = process.cpuUsage(c);
+      return (d.user + d.system) / 1e6;
+    };
+    const rounds = options.rounds ?? 3;
+    const verifyCpu: number[] = [];
+    const shaCpu: number[] = [];
+    const streamCpu: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      verifyCpu.push(await cpu(() => log.verify()));
+      shaCpu.push(await cpu(() => bodies.forEach((b) => sha256Bytes(b))));
+      streamCpu.push(await cpu(() => bodies.forEach((b) => createHash("sha256").update(b).digest("hex"))));
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const verifyRate = v.records / median(verifyCpu);
+    const shaRate = bodies.length / median(shaCpu);
+    const streamRate = bodies.length / median(streamCpu);
     const sample = await log.get(1);
     return {
       store: log.db.location,
@@ -112,6 +148,11 @@ export async function benchAudit(options: AuditBenchOptions = {}): Promise<Audit
       append_batched_per_sec: batchedPerSec,
       verify_per_sec: v.records / verifySecs,
       verify_records: v.records,
+      verify_per_cpu_sec: verifyRate,
+      sha256_per_cpu_sec: shaRate,
+      sha256_stream_per_cpu_sec: streamRate,
+      verify_vs_sha256: verifyRate / shaRate,
+      verify_vs_sha256_stream: verifyRate / streamRate,
     };
   } finally {
     await log.close();
@@ -128,5 +169,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`durable append: ${r.append_per_sec.toFixed(0)} records/s (p50 ${r.append_p50_ms.toFixed(2)} ms, p99 ${r.append_p99_ms.toFixed(2)} ms)`);
     console.log(`batched append (100 per transaction): ${r.append_batched_per_sec.toFixed(0)} records/s`);
     console.log(`verify: ${r.verify_per_sec.toFixed(0)} records/s over ${r.verify_records} records`);
+    console.log(
+      `per CPU-second: verify ${r.verify_per_cpu_sec.toFixed(0)}/s, SHA-256 of the same bodies ${r.sha256_per_cpu_sec.toFixed(0)}/s one-shot ` +
+        `(${r.sha256_stream_per_cpu_sec.toFixed(0)}/s through a Hash object): verify at ${(100 * r.verify_vs_sha256).toFixed(0)} % ` +
+        `(${(100 * r.verify_vs_sha256_stream).toFixed(0)} %)`,
+    );
   }
 }

@@ -5,7 +5,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { AuditLog, type AuditEntry } from "../../src/audit/log.ts";
+import { AuditLog, verifyJSONL, type AuditEntry } from "../../src/audit/log.ts";
 import { ZERO_HASH, formatHead, sha256 } from "../../src/audit/chain.ts";
 import { audited, recordIntent, recordOutcome } from "../../src/audit/intent.ts";
 import { migrate, openStore, translatePlaceholders, type Db } from "../../src/audit/db.ts";
@@ -154,6 +154,31 @@ for (const backend of backends()) {
       await log.append({ ...entry(20), decision: { ...entry(20).decision!, result: { allow: true, note: 'say "hi"\n' } } });
       expect((await log.verify()).ok).toBe(true);
       expect(general).toBe(1);
+    });
+
+    it("verifies its JSONL export, and names the first bad line's record", async () => {
+      const log = await fresh(await backend.fresh());
+      const lines: string[] = [];
+      await log.exportJSONL((l) => lines.push(l.trimEnd()));
+      const head = (await log.verify()).head;
+      expect(await verifyJSONL(lines, { expectHead: formatHead(head) })).toEqual({ ok: true, records: 10, head });
+      // Same content in other bytes (whitespace, key order): an export is checked by content, as before.
+      const spaced = lines.map((l, i) => (i === 3 ? JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, " ") : l));
+      expect((await verifyJSONL(spaced)).ok).toBe(true);
+      const edit = (i: number, f: (rec: Record<string, unknown>) => void, rehash = false) =>
+        lines.map((l, j) => {
+          if (j !== i) return l;
+          const { hash, ...rec } = JSON.parse(l) as Record<string, unknown>;
+          f(rec);
+          return canonicalJSON({ ...rec, hash: rehash ? sha256(canonicalJSON(rec)) : hash });
+        });
+      const who = (r: Record<string, unknown>) => ((r.initiator as { id: string }).id = "x");
+      expect((await verifyJSONL(edit(4, who))).firstBad).toMatchObject({ seq: 5, reason: "hash_mismatch" });
+      expect((await verifyJSONL(edit(4, who, true))).firstBad).toMatchObject({ seq: 5, reason: "rehashed" });
+      expect((await verifyJSONL([...lines.slice(0, 4), lines[5]!, lines[4]!, ...lines.slice(6)])).firstBad).toMatchObject({ seq: 5, reason: "missing" });
+      expect((await verifyJSONL([...lines.slice(0, 4), lines[4]!.slice(0, 50), ...lines.slice(5)])).firstBad).toMatchObject({ seq: 5, reason: "unparseable" });
+      expect((await verifyJSONL(lines.slice(0, 8), { expectHead: formatHead(head) })).firstBad).toMatchObject({ reason: "expected_head_missing" });
+      expect((await verifyJSONL(lines.map((l, i) => (i === 9 ? l.replace(/"hash":"[0-9a-f]{64}"/, `"hash":"${"5".repeat(64)}"`) : l)))).firstBad).toMatchObject({ seq: 10, reason: "hash_mismatch" });
     });
 
     describe("tampering: verify names the first bad record", () => {

@@ -142,7 +142,13 @@ async function verify(log: AuditLog, v: Record<string, unknown>): Promise<number
 async function verifyFile(file: string, v: Record<string, unknown>): Promise<number> {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   const { verifyJSONL } = await import("../../audit/log.ts");
-  const result = await verifyJSONL(linesOf(file), { expectHead: v["expect-head"] as string | undefined });
+  const progress = process.stderr.isTTY && !v.json;
+  const result = await verifyJSONL(linesOf(file), {
+    expectHead: v["expect-head"] as string | undefined,
+    progressEvery: 100_000,
+    onProgress: progress ? (n) => process.stderr.write(`\rverified ${n} records`) : undefined,
+  });
+  if (progress) process.stderr.write("\n");
   return printVerify(result, v, file);
 }
 
