@@ -1,7 +1,8 @@
 // X.509 certificates and certificate requests laid out as Go's encoding/json prints crypto/x509's
 // Certificate and CertificateRequest (what OPA's crypto.x509.* return): byte fields in standard
 // base64, OIDs as arrays of ints, times in RFC 3339, big integers as numbers, absent lists as null.
-// Name constraints and policy mappings are not decoded (their fields are null / zero; see README).
+// Name constraints are decoded but not enforced in verification; policy mappings and the
+// inhibit/require policy fields are not decoded (null / zero; see README).
 import { createPublicKey } from "node:crypto";
 import { children, DerError, expect, integer, oid, readOne, TAG, text, time, type Tlv } from "./der.ts";
 
@@ -189,6 +190,8 @@ function extensionFields(exts: Extension[]): Record<string, Json> {
   const out: Record<string, Json> = {
     KeyUsage: 0, ExtKeyUsage: null, UnknownExtKeyUsage: null, BasicConstraintsValid: false, IsCA: false, MaxPathLen: 0, MaxPathLenZero: false,
     SubjectKeyId: null, AuthorityKeyId: null, OCSPServer: null, IssuingCertificateURL: null, CRLDistributionPoints: null, PolicyIdentifiers: null, Policies: null,
+    PermittedDNSDomainsCritical: false, PermittedDNSDomains: null, ExcludedDNSDomains: null, PermittedIPRanges: null, ExcludedIPRanges: null,
+    PermittedEmailAddresses: null, ExcludedEmailAddresses: null, PermittedURIDomains: null, ExcludedURIDomains: null,
   };
   const ku = by.get("2.5.29.15");
   if (ku) {
@@ -242,11 +245,37 @@ function extensionFields(exts: Extension[]): Record<string, Json> {
       }
     }
   }
+  const constraints = exts.find((e) => e.id === "2.5.29.30");
+  if (constraints) Object.assign(out, nameConstraints(constraints));
   const policies = by.get("2.5.29.32");
   if (policies) {
     const ids = children(readOne(policies, TAG.sequence).body).map((p) => oid(expect(children(p.body)[0], TAG.oid)));
     out.PolicyIdentifiers = ids;
     out.Policies = ids.map(dotted);
+  }
+  return out;
+}
+
+/** net.IPNet as Go marshals it: the IP as text, the mask as base64 bytes. */
+function ipNet(b: Buffer): Json {
+  const half = b.length / 2;
+  return { IP: ipText(b.subarray(0, half)), Mask: b64(b.subarray(half)) };
+}
+
+/** The name constraints extension as Go's Permitted* / Excluded* fields (decoded, not enforced). */
+function nameConstraints(e: Extension): Record<string, Json> {
+  const out: Record<string, Json> = { PermittedDNSDomainsCritical: e.critical };
+  for (const subtrees of children(readOne(e.value, TAG.sequence).body)) {
+    const side = subtrees.tag === 0xa0 ? "Permitted" : subtrees.tag === 0xa1 ? "Excluded" : undefined;
+    if (!side) continue;
+    for (const subtree of children(subtrees.body)) {
+      const base = children(expect(subtree, TAG.sequence).body)[0];
+      if (!base) continue;
+      const field = { 0x81: "EmailAddresses", 0x82: "DNSDomains", 0x86: "URIDomains", 0x87: "IPRanges" }[base.tag];
+      if (!field) continue;
+      const value = base.tag === 0x87 ? ipNet(base.body) : base.body.toString("latin1");
+      out[side + field] = [...((out[side + field] as Json[] | undefined) ?? []), value];
+    }
   }
   return out;
 }
@@ -297,15 +326,6 @@ export function goCertificate(der: Buffer): Record<string, Json> {
     IPAddresses: san.IPAddresses,
     URIs: san.URIs,
     URIStrings: san.uriStrings,
-    PermittedDNSDomainsCritical: false,
-    PermittedDNSDomains: null,
-    ExcludedDNSDomains: null,
-    PermittedIPRanges: null,
-    ExcludedIPRanges: null,
-    PermittedEmailAddresses: null,
-    ExcludedEmailAddresses: null,
-    PermittedURIDomains: null,
-    ExcludedURIDomains: null,
     InhibitAnyPolicy: 0,
     InhibitAnyPolicyZero: false,
     InhibitPolicyMapping: 0,
