@@ -24,6 +24,7 @@ import { REGO_PARSE } from "./regoparse.ts";
 import { SEMVER } from "./semver.ts";
 import { SETS } from "./sets.ts";
 import { STRINGS } from "./strings.ts";
+import { TEMPLATE } from "./template.ts";
 import { TIME } from "./time.ts";
 import { TYPECHECKS } from "./typechecks.ts";
 import { UNITS } from "./units.ts";
@@ -38,6 +39,7 @@ const FAMILIES: BuiltinDef[][] = [
   SETS,
   OBJECTS,
   STRINGS,
+  TEMPLATE,
   TYPECHECKS,
   CASTS,
   ENCODING,

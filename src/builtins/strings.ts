@@ -216,7 +216,7 @@ const MIN_INT64 = -(1n << 63n);
  * by a number's text: integer digits are an int (or *big.Int), text that reads as a float64 a
  * float, and anything else (2e308) stays text.
  */
-function fmtArg(v: Value): FmtArg {
+export function fmtArg(v: Value): FmtArg {
   if (typeof v === "string") return { kind: "string", value: v };
   if (typeof v === "number") {
     return Number.isInteger(v) ? { kind: "int", value: BigInt(v) } : { kind: "float", value: v };
