@@ -22,6 +22,7 @@ import { discoverTests, separateDuplicateTests, type TestCase } from "./discover
 import { attachProbes, instrument, ruleKey, splitResults, type Instrumented } from "./probes.ts";
 import { coverageReport, type CoverageReport } from "./coverage.ts";
 import { candidateCases, producedCases, type CaseResult } from "./cases.ts";
+import { formatDuration } from "./report.ts";
 
 export type Outcome = "pass" | "fail" | "skip" | "error";
 
@@ -55,6 +56,13 @@ export interface RunOptions {
   /** Only tests whose full name (`data.pkg.test_x`) matches. */
   run?: RegExp;
   coverage?: boolean;
+  /**
+   * Wall time one test may take, in nanoseconds (OPA's --timeout). A host built-in called after
+   * the deadline cancels the evaluation; a test that ends past it is reported as an error
+   * either way (eval_cancel_error). Pure-WebAssembly work between host calls is not interrupted:
+   * the module's step budget bounds it.
+   */
+  timeoutNs?: number;
   /** Called when building the WebAssembly module takes a while (the runtime's first build). */
   onSlowBuild?: () => void;
 }
@@ -69,7 +77,7 @@ export async function runTests(sources: SourceFile[], data: unknown, opts: RunOp
   for (const t of tests) if (t.skip) results.set(t, { test: t, outcome: "skip", durationNs: 0 });
 
   if (runnable.length > 0) {
-    const evaluate = await wasmEvaluator(planEntrypoints(compiled, runnable.map((t) => t.entrypoint)), data, opts.onSlowBuild);
+    const evaluate = await wasmEvaluator(planEntrypoints(compiled, runnable.map((t) => t.entrypoint)), data, opts.onSlowBuild, opts.timeoutNs);
     for (const t of runnable) results.set(t, evaluate(t));
     judgeCases(modules, runnable.filter((t) => t.params && results.get(t)!.outcome !== "error"), results, data);
   }
@@ -93,7 +101,7 @@ export async function runTests(sources: SourceFile[], data: unknown, opts: RunOp
 }
 
 /** Compiles the tests' plans to one module, loads it once, and returns a function running one test. */
-async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: unknown, onSlowBuild?: () => void) {
+async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: unknown, onSlowBuild?: () => void, timeoutNs?: number) {
   // The runtime is built once per change of its sources and cached; only a build takes long.
   const slow = onSlowBuild ? setTimeout(onSlowBuild, 1500) : undefined;
   try {
@@ -106,7 +114,11 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   const module = await compileWasm(policy, { prefixHostNames: true });
   // print() is a host built-in of the module: its lines are collected for the test being run.
   let printed: string[] = [];
-  const context = () => ({ nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map(), print: (line: string) => void printed.push(line) });
+  let deadline = 0n;
+  const context = () => {
+    if (deadline > 0n && process.hrtime.bigint() > deadline) throw timedOut(timeoutNs!);
+    return { nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map(), print: (line: string) => void printed.push(line) };
+  };
   const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), callSites: module.callSites, context });
   const loaded = instance.policy;
   // As Rego value text, not the SDK's JSON.stringify: integers beyond a double (YAML data) stay exact.
@@ -114,6 +126,7 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   return (t: TestCase): TestResult => {
     printed = [];
     const start = process.hrtime.bigint();
+    deadline = timeoutNs ? start + BigInt(timeoutNs) : 0n;
     let rs: { result?: unknown }[];
     try {
       rs = loaded.evaluate(undefined, t.entrypoint) as { result?: unknown }[];
@@ -121,6 +134,7 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
       return { test: t, outcome: "error", durationNs: elapsed(start), error: errorText(e), ...output(printed) };
     }
     const durationNs = elapsed(start);
+    if (timeoutNs && durationNs > timeoutNs) return { test: t, outcome: "error", durationNs, error: timedOut(timeoutNs).message, ...output(printed) };
     if (t.params) {
       const cases = [...producedCases(rs[0]?.result ?? []).values()];
       return { test: t, outcome: "pass", durationNs, cases, ...output(printed) };
@@ -146,6 +160,10 @@ function judgeCases(modules: ReturnType<typeof parseAll>, tests: TestCase[], res
 
 function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function timedOut(timeoutNs: number): RegoError {
+  return new RegoError("eval_cancel_error", `test timed out after ${formatDuration(timeoutNs)}`);
 }
 
 function output(lines: string[]): { output?: string[] } {

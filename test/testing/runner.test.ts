@@ -302,3 +302,36 @@ describe("a v0 policy library with its own tests (test/fixtures/policy-tests/v0-
     expect(r.code).toBe(0);
   });
 });
+
+describe("--timeout", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-timeout-"));
+  writeFileSync(
+    join(dir, "s_test.rego"),
+    `package s
+
+test_slow if {
+	count([x | some i in numbers.range(1, 100000); x := crypto.sha256(sprintf("%d", [i]))]) > 0
+}
+
+test_quick if true
+`,
+  );
+
+  it("reports a test past its wall time as an error (eval_cancel_error); the others still run", async () => {
+    const r = await cli(["test", "-f", "json", "--timeout", "5ms", dir]);
+    expect(r.code).toBe(1);
+    const tests = JSON.parse(r.out) as { name: string; error?: { code: string; message: string }; fail?: boolean }[];
+    expect(tests.map((t) => [t.name, t.error?.code])).toEqual([
+      ["test_slow", "eval_cancel_error"],
+      ["test_quick", undefined],
+    ]);
+    expect(tests[0]!.error!.message).toBe("test timed out after 5ms");
+    expect((await cli(["test", "--timeout", "0", dir])).code).toBe(0);
+  });
+
+  it("refuses a value that is not a duration (exit 2)", async () => {
+    const r = await cli(["test", "--timeout", "5", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--timeout takes a duration");
+  });
+});

@@ -3,12 +3,25 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration } from "../../src/testing/report.ts";
 import { rowRanges } from "../../src/testing/coverage.ts";
+import { parseDuration } from "../../src/testing/duration.ts";
 import { attachProbes, instrument, splitResults } from "../../src/testing/probes.ts";
 import { parseModule } from "../../src/syntax/parser.ts";
 import { compileModules } from "../../src/compiler/compile.ts";
 import { planEntrypoints } from "../../src/planner/planner.ts";
 import { Interpreter } from "../../src/interpreter/interpreter.ts";
 import { fromJSON, toJSON } from "../../src/values/value.ts";
+
+describe("parseDuration", () => {
+  it("reads Go durations, as --timeout takes them, and refuses other text", () => {
+    expect(parseDuration("5s")).toBe(5e9);
+    expect(parseDuration("1m30s")).toBe(90e9);
+    expect(parseDuration("250ms")).toBe(250e6);
+    expect(parseDuration("1.5h")).toBe(5400e9);
+    expect(parseDuration("10us")).toBe(10e3);
+    expect(parseDuration("0")).toBe(0);
+    for (const bad of ["", "5", "5x", "s", "5s ", "-1s", "1e3s"]) expect(parseDuration(bad)).toBeUndefined();
+  });
+});
 
 describe("formatDuration", () => {
   it("writes Go durations", () => {

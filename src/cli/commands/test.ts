@@ -3,17 +3,21 @@ import { V0_HELP, V0_OPTION, loadPaths, regoVersionOf } from "../files.ts";
 import { counts, jsonReport, prettyReport } from "../../testing/report.ts";
 import { RegoError, RegoErrors } from "../../errors.ts";
 import { checkSources } from "./check.ts";
+import { parseDuration } from "../../testing/duration.ts";
 
 export const test: Command = {
   summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
   usage:
-    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--timeout DURATION] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
     "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
     "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
-    "when its rule is defined and true. Exit 1 on any failure, error or compile error.\n" +
-    "  -v, --verbose      every test with its time\n" +
+    "when its rule is defined and true; a test_x[name] or test_x contains name rule is parametrised:\n" +
+    "each name is a case, and a case its body did not complete for fails it. Exit 1 on any\n" +
+    "failure, error or compile error.\n" +
+    "  -v, --verbose      every test with its time, its cases and its print() output\n" +
     "  -r, --run REGEX    only tests whose full name (data.pkg.test_x) matches\n" +
     "  -f, --format FMT   pretty (default) or json (opa test -f json: an array of {location, package, name, fail, error, skip, duration})\n" +
+    "  -t, --timeout D    wall time per test, a Go duration (default 5s, 0 for none): past it, eval_cancel_error\n" +
     "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
     "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
     V0_HELP,
@@ -23,6 +27,7 @@ export const test: Command = {
     format: { type: "string", short: "f" },
     coverage: { type: "boolean", short: "c" },
     threshold: { type: "string" },
+    timeout: { type: "string", short: "t" },
     ...V0_OPTION,
   },
   async run(v, paths) {
@@ -41,6 +46,8 @@ export const test: Command = {
       threshold = Number(v.threshold);
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError("--threshold takes a percentage, 0 to 100");
     }
+    const timeoutNs = parseDuration((v.timeout as string | undefined) ?? "5s");
+    if (timeoutNs === undefined) throw new UsageError(`--timeout takes a duration such as 5s, 500ms or 1m: got ${JSON.stringify(v.timeout)}`);
     const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v), allData: true });
     let result;
     try {
@@ -49,6 +56,7 @@ export const test: Command = {
       result = await runTests(sources, data, {
         ...(run ? { run } : {}),
         coverage: v.coverage === true || threshold !== undefined,
+        ...(timeoutNs > 0 ? { timeoutNs } : {}),
         onSlowBuild: () => console.error("warden: building the WebAssembly runtime (first run only, about 40 s; cached in build/)"),
       });
     } catch (e) {
