@@ -11,7 +11,7 @@ function example(name: string): Promise<{ code: number; stdout: string; stderr: 
   return new Promise((done) => {
     const env = { ...process.env };
     for (const k of ["WARDEN_STORE", "WARDEN_CONFIG", "OPENAI_API_KEY"]) delete env[k];
-    execFile(process.execPath, ["--import", "tsx", `examples/${name}/main.ts`], { cwd: ROOT, env, timeout: 170_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ["--import", "tsx", `examples/${name}/main.ts`], { cwd: ROOT, env, timeout: 280_000 }, (err, stdout, stderr) =>
       done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -40,7 +40,7 @@ function expectGoverned(out: string): void {
   expect(lines.filter((l) => l.startsWith("issue_refund: "))).toHaveLength(1);
 }
 
-describe("the framework examples", { timeout: 180_000 }, () => {
+describe("the framework examples", { timeout: 300_000 }, () => {
   it.concurrent("examples/ai-sdk runs with one command and shows every category governed", async () => {
     const r = await example("ai-sdk");
     expect(r.stderr).toBe("");
