@@ -3,8 +3,10 @@
 // `@modelcontextprotocol/client` Client (stdio, Streamable HTTP, in-memory: whatever transport it
 // was connected with). Every tools/call is a governed action:
 //
-// - tools/list lists the upstream tools the inventory maps to an action; the others are hidden,
-//   and a call to one is decided like any other (the policy blocks unknown actions, audited).
+// - tools/list lists the upstream tools mapped to an action (by `tools`, or by an inventory action
+//   of the same name) that the agent's role may ever use (with `inventory`: the action is in the
+//   policy's data, granted to the role, not hard-blocked). A call to any other tool is decided like
+//   every call (the policy blocks what it does not know, or the schema refuses the name; audited).
 // - auto and notify: the governor runs the call upstream and records its result as the outcome.
 // - block and every refusal: a tool error (isError) with the policy's reasons; upstream never sees it.
 // - approve: on the 2026-07-28 revision, an `input_required` result carrying `requestState` only
@@ -17,7 +19,10 @@
 //
 // The requestState is HMAC-sealed by the gateway (it round-trips through the client), and the
 // retried call must be the approved one (same tool and arguments, hashed as Warden hashed the
-// request); what runs upstream are the parameters of the request Warden granted.
+// request); what runs upstream are the parameters of the request Warden granted. Retries refused
+// here (a state not sealed by this gateway, other arguments) are audited as refusals. Upstream
+// calls are bounded (upstreamTimeoutMs); an upstream error, timeout or closed connection fails the
+// action, and a governor that cannot decide answers a refusal: nothing is returned as a result.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -26,7 +31,9 @@ import { serveStdio, type ServeStdioOptions, type StdioServerHandle } from "@mod
 import { hashJSON } from "../canonical-json.ts";
 import type { ExternalEffect } from "../rollback/index.ts";
 import type { Outcome } from "../governance/governor.ts";
-import type { Ticket } from "../schemas/types.ts";
+import { GovernanceRefusal } from "../governance/errors.ts";
+import { auditRefusal } from "../governance/refusals.ts";
+import type { ActionRequest, Ticket } from "../schemas/types.ts";
 import { describeRefusal, outputRecord, toolRequest, type GovernedAgentOptions, type ToolMapping } from "./common.ts";
 
 /** The `_meta` key of a 2025-era retry's sealed state, and of Warden's approval on a paused answer. */
@@ -167,8 +174,10 @@ export class McpGateway {
     try {
       if (o.state !== undefined) {
         const ticket = this.unseal(o.state);
-        if (!ticket) return refusal(`Warden refused ${name}: the request state is not one this gateway issued`);
-        if (ticket.request_hash !== hashJSON(request)) return refusal(`Warden refused ${name}: the retried call is not the one approval ${ticket.approval_id} is for`);
+        if (!ticket) return this.refuseRetry(request, `Warden refused ${name}: the request state is not one this gateway issued`, {});
+        if (ticket.request_hash !== hashJSON(request)) {
+          return this.refuseRetry(request, `Warden refused ${name}: the retried call is not the one approval ${ticket.approval_id} is for`, { action_id: ticket.action_id, approval_id: ticket.approval_id });
+        }
         outcome = await this.opts.governor.resume(ticket, handler, options);
         if (outcome.status === "pending") return this.paused(name, ticket, outcome.approval.approval_id, outcome.approval.approver_role, outcome.approval.due_at, o.modern, o.state);
       } else {
@@ -182,6 +191,19 @@ export class McpGateway {
     if (outcome.status === "executed") return upstream!;
     if (outcome.status === "failed" && upstream?.isError) return upstream;
     return refusal(describeRefusal(request.action, outcome), { action_id: outcome.action_id, status: outcome.status });
+  }
+
+  /** A retry refused before the governor sees it (a state not sealed here, other arguments): audited, then answered. */
+  private async refuseRetry(request: ActionRequest, text: string, ids: { action_id?: string; approval_id?: string }): Promise<CallToolResult> {
+    const e = new GovernanceRefusal("input_invalid", text);
+    await auditRefusal(this.opts.governor.auditLog, e, {
+      operation: "mcp.retry",
+      ...(ids.action_id ? { action_id: ids.action_id } : {}),
+      actor: { id: request.agent.id, kind: "agent" },
+      request,
+      details: { tool_call: true, ...(ids.approval_id ? { approval_id: ids.approval_id } : {}) },
+    });
+    return refusal(`${text} (input_invalid)`);
   }
 
   private paused(name: string, ticket: Ticket, approval_id: string, approver_role: string, due_at: string, modern: boolean, state: string): Answer {

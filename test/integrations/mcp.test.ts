@@ -7,7 +7,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVAL_META, McpGateway, REQUEST_STATE_META, type ActionInventory } from "../../src/integrations/mcp.ts";
-import { AGENT, CONTEXT, CUSTOMER, categories, expectTrail, shop } from "./support.ts";
+import { AGENT, CONTEXT, CUSTOMER, categories, expectTrail, records, shop } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/shop-mcp-server.mjs", import.meta.url));
 const EVERYTHING = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url));
@@ -107,6 +107,8 @@ describe("warden/mcp: a gateway in front of an upstream MCP server", () => {
     expect(text(forged)).toMatch(/not one this gateway issued/);
     const swapped = (await call(c, { name: "issue_refund", arguments: { order: "A-1002", amount: 75 }, requestState: state }));
     expect(text(swapped)).toMatch(/not the one approval/);
+    const retries = (await records(g)).filter((r) => r.type === "refusal" && (r.details as { operation?: string }).operation === "mcp.retry");
+    expect(retries.map((r) => [(r.details as { code: string }).code, r.action_id ?? null])).toEqual([["input_invalid", null], ["input_invalid", approval.action_id]]);
     expect((await upstreamRuns()).issue_refund).toBeUndefined();
 
     const a = (await g.gov.store.getApproval(approval.approval_id))!;
