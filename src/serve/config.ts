@@ -14,6 +14,7 @@ export interface ServeSettings {
   bodyLimit: number;
   rateLimit: number;
   signInLimit: number;
+  tracing: boolean;
   maxWaitMs: number;
   jwt?: JwtConfig;
   clock: ClockOptions;
@@ -21,7 +22,7 @@ export interface ServeSettings {
   checkpointSigner?: Signer;
 }
 
-const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "config_dir"];
+const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "tracing", "config_dir"];
 
 export class ServeConfigError extends Error {}
 
@@ -38,6 +39,11 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     const v = raw[k];
     if (v !== undefined && typeof v !== "string") throw new ServeConfigError(`serve: ${k}: a string`);
     return v as string | undefined;
+  };
+  const bool = (k: string) => {
+    const v = raw[k] ?? false;
+    if (typeof v !== "boolean") throw new ServeConfigError(`serve: ${k}: true or false`);
+    return v;
   };
   let jwt: JwtConfig | undefined;
   const jwksFile = str("jwks_file");
@@ -75,6 +81,7 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     bodyLimit: num("body_limit", 1024 * 1024),
     rateLimit: num("rate_limit", 200),
     signInLimit: num("sign_in_limit", 10),
+    tracing: bool("tracing"),
     maxWaitMs: num("max_wait_seconds", 60) * 1000,
     ...(jwt ? { jwt } : {}),
     ...(checkpointSigner ? { checkpointSigner } : {}),

@@ -27,6 +27,7 @@ import { HttpRefusal } from "./errors.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerLedger } from "./ledger.ts";
 import { tokenBuckets } from "./limit.ts";
+import { installTracing, NO_TRACING } from "./trace.ts";
 import type { Signer } from "../audit/checkpoint.ts";
 
 export { HttpRefusal };
@@ -48,6 +49,8 @@ export interface ServeOptions {
   clock?: ClockOptions | false;
   /** Serve the approver inbox under /inbox (default true). */
   inbox?: boolean;
+  /** OpenTelemetry spans per request and per governed decision, through the registered tracer provider (needs @opentelemetry/api). */
+  tracing?: boolean;
   /** Inbox sign-in attempts a minute per client address (burst the same); 0: no limit (default 10). */
   signInLimit?: number;
   /** Signs GET /v1/audit/checkpoint and receipts (C2SP checkpoint); without it the tree head is unsigned. */
@@ -119,6 +122,8 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     for (const w of waiters.get(approval_id) ?? []) w();
   };
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  // Installed first, so that the request span covers authentication and its refusals too.
+  const tracing = opts.tracing ? await installTracing(app) : NO_TRACING;
   const rate = tokenBuckets(opts.rateLimit ?? 200, (opts.rateLimit ?? 200) * 2);
 
   // Forms of the inbox: application/x-www-form-urlencoded into a plain object.
@@ -278,7 +283,9 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     }
   };
 
-  app.post("/access/v1/evaluation", async (req) => evaluateAuthzen(who(req), checked<AuthZENEvaluation>("authzen-evaluation", req.body)));
+  const authzen = (req: FastifyRequest, e: AuthZENEvaluation) =>
+    tracing.decide(req, "warden.decide", { "warden.api": "authzen", "warden.action": e.action.name, "warden.agent": e.subject.id }, () => evaluateAuthzen(who(req), e), (r) => ({ "warden.category": "category" in r.context ? r.context.category : `refused:${r.context.code}` }));
+  app.post("/access/v1/evaluation", async (req) => authzen(req, checked<AuthZENEvaluation>("authzen-evaluation", req.body)));
 
   app.post("/access/v1/evaluations", async (req) => {
     const p = who(req);
@@ -336,8 +343,12 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const effect: Effect = b.effect ?? "none";
     const t0 = performance.now();
     let category: string | undefined;
-    const r = await runs.start(p.id, effect, (h) =>
-      governor.execute(b.request, async (ctx) => h(ctx), { agent: p.id, ...(effect !== "none" ? { external: true } : {}) }),
+    const r = await tracing.decide(
+      req,
+      "warden.decide",
+      { "warden.api": "actions", "warden.action": String(b.request.action), "warden.agent": p.id },
+      () => runs.start(p.id, effect, (h) => governor.execute(b.request, async (ctx) => h(ctx), { agent: p.id, ...(effect !== "none" ? { external: true } : {}) })),
+      (r) => ("go" in r ? { "warden.category": "go", "warden.action_id": String(r.go) } : { "warden.category": r.done.status, "warden.action_id": String(r.done.action_id) }),
     );
     if ("go" in r) category = "go";
     else category = r.done.status === "paused" ? "approve" : r.done.status;
@@ -354,7 +365,9 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const effect: Effect = b.effect ?? "none";
     let r;
     try {
-      r = await runs.start(p.id, effect, (h) => governor.resume(b.ticket, h, { agent: p.id, ...(effect !== "none" ? { external: true } : {}) }));
+      r = await tracing.decide(req, "warden.resume", { "warden.api": "resume", "warden.action_id": id, "warden.agent": p.id }, () =>
+        runs.start(p.id, effect, (h) => governor.resume(b.ticket, h, { agent: p.id, ...(effect !== "none" ? { external: true } : {}) })),
+      );
     } catch (e) {
       if ((e as Error).name === "SchemaError") throw new HttpRefusal(400, "input_invalid", (e as Error).message);
       throw e;

@@ -1,6 +1,7 @@
 import { UsageError, type Command } from "../command.ts";
 import { openEvaluator, openGovernor } from "../../governance/deployment.ts";
 import { createService } from "../../serve/server.ts";
+import { TracingUnavailable } from "../../serve/trace.ts";
 import { ServeConfigError, serveSettings } from "../../serve/config.ts";
 import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkStoreExists, deploymentFrom } from "../governance.ts";
 
@@ -24,7 +25,8 @@ warden.yaml may hold a serve: mapping: host, port, body_limit, rate_limit, sign_
 sign-ins a minute per address, 10), max_wait_seconds, jwks_file | jwks_url with jwt_issuer,
 jwt_audience, jwt_claim; clock_interval_seconds, warn_before_minutes, public_url, webhooks:
 [{url, secret_env | secret_file, format: warden|slack}]; checkpoint_key_file (warden audit keygen)
-to sign the tree head GET /v1/audit/checkpoint serves.
+to sign the tree head GET /v1/audit/checkpoint serves; tracing: true for OpenTelemetry spans
+(per request and per governed decision) through the provider the process registers.
 
 Runs until SIGINT or SIGTERM (exit 0). Exit 2 for usage and config errors.
 
@@ -50,18 +52,26 @@ export const serve: Command = {
     const host = (v.host as string | undefined) ?? settings.host;
     const evaluator = await openEvaluator(d);
     const governor = await openGovernor(d, { evaluator });
-    const service = await createService({
-      governor,
-      evaluator,
-      bodyLimit: settings.bodyLimit,
-      rateLimit: settings.rateLimit,
-      signInLimit: settings.signInLimit,
-      maxWaitMs: settings.maxWaitMs,
-      ...(settings.jwt ? { jwt: settings.jwt } : {}),
-      ...(settings.checkpointSigner ? { checkpointSigner: settings.checkpointSigner } : {}),
-      clock: v["no-clock"] ? false : settings.clock,
-      inbox: !v["no-inbox"],
-    });
+    let service;
+    try {
+      service = await createService({
+        governor,
+        evaluator,
+        bodyLimit: settings.bodyLimit,
+        rateLimit: settings.rateLimit,
+        signInLimit: settings.signInLimit,
+        tracing: settings.tracing,
+        maxWaitMs: settings.maxWaitMs,
+        ...(settings.jwt ? { jwt: settings.jwt } : {}),
+        ...(settings.checkpointSigner ? { checkpointSigner: settings.checkpointSigner } : {}),
+        clock: v["no-clock"] ? false : settings.clock,
+        inbox: !v["no-inbox"],
+      });
+    } catch (e) {
+      await governor.dispose();
+      if (e instanceof TracingUnavailable) throw new UsageError(`serve: ${e.message}`);
+      throw e;
+    }
     let url: string;
     try {
       url = await service.app.listen({ host, port });
