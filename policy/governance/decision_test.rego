@@ -148,3 +148,10 @@ test_every_decision_fits_the_schema_shape if {
 		is_array(d.obligations)
 	}
 }
+
+test_no_agent_role_is_blocked if {
+	governance.decision.category == "block" with input as object.remove(req("order.lookup", {}), ["agent"])
+	d := governance.decision with input as json.patch(req("order.lookup", {}), [{"op": "replace", "path": "/agent/role", "value": 7}])
+	d.category == "block"
+	"the request names no agent role" in d.reasons
+}
