@@ -249,3 +249,36 @@ describe("examples/mcp-gateway: warden mcp-gateway as an operator runs it", () =
     expect(bad.stderr.trim()).toMatch(/^warden: --upstream-timeout: a whole number of milliseconds above 0, not "soon"$/);
   });
 });
+
+describe("warden/mcp: an upstream over Streamable HTTP", () => {
+  it("connectUpstream({ url }) reaches the reference server over HTTP; an auto call is proxied and audited", { timeout: 60_000 }, async () => {
+    const { spawn } = await import("node:child_process");
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, [EVERYTHING, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let err = "";
+        child.stderr!.on("data", (b: Buffer) => ((err += b.toString()), /listening on port/.test(err) && resolve()));
+        child.once("exit", (code) => reject(new Error(`server-everything exited ${code}: ${err}`)));
+      });
+      const ref = await shop();
+      const { connectUpstream } = await import("../../src/integrations/mcp.ts");
+      const upstreamHttp = await connectUpstream({ url: `http://127.0.0.1:${port}/mcp` });
+      const gw = new McpGateway({ governor: ref.gov, agent: AGENT, initiator: CUSTOMER, context: CONTEXT, upstream: upstreamHttp, tools: { echo: { action: "order.lookup" } } });
+      expect((await gw.listTools()).map((t) => t.name)).toEqual(["echo"]);
+      const r = (await gw.callTool("echo", { message: "over http" }, { modern: false })) as Result;
+      expect(text(r)).toBe("Echo: over http");
+      const all = await expectTrail(ref);
+      expect(all.filter((x) => x.type === "outcome").map((x) => x.output)).toEqual([{ content: [{ type: "text", text: "Echo: over http" }] }]);
+      await upstreamHttp.close();
+    } finally {
+      child.kill();
+    }
+  });
+});
