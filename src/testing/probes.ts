@@ -14,6 +14,8 @@ import type { Block, Policy, Stmt } from "../ir/ir.ts";
 import type { Value } from "../values/value.ts";
 
 const PREFIX = "__warden_probe__:";
+/** The tag of a variable's value, printed before the expression it appears in (--var-values). */
+export const VAR_TAG = "__warden_var__:";
 
 export interface Probe {
   id: number;
@@ -35,8 +37,13 @@ export function ruleKey(loc: Location): string {
   return `${loc.file}:${loc.row}:${loc.col}`;
 }
 
-/** Copies of the modules with probes in every body. */
-export function instrument(modules: Module[]): Instrumented {
+/**
+ * Copies of the modules with probes in every body. With `varValues`, each expression of a rule's
+ * own body is also preceded by `print("__warden_var__:<probe>:x", [x])` for every variable of it
+ * that an earlier expression bound (`:=`, `=` with a plain variable, `some … in`): the values a
+ * failing expression saw, as the reference interpreter prints them.
+ */
+export function instrument(modules: Module[], opts: { varValues?: boolean } = {}): Instrumented {
   const probes: Probe[] = [];
   const probe = (loc: Location, kind: Probe["kind"], index: number, owner?: string): Expr => {
     const id = probes.length;
@@ -45,8 +52,15 @@ export function instrument(modules: Module[]): Instrumented {
   };
   const body = (b: Body, owner?: string): Body => {
     const out: Body = [];
+    const bound = new Set<string>();
     b.forEach((e, i) => {
-      out.push(probe(e.loc, "expr", i, owner));
+      const p = probe(e.loc, "expr", i, owner);
+      if (opts.varValues && owner) {
+        const id = probes.length - 1;
+        for (const v of varsOf(e)) if (bound.has(v)) out.push(varPrint(`${VAR_TAG}${id}:${v}`, v, e.loc));
+        for (const v of bindsOf(e)) bound.add(v);
+      }
+      out.push(p);
       out.push(expr(e));
     });
     return out;
@@ -96,6 +110,32 @@ export function instrument(modules: Module[]): Instrumented {
     return out;
   };
   return { modules: modules.map((m) => ({ ...m, rules: m.rules.map(rule) })), probes };
+}
+
+/** `print(tag, [name])`: the value in an array, so that a string prints quoted. */
+function varPrint(tag: string, name: string, loc: Location): Expr {
+  const operator: Term = { type: "ref", terms: [{ type: "var", name: "print", loc }], loc } as Term;
+  const args: Term[] = [{ type: "string", value: tag, loc }, { type: "array", items: [{ type: "var", name, loc }], loc }];
+  return { kind: "term", negated: false, with: [], loc, term: { type: "call", operator: operator as Extract<Term, { type: "ref" }>, args, loc } };
+}
+
+/** Every variable an expression names (wildcards aside). */
+function varsOf(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) node.forEach((x) => varsOf(x, out));
+  else if (node !== null && typeof node === "object") {
+    const o = node as Record<string, unknown>;
+    if (o.type === "var" && typeof o.name === "string" && !o.name.startsWith("_") && !o.name.startsWith("$")) out.add(o.name);
+    for (const [k, v] of Object.entries(o)) if (k !== "loc") varsOf(v, out);
+  }
+  return out;
+}
+
+/** The variables an expression certainly binds, when it holds. */
+function bindsOf(e: Expr): Set<string> {
+  if (e.kind === "assign") return varsOf(e.left);
+  if (e.kind === "unify") return new Set([e.left, e.right].flatMap((t) => (t.type === "var" ? [t.name] : [])));
+  if (e.kind === "somein") return varsOf([e.key, e.value]);
+  return new Set();
 }
 
 /** Turns the probe statements of planned, instrumented modules into result-set additions. */

@@ -60,7 +60,12 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
     out.push("FAILURES", RULE);
     for (const r of failures) {
       out.push(line(r), "");
-      for (const f of r.failures ?? []) out.push(`  ${f.file}:${f.row}:`, `    ${f.text}`, "");
+      for (const f of r.failures ?? []) {
+        out.push(`  ${f.file}:${f.row}:`, `    ${f.text}`);
+        // --var-values: each variable of the failing expression with the value it had there.
+        for (const [name, value] of Object.entries(f.vars ?? {})) out.push(`      ${name}: ${value}`);
+        out.push("");
+      }
       if (r.output) out.push(...printed(r.output), "");
     }
     out.push("SUMMARY", RULE);
@@ -110,7 +115,8 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
  *   skip       true for todo_test_ rules (absent otherwise)
  *   duration   nanoseconds (Go's time.Duration)
  *   output     what print() wrote, base64 (Go's []byte), one "\n"-ended line per call (absent when none)
- * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text"})
+ * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text",
+ * and with --var-values "vars": {name: value as Rego text}})
  * and, for a parametrised test, `cases` ([{"name", "fail"?}], name order), which OPA's parsers
  * ignore. With coverage on, the document is instead
  * {"tests": [...as above], "coverage": {"percent", "covered", "total", "files": {...}}}.

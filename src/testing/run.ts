@@ -19,7 +19,7 @@ import { ObjectValue, fromJSON, toJSONText, type Value } from "../values/value.t
 import { RegoError } from "../errors.ts";
 import { formatExpr } from "../syntax/format.ts";
 import { discoverTests, separateDuplicateTests, type TestCase } from "./discover.ts";
-import { attachProbes, instrument, ruleKey, splitResults, type Instrumented } from "./probes.ts";
+import { VAR_TAG, attachProbes, instrument, ruleKey, splitResults, type Instrumented } from "./probes.ts";
 import { coverageReport, type CoverageReport } from "./coverage.ts";
 import { candidateCases, producedCases, type CaseResult } from "./cases.ts";
 import { formatDuration } from "./report.ts";
@@ -32,6 +32,8 @@ export interface Failure {
   row: number;
   /** The expression, formatted; or what went wrong when every expression held. */
   text: string;
+  /** With --var-values: its variables' values (Rego text) when it was last reached, by name. */
+  vars?: Record<string, string>;
 }
 
 export interface TestResult {
@@ -63,6 +65,8 @@ export interface RunOptions {
    * the module's step budget bounds it.
    */
   timeoutNs?: number;
+  /** For failing tests, the values of the variables of the expression that failed (--var-values). */
+  varValues?: boolean;
   /** Called when building the WebAssembly module takes a while (the runtime's first build). */
   onSlowBuild?: () => void;
 }
@@ -86,8 +90,17 @@ export async function runTests(sources: SourceFile[], data: unknown, opts: RunOp
   const traced = opts.coverage ? runnable : failed;
   let coverage: CoverageReport | undefined;
   if (traced.length > 0) {
-    const probed = instrument(modules);
-    const hitsOf = probeRunner(probed, traced, data);
+    let probed = instrument(modules, { varValues: opts.varValues === true });
+    let hitsOf: (t: TestCase) => ProbeRun;
+    try {
+      hitsOf = probeRunner(probed, traced, data);
+    } catch (e) {
+      // A variable the instrumentation took as bound may not be (bound only in a nested scope):
+      // then the values are left out rather than the explanation.
+      if (!opts.varValues) throw e;
+      probed = instrument(modules);
+      hitsOf = probeRunner(probed, traced, data);
+    }
     const all = new Set<number>();
     for (const t of traced) {
       const run = hitsOf(t);
@@ -185,6 +198,8 @@ function errorText(e: unknown): string {
 
 interface ProbeRun {
   hits: Set<number>;
+  /** Variable values printed by --var-values instrumentation: probe id, then name, then the last value. */
+  vars: Map<number, Map<string, string>>;
   /** The test rule's value on the reference interpreter, undefined when it is undefined there. */
   value?: Value;
   error?: string;
@@ -197,13 +212,21 @@ function probeRunner(probed: Instrumented, tests: TestCase[], data: unknown): (t
   const base = fromJSON(data ?? {});
   return (t) => {
     try {
-      // print() already spoke in the WebAssembly run: the rerun is silent.
-      const { hits, results } = splitResults(interpreter.eval(t.entrypoint, { data: base, context: { print: () => {} } }));
+      // print() already spoke in the WebAssembly run: the rerun keeps only the variables' values.
+      const vars = new Map<number, Map<string, string>>();
+      const print = (line: string) => {
+        const m = line.startsWith(VAR_TAG) ? /^(\d+):(\S+) (?:\[(.*)\]|(<undefined>))$/s.exec(line.slice(VAR_TAG.length)) : null;
+        if (!m) return;
+        const id = Number(m[1]);
+        if (!vars.has(id)) vars.set(id, new Map());
+        vars.get(id)!.set(m[2]!, m[3] ?? "undefined");
+      };
+      const { hits, results } = splitResults(interpreter.eval(t.entrypoint, { data: base, context: { print } }));
       const first = results[0];
       const value = first instanceof ObjectValue ? first.getString("result") : undefined;
-      return { hits, ...(value !== undefined ? { value } : {}) };
+      return { hits, vars, ...(value !== undefined ? { value } : {}) };
     } catch (e) {
-      return { hits: new Set(), error: errorText(e) };
+      return { hits: new Set(), vars: new Map(), error: errorText(e) };
     }
   };
 }
@@ -233,7 +256,9 @@ function explain(t: TestCase, probed: Instrumented, run: ProbeRun, cases?: CaseR
       }
       const last = Math.max(...mine.map((p) => p.index));
       const e = branch.body[last]!;
-      out.push({ file: e.loc.file, row: e.loc.row, text: formatExpr(e) });
+      const probe = mine.find((p) => p.kind === "expr" && p.index === last);
+      const vars = probe ? run.vars.get(probe.id) : undefined;
+      out.push({ file: e.loc.file, row: e.loc.row, text: formatExpr(e), ...(vars && vars.size > 0 ? { vars: Object.fromEntries([...vars].sort()) } : {}) });
     }
   }
   if (out.length === 0) out.push({ file: t.loc.file, row: t.loc.row, text: "the test rule was not evaluated" });

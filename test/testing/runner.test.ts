@@ -335,3 +335,40 @@ test_quick if true
     expect(r.err).toContain("--timeout takes a duration");
   });
 });
+
+describe("--var-values", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-vars-"));
+  writeFileSync(
+    join(dir, "v_test.rego"),
+    `package v
+
+test_sum if {
+	x := 3
+	y := {"a": "s"}
+	some k, _ in y
+	x + 1 == count(k) + 4
+}
+
+test_last_iteration if {
+	some n in [1, 2]
+	n > 5
+}
+`,
+  );
+
+  it("shows, under the failing expression, the values its bound variables had there (strings quoted)", async () => {
+    const run = await runDir(dir, { varValues: true });
+    expect(run.results.map((r) => r.failures?.map((f) => [f.text, f.vars]))).toEqual([
+      [["x + 1 == count(k) + 4", { k: '"a"', x: "3" }]],
+      [["n > 5", { n: "2" }]],
+    ]);
+    const r = await cli(["test", "--var-values", dir]);
+    expect(r.out).toContain("    x + 1 == count(k) + 4\n      k: \"a\"\n      x: 3\n");
+    expect(JSON.parse((await cli(["test", "--var-values", "-f", "json", dir])).out)[1].failures[0].vars).toEqual({ n: "2" });
+  });
+
+  it("leaves the values out without the flag", async () => {
+    const run = await runDir(dir);
+    expect(run.results[0]!.failures).toEqual([{ file: join(dir, "v_test.rego"), row: 7, text: "x + 1 == count(k) + 4" }]);
+  });
+});

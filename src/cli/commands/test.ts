@@ -8,7 +8,7 @@ import { parseDuration } from "../../testing/duration.ts";
 export const test: Command = {
   summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
   usage:
-    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--timeout DURATION] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
     "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
     "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
     "when its rule is defined and true; a test_x[name] or test_x contains name rule is parametrised:\n" +
@@ -17,6 +17,7 @@ export const test: Command = {
     "  -v, --verbose      every test with its time, its cases and its print() output\n" +
     "  -r, --run REGEX    only tests whose full name (data.pkg.test_x) matches\n" +
     "  -f, --format FMT   pretty (default) or json (opa test -f json: an array of {location, package, name, fail, error, skip, duration})\n" +
+    "  --var-values       with a failing expression, the values its variables had there\n" +
     "  -t, --timeout D    wall time per test, a Go duration (default 5s, 0 for none): past it, eval_cancel_error\n" +
     "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
     "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
@@ -28,6 +29,7 @@ export const test: Command = {
     coverage: { type: "boolean", short: "c" },
     threshold: { type: "string" },
     timeout: { type: "string", short: "t" },
+    "var-values": { type: "boolean" },
     ...V0_OPTION,
   },
   async run(v, paths) {
@@ -57,6 +59,7 @@ export const test: Command = {
         ...(run ? { run } : {}),
         coverage: v.coverage === true || threshold !== undefined,
         ...(timeoutNs > 0 ? { timeoutNs } : {}),
+        varValues: v["var-values"] === true,
         onSlowBuild: () => console.error("warden: building the WebAssembly runtime (first run only, about 40 s; cached in build/)"),
       });
     } catch (e) {
