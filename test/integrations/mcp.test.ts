@@ -247,6 +247,12 @@ describe("examples/mcp-gateway: warden mcp-gateway as an operator runs it", () =
     const bad = warden("mcp-gateway", "--revision", "abc", "--allow-unsigned", "--upstream-timeout", "soon", "--agent", "support-bot-1", "--", "node", "x.mjs");
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^warden: --upstream-timeout: a whole number of milliseconds above 0, not "soon"$/);
+    // Without the optional peers (a resolve hook hides them): one line naming what to install.
+    const hide = fileURLToPath(new URL("./fixtures/hide-mcp-sdk.mjs", import.meta.url));
+    const absent = spawnSync(process.execPath, [`--import=${hide}`, fileURLToPath(new URL("../../bin/warden.mjs", import.meta.url)), "mcp-gateway", "--revision", "abc", "--allow-unsigned", "--agent", "support-bot-1", "--", "node", "x.mjs"], { encoding: "utf8", timeout: 60_000 });
+    expect(absent.status).toBe(1);
+    expect(absent.stderr.trim().split("\n")).toHaveLength(1);
+    expect(absent.stderr).toMatch(/^warden: mcp-gateway needs the MCP SDK: npm install @modelcontextprotocol\/server @modelcontextprotocol\/client/);
   });
 });
 

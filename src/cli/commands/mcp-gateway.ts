@@ -67,7 +67,6 @@ export const mcpGateway: Command = {
   async run(v, positionals) {
     const d = deploymentFrom(v);
     const s = settings(d, v, positionals);
-    checkStoreExists(d.store);
     let mcp: typeof import("../../integrations/mcp.ts");
     try {
       mcp = await import("../../integrations/mcp.ts");
@@ -77,6 +76,7 @@ export const mcpGateway: Command = {
       }
       throw e;
     }
+    checkStoreExists(d.store);
     const evaluator = await openEvaluator(d);
     const governor = await openGovernor(d, { evaluator });
     const closers: (() => Promise<unknown>)[] = [() => governor.dispose()];
