@@ -287,7 +287,7 @@ test_values[k] := v if {
     expect(pretty.out).toContain("  three: FAIL\n");
     expect(pretty.out).not.toContain("  one: PASS");
     expect((await cli(["test", "-v", dir])).out).toContain("data.c.test_named: PASS");
-    const json = JSON.parse((await cli(["test", "-f", "json", dir])).out) as { name: string; fail?: boolean; cases?: unknown }[];
+    const json = JSON.parse((await cli(["test", "--json", dir])).out) as { name: string; fail?: boolean; cases?: unknown }[];
     expect(json.find((t) => t.name === "test_named")).toMatchObject({ cases: [{ name: "u" }, { name: "v" }] });
     expect(json.find((t) => t.name === "test_small")).toMatchObject({ fail: true, cases: [{ name: "one" }, { name: "three", fail: true }, { name: "two" }] });
   });

@@ -1,4 +1,4 @@
-import { UsageError, type Command } from "../command.ts";
+import { JSON_OPTION, UsageError, type Command } from "../command.ts";
 import { V0_HELP, V0_OPTION, loadPaths, regoVersionOf } from "../files.ts";
 import { counts, jsonReport, prettyReport } from "../../testing/report.ts";
 import { RegoError, RegoErrors } from "../../errors.ts";
@@ -8,7 +8,7 @@ import { parseDuration } from "../../testing/duration.ts";
 export const test: Command = {
   summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
   usage:
-    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json | --json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
     "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
     "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
     "when its rule is defined and true; a test_x[name] or test_x contains name rule is parametrised:\n" +
@@ -16,13 +16,14 @@ export const test: Command = {
     "failure, error or compile error.\n" +
     "  -v, --verbose      every test with its time, its cases and its print() output\n" +
     "  -r, --run REGEX    only tests whose full name (data.pkg.test_x) matches\n" +
-    "  -f, --format FMT   pretty (default) or json (opa test -f json: an array of {location, package, name, fail, error, skip, duration})\n" +
+    "  -f, --format FMT   pretty (default) or json (opa test -f json: an array of {location, package, name, fail, error, skip, duration, output}; --json too)\n" +
     "  --var-values       with a failing expression, the values its variables had there\n" +
     "  -t, --timeout D    wall time per test, a Go duration (default 5s, 0 for none): past it, eval_cancel_error\n" +
     "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
     "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
     V0_HELP,
   options: {
+    ...JSON_OPTION,
     verbose: { type: "boolean", short: "v" },
     run: { type: "string", short: "r" },
     format: { type: "string", short: "f" },
@@ -33,7 +34,7 @@ export const test: Command = {
     ...V0_OPTION,
   },
   async run(v, paths) {
-    const format = (v.format as string | undefined) ?? "pretty";
+    const format = (v.format as string | undefined) ?? (v.json ? "json" : "pretty");
     if (format !== "pretty" && format !== "json") throw new UsageError(`unknown format ${JSON.stringify(format)}: use pretty or json`);
     let run: RegExp | undefined;
     if (v.run !== undefined) {
