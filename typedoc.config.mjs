@@ -5,7 +5,7 @@ import { OptionDefaults } from "typedoc";
 
 /** @type {Partial<import("typedoc").TypeDocOptions>} */
 export default {
-  entryPoints: ["src/index.ts", "src/compiler.ts", "src/integrations/ai-sdk.ts"],
+  entryPoints: ["src/index.ts", "src/compiler.ts", "src/integrations/ai-sdk.ts", "src/integrations/openai-agents.ts", "src/integrations/mcp.ts"],
   tsconfig: "tsconfig.build.json",
   out: "docs/api",
   name: "Warden",

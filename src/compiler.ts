@@ -17,5 +17,6 @@ export type { FormatOptions } from "./syntax/format.ts";
 export { runTests } from "./testing/run.ts";
 export type { TestRun, TestResult, RunOptions as TestOptions, Failure as TestFailure, Outcome as TestOutcome } from "./testing/run.ts";
 export type { TestCase } from "./testing/discover.ts";
+export type { CaseResult as TestCaseResult } from "./testing/cases.ts";
 export type { CoverageReport, FileCoverage } from "./testing/coverage.ts";
 export { RegoError, RegoErrors, displayError } from "./errors.ts";

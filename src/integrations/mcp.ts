@@ -71,7 +71,8 @@ export interface McpGatewayOptions extends Omit<GovernedAgentOptions, "tools" | 
   name?: string;
 }
 
-type Answer = CallToolResult | InputRequiredResult;
+/** What the gateway answers a tools/call: the tool's result, or (2026-07-28 clients) input required. */
+export type Answer = CallToolResult | InputRequiredResult;
 
 /** Where the upstream MCP server is: a command the gateway starts (stdio), or a Streamable HTTP endpoint. */
 export type UpstreamSpec = { command: string; args?: string[]; cwd?: string } | { url: string };

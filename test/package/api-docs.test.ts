@@ -28,7 +28,7 @@ describe("API reference", () => {
     expect(r.code).toBe(0);
     // One page per entry; the governor, the evaluator and the compiler's build function among them.
     const index = readFileSync(join(OUT, "index.html"), "utf8");
-    for (const entry of ["index", "compiler", "integrations/ai-sdk"]) expect(index).toContain(entry);
+    for (const entry of ["index", "compiler", "integrations/ai-sdk", "integrations/openai-agents", "integrations/mcp"]) expect(index).toContain(entry);
     expect(existsSync(join(OUT, "classes/index.Governor.html"))).toBe(true);
     expect(existsSync(join(OUT, "classes/index.Evaluator.html"))).toBe(true);
     expect(existsSync(join(OUT, "functions/compiler.buildBundle.html"))).toBe(true);
