@@ -86,5 +86,13 @@ ${line("state", opt("state"), ".warden/state")}
 # checkpoint_url: https://witness.example.com/add-checkpoint
 # checkpoint_every_records: 1000
 # checkpoint_every_seconds: 60
+
+# \`warden mcp-gateway\`: the agent it acts as (roles from the directory), the upstream MCP server
+# (a command over stdio, or upstream_url for Streamable HTTP), and tools mapped to actions.
+# mcp_gateway:
+#   agent: support-bot-1
+#   upstream_command: [node, tools-server.mjs]
+#   tools:
+#     lookup_order: order.lookup
 `;
 }
