@@ -37,42 +37,65 @@ export function producedCases(value: unknown): Map<string, CaseResult> {
 }
 
 /**
- * For each parametrised test, every case name its bodies could produce, from the companion rules.
- * A test whose companion does not compile (the name is bound only late, by an expression that
- * needs what comes after it) gets no entry: its cases are then only those it produced.
+ * For each parametrised test, every case name its bodies could produce, from the companion rules
+ * (all compiled together; when that fails, test by test). A test whose companion does not compile
+ * (the name is bound only late, by an expression that needs what comes after it) or fails gets
+ * no entry: its cases are then only those it produced.
  */
 export function candidateCases(modules: Module[], tests: TestCase[], data: unknown): Map<TestCase, Set<string>> {
-  const out = new Map<TestCase, Set<string>>();
+  let n = 0;
+  const plans = new Map<TestCase, Companion[]>();
   for (const t of tests) {
-    const extra = new Map<Module, Rule[]>();
-    const entrypoints: string[] = [];
-    for (const d of t.defs) {
-      const found = companion(modules, d, `${COMPANION}${entrypoints.length}`);
-      if (!found) continue;
-      extra.set(found.module, [...(extra.get(found.module) ?? []), found.rule]);
-      entrypoints.push([...found.module.package.path, found.name].join("/"));
-    }
-    if (entrypoints.length === 0) continue;
-    try {
-      const copies = modules.map((m) => (extra.has(m) ? { ...m, rules: [...m.rules, ...extra.get(m)!] } : m));
-      const interpreter = new Interpreter(planEntrypoints(compileModules(copies), entrypoints));
-      const names = new Set<string>();
-      for (const e of entrypoints) {
-        for (const r of interpreter.eval(e, { data: fromJSON(data ?? {}), context: { print: () => {} } })) {
-          const v = r instanceof ObjectValue ? r.getString("result") : undefined;
-          if (v instanceof SetValue) for (const k of v.values()) names.add(caseName(k));
-        }
-      }
-      out.set(t, names);
-    } catch {
-      // No candidates: the test is judged on what it produced.
-    }
+    const found = t.defs.flatMap((d) => companion(modules, d, `${COMPANION}${n++}`) ?? []);
+    if (found.length > 0) plans.set(t, found);
+  }
+  const out = new Map<TestCase, Set<string>>();
+  const together = evaluator(modules, [...plans.values()].flat(), data);
+  for (const [t, companions] of plans) {
+    const names = (together ?? evaluator(modules, companions, data))?.(companions);
+    if (names) out.set(t, names);
   }
   return out;
 }
 
+interface Companion {
+  module: Module;
+  rule: Rule;
+  name: string;
+}
+
+/** Compiles the companions into the policy; returns a function collecting their names, or undefined. */
+function evaluator(modules: Module[], companions: Companion[], data: unknown): ((cs: Companion[]) => Set<string> | undefined) | undefined {
+  const entry = (c: Companion) => [...c.module.package.path, c.name].join("/");
+  let interpreter: Interpreter;
+  try {
+    const copies = modules.map((m) => {
+      const extra = companions.filter((c) => c.module === m).map((c) => c.rule);
+      return extra.length > 0 ? { ...m, rules: [...m.rules, ...extra] } : m;
+    });
+    interpreter = new Interpreter(planEntrypoints(compileModules(copies), companions.map(entry)));
+  } catch {
+    return undefined;
+  }
+  const base = fromJSON(data ?? {});
+  return (cs) => {
+    const names = new Set<string>();
+    try {
+      for (const c of cs) {
+        for (const r of interpreter.eval(entry(c), { data: base, context: { print: () => {} } })) {
+          const v = r instanceof ObjectValue ? r.getString("result") : undefined;
+          if (v instanceof SetValue) for (const k of v.values()) names.add(caseName(k));
+        }
+      }
+    } catch {
+      return undefined;
+    }
+    return names;
+  };
+}
+
 /** The companion rule of one definition, in the module that holds it. */
-function companion(modules: Module[], d: RuleDef, name: string): { module: Module; rule: Rule; name: string } | undefined {
+function companion(modules: Module[], d: RuleDef, name: string): Companion | undefined {
   // The rule as written, not as compiled (whose variables may be renamed).
   const src = d.source;
   const key = src.head.key ?? src.head.ref[src.head.ref.length - 1];

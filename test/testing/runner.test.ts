@@ -264,6 +264,13 @@ test_values[k] := v if {
 	some k, n in cases
 	v := n == 1
 }
+
+# The name is bound by an expression needing a later one: no companion compiles for it, and the
+# others still get theirs.
+test_late contains name if {
+	name = concat("", [y])
+	y = "a"
+}
 `,
   );
 
@@ -275,6 +282,7 @@ test_values[k] := v if {
       ["test_named", "pass", ["u:pass", "v:pass"]],
       ["test_none", "fail", []],
       ["test_values", "fail", ["one:pass", "three:fail", "two:fail"]],
+      ["test_late", "pass", ["a:pass"]],
     ]);
     expect(run.results[0]!.failures).toEqual([{ file: join(dir, "c_test.rego"), row: 5, text: 'case "three" failed' }]);
     expect(run.results[2]!.failures![0]!.text).toBe("the test produced no cases");
