@@ -31,20 +31,20 @@ export async function installTracing(app: FastifyInstance): Promise<Tracing> {
   const tracer: Tracer = api.trace.getTracer("warden-serve");
   const { SpanKind, SpanStatusCode } = api;
 
-  app.addHook("onRequest", async (req) => {
-    // The caller's trace, when it sends a W3C traceparent, is the parent.
+  app.addHook("onRequest", async (req, reply) => {
+    // The caller's trace, when it sends a W3C traceparent (and the process registered a propagator), is the parent.
     const parent = api.propagation.extract(api.context.active(), req.headers);
     const route = req.routeOptions.url ?? "unmatched";
-    spans.set(req, tracer.startSpan(`${req.method} ${route}`, { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method, "http.route": route, "url.path": req.url.split("?")[0]! } }, parent));
-  });
-  app.addHook("onResponse", async (req, reply) => {
-    const span = spans.get(req);
-    if (!span) return;
-    if (req.principal) span.setAttribute("warden.principal", req.principal.id);
-    span.setAttribute("http.response.status_code", reply.statusCode);
-    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
-    spans.delete(req);
+    const span = tracer.startSpan(`${req.method} ${route}`, { kind: SpanKind.SERVER, attributes: { "http.request.method": req.method, "http.route": route, "url.path": req.url.split("?")[0]! } }, parent);
+    spans.set(req, span);
+    // Ended when the response is (also for streams that take the reply over: server-sent events).
+    reply.raw.once("close", () => {
+      if (req.principal) span.setAttribute("warden.principal", req.principal.id);
+      span.setAttribute("http.response.status_code", reply.raw.statusCode);
+      if (reply.raw.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      spans.delete(req);
+    });
   });
 
   return {

@@ -34,12 +34,13 @@ describe("tracing", () => {
     try {
       exporter.reset();
       expect((await s.call("support-bot-1", "POST", "/v1/actions", { request: lookup() })).status).toBe(200);
-      expect((await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750() })).status).toBe(202);
+      const paused = await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750() });
+      expect(paused.status).toBe(202);
       expect((await s.call(undefined, "GET", "/v1/approvals")).status).toBe(401);
       const authz = await s.call("support-bot-1", "POST", "/access/v1/evaluation", { subject: { type: "agent", id: "support-bot-1" }, action: { name: "order.lookup" }, resource: { type: "order", id: "A-1" } });
       expect(authz.status).toBe(200);
       await new Promise((r) => setTimeout(r, 50));
-      const requests = spans().filter((x) => x.name.startsWith("POST /v1/actions") || x.name.startsWith("GET /v1/approvals") || x.name.startsWith("POST /access"));
+      const requests = spans().filter((x) => ["POST /v1/actions", "GET /v1/approvals", "POST /access/v1/evaluation"].includes(x.name));
       expect(requests.map((x) => [x.name, x.attributes["http.response.status_code"]])).toEqual([
         ["POST /v1/actions", 200],
         ["POST /v1/actions", 202],
@@ -58,6 +59,11 @@ describe("tracing", () => {
         expect(d.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
         expect(d.spanContext().traceId).toBe(parent.spanContext().traceId);
       }
+      // A server-sent event stream takes the reply over; its span ends with the stream.
+      const sse = await s.call("support-bot-1", "GET", `/v1/approvals/${paused.body.approval_id}/events?timeout_s=0`);
+      expect(sse.body).toMatch(/event: timeout/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(spans().find((x) => x.name === "GET /v1/approvals/:id/events")?.attributes["http.response.status_code"]).toBe(200);
     } finally {
       await s.close();
     }
