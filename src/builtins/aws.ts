@@ -69,7 +69,9 @@ function signRequest(args: Value[]): Value {
   checkConfig(configV);
   if (!isNumber(timeV)) throw typeError(1, timeV, "number");
   const ns = toBigInt(timeV);
-  if (ns === null || ns > 2n ** 63n - 1n || ns < -(2n ** 63n)) throw operandError(3, "could not convert time_ns value into a unix timestamp");
+  // OPA takes the number's text as a Go int64; a negative instant is written -1e9 in its cases,
+  // which that reading refuses, so a negative one is refused here.
+  if (ns === null || ns > 2n ** 63n - 1n || ns < 0n) throw operandError(3, "could not convert time_ns value into a unix timestamp");
   checkRequest(reqV);
 
   const headersV = reqV.get("headers");

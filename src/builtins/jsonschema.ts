@@ -28,11 +28,50 @@ function schemaOf(v: Value, pos: number): object {
   return plain;
 }
 
+const GO_TYPES = ["array", "boolean", "integer", "number", "null", "object", "string"];
+const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "example"]);
+
+/** gojsonschema's check of `type` keywords, which it runs as it reads a schema (ajv's meta-schema
+ * error for the same fault reads differently): the first unknown type name, in OPA's words. */
+function checkTypeNames(schema: unknown): void {
+  if (Array.isArray(schema)) {
+    for (const s of schema) checkTypeNames(s);
+    return;
+  }
+  if (typeof schema !== "object" || schema === null) return;
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
+    if (DATA_KEYWORDS.has(k)) continue;
+    if (k === "type" && (typeof v === "string" || Array.isArray(v))) {
+      for (const t of typeof v === "string" ? [v] : v) {
+        if (typeof t === "string" && !GO_TYPES.includes(t)) {
+          throw new Error(`has a primitive type that is NOT VALID -- given: /${t}/ Expected valid values are:[${GO_TYPES.join(" ")}]`);
+        }
+      }
+      continue;
+    }
+    checkTypeNames(v);
+  }
+}
+
+/** `enum: []` matches nothing in gojsonschema; ajv refuses it, so it becomes `not: {}`. */
+function emptyEnums(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(emptyEnums);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema as Record<string, unknown>)) out[k] = DATA_KEYWORDS.has(k) ? v : emptyEnums(v);
+  if (Array.isArray(out.enum) && out.enum.length === 0) {
+    delete out.enum;
+    out.allOf = [...(Array.isArray(out.allOf) ? out.allOf : []), { not: {} }];
+  }
+  return out;
+}
+
 function compile(schema: object): ValidateFunction {
   const key = JSON.stringify(schema);
   let f = compiled.get(key);
   if (!f) {
-    const s = { ...(schema as Record<string, unknown>) };
+    checkTypeNames(schema);
+    const s = emptyEnums(schema) as Record<string, unknown>;
     if (typeof s.$schema === "string" && /draft-0[46]/.test(s.$schema)) delete s.$schema; // read as draft 7
     f = ajv.compile(s);
     if (compiled.size > 256) compiled.clear();
@@ -46,7 +85,7 @@ function verifySchema([schema]: Value[]): Value {
     compile(schemaOf(schema!, 0));
     return [true, null];
   } catch (e) {
-    if (e instanceof Error && !(e as { code?: unknown }).code) return [false, e.message];
+    if (e instanceof Error && !(e as { code?: unknown }).code) return [false, `jsonschema: ${e.message}`];
     throw e;
   }
 }
@@ -57,7 +96,8 @@ function matchSchema([doc, schema]: Value[]): Value {
   try {
     validate = compile(schemaOf(schema!, 1));
   } catch (e) {
-    throw builtinError(`invalid JSON schema: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw builtinError(message.startsWith("has a primitive type") ? message : `invalid JSON schema: ${message}`);
   }
   if (validate(document)) return [true, []];
   return [false, (validate.errors ?? []).map((e) => fromJSON(resultError(e)))];
