@@ -30,9 +30,11 @@ function line(r: TestResult): string {
   }
 }
 
-/** A test's print() lines, under a heading as OPA's verbose report has them. */
+/** A test's print() lines as OPA's report has them below the test's line: indented, between
+ * blank lines (OPA trims the output's surrounding white space). */
 function printed(lines: string[]): string[] {
-  return ["  --- print output ---", ...lines.map((l) => `  ${l}`)];
+  const text = lines.join("\n").trim();
+  return text === "" ? [] : ["", ...text.split("\n").map((l) => `  ${l}`), ""];
 }
 
 export interface Counts {
@@ -43,9 +45,16 @@ export interface Counts {
   total: number;
 }
 
+/** The counts OPA prints: a parametrised test counts once per case (its sub-results), unless it
+ * was skipped or stopped on an error. */
 export function counts(run: TestRun): Counts {
-  const c: Counts = { pass: 0, fail: 0, skip: 0, error: 0, total: run.results.length };
-  for (const r of run.results) c[r.outcome]++;
+  const c: Counts = { pass: 0, fail: 0, skip: 0, error: 0, total: 0 };
+  for (const r of run.results) {
+    if (r.cases && r.cases.length > 0 && (r.outcome === "pass" || r.outcome === "fail")) {
+      for (const k of r.cases) c[k.outcome === "pass" ? "pass" : "fail"]++;
+    } else c[r.outcome]++;
+  }
+  c.total = c.pass + c.fail + c.skip + c.error;
   return c;
 }
 
@@ -66,7 +75,6 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
         for (const [name, value] of Object.entries(f.vars ?? {})) out.push(`      ${name}: ${value}`);
         out.push("");
       }
-      if (r.output) out.push(...printed(r.output), "");
     }
     out.push("SUMMARY", RULE);
   }
@@ -80,10 +88,10 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
       lastFile = r.test.loc.file;
     }
     out.push(line(r));
-    if (r.error) out.push(`  ${r.error}`);
     // A parametrised test's cases: all with -v, else the failing ones.
     for (const c of r.cases ?? []) if (opts.verbose || c.outcome === "fail") out.push(`  ${c.name}: ${c.outcome === "pass" ? "PASS" : "FAIL"}`);
-    if (opts.verbose && r.output) out.push(...printed(r.output));
+    if (r.output) out.push(...printed(r.output));
+    if (r.error) out.push(`  ${r.error}`);
     dirty = true;
   }
   if (run.coverage) {

@@ -93,7 +93,10 @@ test_silent if true
   it("shows the output of failing tests, of all with -v, and base64 in -f json (Go's []byte, as opa test -f json)", async () => {
     const plain = await cli(["test", dir]);
     expect(plain.code).toBe(1);
-    expect(plain.out).toContain("  --- print output ---\n  n = 1\n  n = 2\n");
+    // As OPA's reporter: below the test's line, indented, between blank lines; not in FAILURES.
+    expect(plain.out).toContain("data.t.test_fails: FAIL");
+    expect(plain.out).toMatch(/\n\/.*t_test\.rego:\ndata\.t\.test_fails: FAIL \([^)]*\)\n\n  n = 1\n  n = 2\n\n/);
+    expect(plain.out.indexOf("n = 1")).toBeGreaterThan(plain.out.indexOf("SUMMARY"));
     expect(plain.out).not.toContain("fine");
     expect((await cli(["test", "-v", dir])).out).toContain("data.t.test_passes: PASS");
     expect((await cli(["test", "-v", dir])).out).toContain("  fine\n");
