@@ -169,6 +169,8 @@ function plainFlags(): Flags {
 }
 
 function formatArg(a: FmtArg, verb: string, f: Flags): string {
+  // %T: the Go type of the argument, padded as a string is.
+  if (verb === "T") return formatString(GO_TYPE[a.kind], "s", f)!;
   switch (a.kind) {
     case "int":
       return formatInt(a.value, verb, f) ?? badVerb(a, verb, f);

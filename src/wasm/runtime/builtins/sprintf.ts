@@ -137,6 +137,13 @@ export function builtin_sprintf(format: usize, args: usize): usize {
 function formatArg(b: usize, v: usize, verb: u32): void {
   const kind = kindOf(v);
   const t = bufNew(32);
+  if (verb == 84) {
+    // %T: the argument's Go type, padded as a string is
+    lit(t, typeName(kind));
+    pad(t, 0, false);
+    bufBytes(b, bufPtr(t), bufLen(t));
+    return;
+  }
   let ok = false;
   if (kind == KIND_INT) ok = formatInt(t, intOf(v), verb);
   else if (kind == KIND_BIGINT) ok = formatBigInt(t, v, verb);
