@@ -23,19 +23,9 @@
 //   before the tool's body runs; the SDK gives the model a tool error with the policy's reasons.
 // - Anything unexpected (the governor throws, the SDK never runs an allowed tool) fails closed.
 import type { ModelMessage, Tool, ToolExecutionOptions, ToolModelMessage, ToolSet } from "ai";
-import type { HandlerContext, HandlerResult, Outcome } from "../governance/governor.ts";
 import type { Approval, Ticket } from "../schemas/types.ts";
-import {
-  MemoryTicketStore,
-  ToolCallRefused,
-  approvalOf,
-  describeRefusal,
-  outputRecord,
-  toolRequest,
-  withContext,
-  type GovernedAgentOptions,
-  type TicketStore,
-} from "./common.ts";
+import { approvalOf, type GovernedAgentOptions, type TicketStore } from "./common.ts";
+import { GovernedCalls, verdictOf } from "./governed-call.ts";
 
 export { MemoryTicketStore, ToolCallRefused, wardenContext } from "./common.ts";
 export type { GovernedAgentOptions, TicketStore, ToolMapping } from "./common.ts";
@@ -56,25 +46,13 @@ export interface PendingApproval {
   approval: Approval;
 }
 
-type CallState =
-  | { kind: "run"; ctx: HandlerContext; settle: Settle; outcome: Promise<Outcome>; timer: NodeJS.Timeout }
-  | { kind: "refused"; outcome: Exclude<Outcome, { status: "executed" }> }
-  | { kind: "failed"; error: string }
-  | { kind: "paused" };
-
-interface Settle {
-  resolve: (r: HandlerResult | void) => void;
-  reject: (e: unknown) => void;
-}
-
 export class WardenTools {
-  private readonly calls = new Map<string, CallState>();
+  private readonly calls: GovernedCalls;
   private readonly tickets: TicketStore;
-  private readonly runTimeoutMs: number;
 
   constructor(private readonly opts: WardenToolsOptions) {
-    this.tickets = opts.tickets ?? new MemoryTicketStore();
-    this.runTimeoutMs = opts.runTimeoutMs ?? 60_000;
+    this.calls = new GovernedCalls(opts, { framework: "the AI SDK", ...(opts.runTimeoutMs !== undefined ? { runTimeoutMs: opts.runTimeoutMs } : {}) });
+    this.tickets = this.calls.tickets;
   }
 
   /** The tools, each governed: the same schemas and bodies, with Warden deciding approval and recording the run. */
@@ -88,8 +66,10 @@ export class WardenTools {
   wrapTool<T extends Tool>(name: string, t: T): T {
     const body = t.execute;
     if (!body) throw new TypeError(`tool ${name} has no execute: Warden governs tools it runs`);
-    const needsApproval = (input: unknown, o: { toolCallId: string }) => this.decide(name, input, o.toolCallId);
-    const execute = (input: unknown, o: ToolExecutionOptions) => this.run(name, input, o, body as RunBody);
+    // needsApproval: the governor decides; execute: the body runs in the governed action, or the
+    // ticket is resumed (see the top of this file and governed-call.ts).
+    const needsApproval = (input: unknown, o: { toolCallId: string }) => this.calls.decide(name, input, o.toolCallId);
+    const execute = (input: unknown, o: ToolExecutionOptions) => this.calls.run(name, input, o.toolCallId, () => runBody(body as RunBody, input, o));
     return { ...t, needsApproval, execute } as T;
   }
 
@@ -128,96 +108,14 @@ export class WardenTools {
     const waiting: PendingApproval[] = [];
     for (const p of await this.pending(messages)) {
       const a = p.approval;
-      if (a.status === "approved" || a.status === "modified") {
+      const verdict = verdictOf(a);
+      if (verdict === "granted") {
         content.push({ type: "tool-approval-response", approvalId: p.approvalId, approved: true, reason: `approved in Warden (approval ${a.approval_id}, ${a.approver_role})` });
-      } else if (a.status === "rejected" || a.status === "expired" || a.status === "consumed") {
+      } else if (verdict === "denied") {
         content.push({ type: "tool-approval-response", approvalId: p.approvalId, approved: false, reason: `Warden approval ${a.approval_id} is ${a.status}` });
       } else waiting.push(p);
     }
     return { message: content.length ? { role: "tool", content } : undefined, waiting };
-  }
-
-  /** needsApproval: the governor decides; see the top of this file. */
-  private async decide(name: string, input: unknown, toolCallId: string): Promise<boolean> {
-    // Asked again when the SDK replays an approval response: a paused call stays "needs approval",
-    // and execute() resumes its ticket (which runs only on Warden's own record of the approval).
-    if (await this.tickets.get(toolCallId)) return true;
-    const known = this.calls.get(toolCallId);
-    if (known) return known.kind === "paused";
-    let settle!: Settle;
-    const result = new Promise<HandlerResult | void>((resolve, reject) => (settle = { resolve, reject }));
-    let entered!: (ctx: HandlerContext) => void;
-    const started = new Promise<HandlerContext>((r) => (entered = r));
-    let outcome: Promise<Outcome>;
-    try {
-      const { request, execute } = toolRequest(this.opts, name, input);
-      outcome = this.opts.governor.execute(request, (ctx) => (entered(ctx), result), execute);
-    } catch (e) {
-      this.calls.set(toolCallId, { kind: "failed", error: (e as Error).message });
-      return false;
-    }
-    const first = await Promise.race([started.then((ctx) => ({ ctx })), outcome.then((o) => ({ o }), (e: unknown) => ({ e }))]);
-    if ("ctx" in first) {
-      const timer = setTimeout(() => settle.reject(new Error(`the AI SDK did not run tool ${name} (call ${toolCallId}) within ${this.runTimeoutMs} ms`)), this.runTimeoutMs);
-      timer.unref();
-      this.calls.set(toolCallId, { kind: "run", ctx: first.ctx, settle, outcome, timer });
-      return false;
-    }
-    if ("e" in first) {
-      this.calls.set(toolCallId, { kind: "failed", error: (first.e as Error)?.message ?? String(first.e) });
-      return false;
-    }
-    const o = first.o;
-    if (o.status === "paused") {
-      await this.tickets.set(toolCallId, o.ticket);
-      this.calls.set(toolCallId, { kind: "paused" });
-      return true;
-    }
-    if (o.status === "executed") {
-      // The handler is only entered through `started`; an executed outcome without it cannot be.
-      this.calls.set(toolCallId, { kind: "failed", error: `action ${o.action_id} executed without its tool` });
-      return false;
-    }
-    this.calls.set(toolCallId, { kind: "refused", outcome: o });
-    return false;
-  }
-
-  /** execute: runs the tool's body inside the governed action needsApproval opened, or resumes its ticket. */
-  private async run(name: string, input: unknown, o: ToolExecutionOptions, body: RunBody): Promise<unknown> {
-    const action = this.opts.tools?.[name]?.action ?? name;
-    const ticket = await this.tickets.get(o.toolCallId);
-    if (ticket) return this.resume(name, action, ticket, input, o, body);
-    const state = this.calls.get(o.toolCallId);
-    this.calls.delete(o.toolCallId);
-    if (!state || state.kind === "paused") throw new Error(`Warden did not decide tool call ${o.toolCallId} of ${name}: refused`);
-    if (state.kind === "failed") throw new Error(`Warden refused ${action}: ${state.error}`);
-    if (state.kind === "refused") throw new ToolCallRefused(state.outcome, describeRefusal(action, state.outcome));
-    clearTimeout(state.timer);
-    let value: unknown;
-    try {
-      value = await withContext(state.ctx, () => runBody(body, input, o));
-      state.settle.resolve(resultOf(value));
-    } catch (e) {
-      state.settle.reject(e);
-      await state.outcome.catch(() => undefined);
-      throw e;
-    }
-    const outcome = await state.outcome;
-    if (outcome.status !== "executed") throw new ToolCallRefused(outcome, describeRefusal(action, outcome));
-    return value;
-  }
-
-  private async resume(name: string, action: string, ticket: Ticket, input: unknown, o: ToolExecutionOptions, body: RunBody): Promise<unknown> {
-    const { execute } = toolRequest(this.opts, name, input);
-    let value: unknown;
-    const outcome = await this.opts.governor.resume(ticket, async (ctx) => {
-      value = await withContext(ctx, () => runBody(body, input, o));
-      return resultOf(value);
-    }, execute);
-    // The ticket stays: a replayed approval response resumes it again and Warden refuses it
-    // (already_executed, rejected, expired) instead of deciding the call anew.
-    if (outcome.status !== "executed") throw new ToolCallRefused(outcome, describeRefusal(action, outcome));
-    return value;
   }
 }
 
@@ -232,9 +130,4 @@ async function runBody(body: RunBody, input: unknown, o: ToolExecutionOptions): 
     return last;
   }
   return v;
-}
-
-function resultOf(value: unknown): HandlerResult {
-  const output = outputRecord(value);
-  return output ? { output } : {};
 }

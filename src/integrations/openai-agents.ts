@@ -25,19 +25,9 @@
 //   before the tool's body runs; the model is given the refusal with the policy's reasons.
 // - Anything unexpected (the governor throws, no call id, the SDK never runs an allowed tool) fails closed.
 import { tool, type FunctionTool, type RunContext, type RunToolApprovalItem, type ToolInputParameters, type ToolOptions, type UnknownContext } from "@openai/agents";
-import type { HandlerContext, HandlerResult, Outcome } from "../governance/governor.ts";
 import type { Approval, Ticket } from "../schemas/types.ts";
-import {
-  MemoryTicketStore,
-  ToolCallRefused,
-  approvalOf,
-  describeRefusal,
-  outputRecord,
-  toolRequest,
-  withContext,
-  type GovernedAgentOptions,
-  type TicketStore,
-} from "./common.ts";
+import { ToolCallRefused, approvalOf, type GovernedAgentOptions, type TicketStore } from "./common.ts";
+import { GovernedCalls, verdictOf } from "./governed-call.ts";
 
 export { MemoryTicketStore, ToolCallRefused, wardenContext } from "./common.ts";
 export type { GovernedAgentOptions, TicketStore, ToolMapping } from "./common.ts";
@@ -72,27 +62,15 @@ export interface InterruptedRun {
   state: { approve(item: RunToolApprovalItem): void; reject(item: RunToolApprovalItem, options?: { message?: string }): void };
 }
 
-type CallState =
-  | { kind: "run"; ctx: HandlerContext; settle: Settle; outcome: Promise<Outcome>; timer: NodeJS.Timeout }
-  | { kind: "refused"; outcome: Exclude<Outcome, { status: "executed" }> }
-  | { kind: "failed"; error: string }
-  | { kind: "paused" };
-
-interface Settle {
-  resolve: (r: HandlerResult | void) => void;
-  reject: (e: unknown) => void;
-}
-
 type Body = (input: unknown, context?: RunContext<never>, details?: { toolCall?: { callId?: string } }) => unknown;
 
 export class WardenAgentTools {
-  private readonly calls = new Map<string, CallState>();
+  private readonly calls: GovernedCalls;
   private readonly tickets: TicketStore;
-  private readonly runTimeoutMs: number;
 
   constructor(private readonly opts: WardenAgentToolsOptions) {
-    this.tickets = opts.tickets ?? new MemoryTicketStore();
-    this.runTimeoutMs = opts.runTimeoutMs ?? 60_000;
+    this.calls = new GovernedCalls(opts, { framework: "the Agents SDK", ...(opts.runTimeoutMs !== undefined ? { runTimeoutMs: opts.runTimeoutMs } : {}) });
+    this.tickets = this.calls.tickets;
   }
 
   /**
@@ -135,11 +113,11 @@ export class WardenAgentTools {
   async settle(run: InterruptedRun): Promise<Settled> {
     const s: Settled = { approved: [], rejected: [], waiting: [] };
     for (const p of await this.pending(run.interruptions)) {
-      const a = p.approval;
-      if (a.status === "approved" || a.status === "modified") {
+      const verdict = verdictOf(p.approval);
+      if (verdict === "granted") {
         run.state.approve(p.item);
         s.approved.push(p);
-      } else if (a.status === "rejected" || a.status === "expired" || a.status === "consumed") {
+      } else if (verdict === "denied") {
         run.state.reject(p.item, { message: describeRejection(p) });
         s.rejected.push(p);
       } else s.waiting.push(p);
@@ -163,88 +141,17 @@ export class WardenAgentTools {
     }
   }
 
-  /** needsApproval: the governor decides; see the top of this file. */
-  private async decide(name: string, input: unknown, callId: string | undefined): Promise<boolean> {
-    if (!callId) return false; // execute() refuses a call it cannot key
-    if (await this.tickets.get(callId)) return true;
-    const known = this.calls.get(callId);
-    if (known) return known.kind === "paused";
-    let settle!: Settle;
-    const result = new Promise<HandlerResult | void>((resolve, reject) => (settle = { resolve, reject }));
-    let entered!: (ctx: HandlerContext) => void;
-    const started = new Promise<HandlerContext>((r) => (entered = r));
-    let outcome: Promise<Outcome>;
-    try {
-      const { request, execute } = toolRequest(this.opts, name, input);
-      outcome = this.opts.governor.execute(request, (ctx) => (entered(ctx), result), execute);
-    } catch (e) {
-      this.calls.set(callId, { kind: "failed", error: (e as Error).message });
-      return false;
-    }
-    const first = await Promise.race([started.then((ctx) => ({ ctx })), outcome.then((o) => ({ o }), (e: unknown) => ({ e }))]);
-    if ("ctx" in first) {
-      const timer = setTimeout(() => settle.reject(new Error(`the Agents SDK did not run tool ${name} (call ${callId}) within ${this.runTimeoutMs} ms`)), this.runTimeoutMs);
-      timer.unref();
-      this.calls.set(callId, { kind: "run", ctx: first.ctx, settle, outcome, timer });
-      return false;
-    }
-    if ("e" in first) {
-      this.calls.set(callId, { kind: "failed", error: (first.e as Error)?.message ?? String(first.e) });
-      return false;
-    }
-    const o = first.o;
-    if (o.status === "paused") {
-      await this.tickets.set(callId, o.ticket);
-      this.calls.set(callId, { kind: "paused" });
-      return true;
-    }
-    if (o.status === "executed") {
-      // The handler is only entered through `started`; an executed outcome without it cannot be.
-      this.calls.set(callId, { kind: "failed", error: `action ${o.action_id} executed without its tool` });
-      return false;
-    }
-    this.calls.set(callId, { kind: "refused", outcome: o });
-    return false;
+  /** needsApproval: the governor decides; see the top of this file and governed-call.ts. */
+  private decide(name: string, input: unknown, callId: string | undefined): Promise<boolean> {
+    if (!callId) return Promise.resolve(false); // run() refuses a call it cannot key
+    return this.calls.decide(name, input, callId);
   }
 
   /** execute: runs the tool's body inside the governed action needsApproval opened, or resumes its ticket. */
-  private async run(name: string, input: unknown, ctx: RunContext<never> | undefined, details: { toolCall?: { callId?: string } } | undefined, body: Body): Promise<unknown> {
-    const action = this.opts.tools?.[name]?.action ?? name;
+  private run(name: string, input: unknown, ctx: RunContext<never> | undefined, details: { toolCall?: { callId?: string } } | undefined, body: Body): Promise<unknown> {
     const callId = details?.toolCall?.callId;
-    if (!callId) throw new Error(`Warden refused ${action}: the SDK gave no call id for tool ${name}`);
-    const ticket = await this.tickets.get(callId);
-    if (ticket) return this.resume(name, action, ticket, input, ctx, details, body);
-    const state = this.calls.get(callId);
-    this.calls.delete(callId);
-    if (!state || state.kind === "paused") throw new Error(`Warden did not decide tool call ${callId} of ${name}: refused`);
-    if (state.kind === "failed") throw new Error(`Warden refused ${action}: ${state.error}`);
-    if (state.kind === "refused") throw new ToolCallRefused(state.outcome, describeRefusal(action, state.outcome));
-    clearTimeout(state.timer);
-    let value: unknown;
-    try {
-      value = await withContext(state.ctx, () => body(input, ctx, details));
-      state.settle.resolve(resultOf(value));
-    } catch (e) {
-      state.settle.reject(e);
-      await state.outcome.catch(() => undefined);
-      throw e;
-    }
-    const outcome = await state.outcome;
-    if (outcome.status !== "executed") throw new ToolCallRefused(outcome, describeRefusal(action, outcome));
-    return value;
-  }
-
-  private async resume(name: string, action: string, ticket: Ticket, input: unknown, ctx: RunContext<never> | undefined, details: { toolCall?: { callId?: string } } | undefined, body: Body): Promise<unknown> {
-    const { execute } = toolRequest(this.opts, name, input);
-    let value: unknown;
-    const outcome = await this.opts.governor.resume(ticket, async (hctx) => {
-      value = await withContext(hctx, () => body(input, ctx, details));
-      return resultOf(value);
-    }, execute);
-    // The ticket stays: a replayed approval resumes it again and Warden refuses it
-    // (already_executed, rejected, expired) instead of deciding the call anew.
-    if (outcome.status !== "executed") throw new ToolCallRefused(outcome, describeRefusal(action, outcome));
-    return value;
+    if (!callId) return Promise.reject(new Error(`Warden refused ${this.opts.tools?.[name]?.action ?? name}: the SDK gave no call id for tool ${name}`));
+    return this.calls.run(name, input, callId, () => body(input, ctx, details));
   }
 }
 
@@ -258,9 +165,4 @@ function describeRejection(p: PendingApproval): string {
   const a = p.approval;
   const comment = [...a.history].reverse().find((h) => (h as { comment?: string }).comment) as { comment?: string } | undefined;
   return `Warden refused ${p.ticket.request.action}: approval ${a.approval_id} is ${a.status}${comment?.comment ? ` (${comment.comment})` : ""}`;
-}
-
-function resultOf(value: unknown): HandlerResult {
-  const output = outputRecord(value);
-  return output ? { output } : {};
 }
