@@ -23,10 +23,23 @@
 // here (a state not sealed by this gateway, other arguments) are audited as refusals. Upstream
 // calls are bounded (upstreamTimeoutMs); an upstream error, timeout or closed connection fails the
 // action, and a governor that cannot decide answers a refusal: nothing is returned as a result.
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { Server, inputRequired, type CallToolResult, type InputRequiredResult, type Tool } from "@modelcontextprotocol/server";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  Server,
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  inputRequired,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  originValidationResponse,
+  type CallToolResult,
+  type InputRequiredResult,
+  type McpHttpHandler,
+  type Tool,
+} from "@modelcontextprotocol/server";
 import { serveStdio, type ServeStdioOptions, type StdioServerHandle } from "@modelcontextprotocol/server/stdio";
 import { hashJSON } from "../canonical-json.ts";
 import type { ExternalEffect } from "../rollback/index.ts";
@@ -35,6 +48,9 @@ import { GovernanceRefusal } from "../governance/errors.ts";
 import { auditRefusal } from "../governance/refusals.ts";
 import type { ActionRequest, Ticket } from "../schemas/types.ts";
 import { describeRefusal, outputRecord, toolRequest, type GovernedAgentOptions, type ToolMapping } from "./common.ts";
+import { seal, sealingKey, unseal } from "./request-state.ts";
+
+export { GatewaySecretError, MIN_SECRET_BYTES, sealingKey } from "./request-state.ts";
 
 /** The `_meta` key of a 2025-era retry's sealed state, and of Warden's approval on a paused answer. */
 export const REQUEST_STATE_META = "dev.warden/request-state";
@@ -65,7 +81,11 @@ export interface McpGatewayOptions extends Omit<GovernedAgentOptions, "tools" | 
   inventory?: ActionInventory;
   /** How long an upstream tools/call may take before the action fails (ms, default 30000). */
   upstreamTimeoutMs?: number;
-  /** The key sealing requestState (default: random, so tickets hold for this gateway's lifetime). */
+  /**
+   * The key sealing requestState: at least 32 bytes (text: no white space or control characters).
+   * Gateways given the same key resume each other's paused calls (a restart, several replicas over
+   * one store). Default: random, so a paused call can be resumed only by this gateway instance.
+   */
   secret?: Uint8Array | string;
   /** The gateway's MCP implementation name (default warden-mcp-gateway). */
   name?: string;
@@ -92,10 +112,13 @@ export async function connectUpstream(spec: UpstreamSpec, name = "warden-mcp-gat
 }
 
 export class McpGateway {
-  private readonly secret: Uint8Array | string;
+  private readonly secret: Uint8Array;
+  /** Whether the sealing key was given (false: random, for this instance only). */
+  readonly keyed: boolean;
 
   constructor(private readonly opts: McpGatewayOptions) {
-    this.secret = opts.secret ?? randomBytes(32);
+    this.keyed = opts.secret !== undefined;
+    this.secret = opts.secret === undefined ? randomBytes(32) : sealingKey(opts.secret);
   }
 
   /** A fresh server instance fronting the upstream (a factory for serveStdio or createMcpHandler). */
@@ -114,6 +137,42 @@ export class McpGateway {
   /** Serves the gateway over stdio (or the transport given), both protocol eras. */
   serveStdio(options?: ServeStdioOptions): StdioServerHandle {
     return serveStdio(() => this.server(), options);
+  }
+
+  /**
+   * Serves the gateway over MCP Streamable HTTP at http://host:port/mcp (default 127.0.0.1, port 0:
+   * any free one), both protocol eras (the SDK's createMcpHandler: 2026-07-28 per request, 2025
+   * stateless). Every request acts as the configured agent: nothing of the request (headers,
+   * tokens, _meta) names who acts. On a loopback address, requests whose Host or Origin is not a
+   * localhost name are refused (DNS rebinding); anywhere else, whoever reaches the port acts as
+   * the agent, so bind it only where a proxy in front authenticates the callers.
+   */
+  async serveHttp(o: { host?: string; port?: number; path?: string } = {}): Promise<HttpServerHandle> {
+    const host = o.host ?? "127.0.0.1";
+    const path = o.path ?? "/mcp";
+    const handler = createMcpHandler(() => this.server(), { onerror: () => undefined });
+    const loopback = isLoopback(host);
+    const http = createServer((req, res) => {
+      serveFetch(handler, path, loopback, req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(o.port ?? 0, host, () => (http.off("error", reject), resolve()));
+    });
+    const address = http.address() as { address: string; port: number };
+    const shown = address.address.includes(":") ? `[${address.address}]` : address.address;
+    return {
+      url: `http://${shown}:${address.port}${path}`,
+      port: address.port,
+      close: async () => {
+        await handler.close();
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      },
+    };
   }
 
   /** The upstream tools the inventory maps, as the upstream describes them. */
@@ -217,30 +276,85 @@ export class McpGateway {
     };
   }
 
-  /** The ticket, sealed: base64url(JSON) "." base64url(HMAC-SHA256). */
+  /** The ticket, sealed with this gateway's key (request-state.ts). */
   seal(ticket: Ticket): string {
-    const body = Buffer.from(JSON.stringify(ticket)).toString("base64url");
-    return `${body}.${this.mac(body)}`;
+    return seal(ticket, this.secret);
   }
 
+  /** The ticket a state sealed with this gateway's key holds; undefined for any other. */
   unseal(state: string): Ticket | undefined {
-    const [body, mac] = state.split(".");
-    if (!body || !mac) return undefined;
-    // Compared as text: base64url decoding ignores a final character's spare bits, so decoded
-    // bytes would accept more than one spelling of the same MAC.
-    const want = Buffer.from(this.mac(body));
-    const got = Buffer.from(mac);
-    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
-    try {
-      return JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Ticket;
-    } catch {
-      return undefined;
+    return unseal(state, this.secret);
+  }
+}
+
+/** A gateway serving over HTTP: where, and how to stop it. */
+export interface HttpServerHandle {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+/** One Node HTTP exchange through the SDK's fetch-shaped handler (the only place Node's req/res meet web Request/Response). */
+async function serveFetch(handler: McpHttpHandler, path: string, loopback: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://gateway.invalid");
+  if (url.pathname !== path) {
+    res.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${path}\n`);
+    return;
+  }
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      // The SDK's own bound on a POST body (4 MiB): refused before anything is parsed.
+      if (size > 4 * 1024 * 1024) {
+        res.writeHead(413, { "content-type": "text/plain" }).end("request body too large\n");
+        return;
+      }
+      chunks.push(c);
+    }
+    body = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c, at);
+      at += c.length;
     }
   }
-
-  private mac(body: string): string {
-    return createHmac("sha256", this.secret).update(`warden-mcp-state:${body}`).digest("base64url");
+  const abort = new AbortController();
+  res.once("close", () => abort.abort());
+  const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), { method: req.method ?? "GET", headers, ...(body ? { body } : {}), signal: abort.signal });
+  const response =
+    (loopback ? (hostHeaderValidationResponse(request, localhostAllowedHostnames()) ?? originValidationResponse(request, localhostAllowedOrigins())) : undefined) ??
+    (await handler.fetch(request));
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((v, k) => {
+    const had = out[k];
+    out[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
+  });
+  res.writeHead(response.status, out);
+  if (!response.body) {
+    res.end();
+    return;
   }
+  // Streamed as it comes (an SSE answer); a client that goes away cancels the stream.
+  const reader = response.body.getReader();
+  res.once("close", () => void reader.cancel().catch(() => undefined));
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    res.write(value);
+  }
+  res.end();
 }
 
 function refusal(text: string, meta?: Record<string, unknown>): CallToolResult {

@@ -288,3 +288,68 @@ describe("warden/mcp: an upstream over Streamable HTTP", () => {
     }
   });
 });
+
+describe("warden/mcp: the gateway served over Streamable HTTP", () => {
+  it("the SDK's client over HTTP (both eras): auto runs, block is refused, approve -> the retry runs once; the agent is the configured one", { timeout: 60_000 }, async () => {
+    const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
+    const served = await gateway.serveHttp();
+    closers.push(() => served.close());
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const connect = async (modern: boolean) => {
+      const c = new Client({ name: "agent", version: "1.0.0" }, modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } }, inputRequired: { autoFulfill: false } } : {});
+      // A header naming another agent changes nothing: the gateway acts as its configured agent.
+      await c.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { "x-warden-agent": "triage-bot", authorization: "Bearer someone-else" } } }));
+      closers.push(() => c.close());
+      return c;
+    };
+    const before = (await upstreamRuns()).lookup_order ?? 0;
+    for (const modern of [true, false]) {
+      const c = await connect(modern);
+      expect((await c.listTools()).tools.map((t) => t.name).sort()).toEqual(["apply_discount", "delete_account", "issue_refund", "lookup_order"]);
+      const lookup = (await c.callTool({ name: "lookup_order", arguments: { order: "A-1001" } })) as Result;
+      expect(lookup.isError).toBeFalsy();
+      expect(lookup.structuredContent).toMatchObject({ order: { total: expect.any(Number) } });
+      const del = (await c.callTool({ name: "delete_account", arguments: { customer: "customer-c77" } })) as Result;
+      expect(del.isError).toBe(true);
+      expect(text(del)).toMatch(/Warden blocked account\.delete: /);
+    }
+    expect((await upstreamRuns()).lookup_order).toBe(before + 2);
+    expect((await upstreamRuns()).delete_account).toBeUndefined();
+
+    const c = await connect(true);
+    const args = { order: "A-1002", amount: 700 };
+    const first = (await call(c, { name: "issue_refund", arguments: args }, { allowInputRequired: true }));
+    expect(first.resultType).toBe("input_required");
+    const approval = first._meta?.[APPROVAL_META] as { approval_id: string; action_id: string };
+    const refunds = (await upstreamRuns()).issue_refund ?? 0;
+    const a = (await g.gov.store.getApproval(approval.approval_id))!;
+    await g.gov.decideApproval({ approval_id: a.approval_id, verdict: "approve", by: { id: "lena" }, saw: { request_hash: a.request_hash, revision: a.revision } });
+    const done = await call(c, { name: "issue_refund", arguments: args, requestState: first.requestState! });
+    expect(done.structuredContent).toEqual({ refunded: 700, order: "A-1002" });
+    const again = await call(c, { name: "issue_refund", arguments: args, requestState: first.requestState! });
+    expect(text(again)).toMatch(/already_executed/);
+    expect((await upstreamRuns()).issue_refund).toBe(refunds + 1);
+
+    const all = await expectTrail(g);
+    const mine = all.filter((r) => r.type === "decision" && r.request?.agent.id !== AGENT.id);
+    expect(mine).toEqual([]);
+    expect(all.filter((r) => r.action_id === approval.action_id && r.type === "outcome")).toHaveLength(1);
+  });
+
+  it("on a loopback address, a request whose Host is not a localhost name is refused (DNS rebinding)", async () => {
+    const served = await gateway.serveHttp();
+    try {
+      const { request } = await import("node:http");
+      const status = await new Promise<number>((resolve, reject) => {
+        const r = request(served.url, { method: "POST", headers: { host: "evil.example.com", "content-type": "application/json", accept: "application/json, text/event-stream" } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        r.once("error", reject);
+        r.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }));
+      });
+      expect(status).toBe(403);
+      const missing = await fetch(served.url.replace(/\/mcp$/, "/other"));
+      expect(missing.status).toBe(404);
+    } finally {
+      await served.close();
+    }
+  });
+});
