@@ -428,7 +428,7 @@ export function toJSONText(v: Value): string {
 export function numberText(n: number | BigNumber): string {
   if (n instanceof BigNumber) return n.text;
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0) === "-0" ? "0" : n.toFixed(0);
-  return String(n).replace("e+", "e+");
+  return String(n);
 }
 
 /** Rego's text form of a value: `{1, 2}` for sets, `set()` for the empty set, quoted strings. */
