@@ -167,6 +167,7 @@ export class McpGateway {
     return {
       url: `http://${shown}:${address.port}${path}`,
       port: address.port,
+      loopback,
       close: async () => {
         await handler.close();
         http.closeAllConnections();
@@ -291,6 +292,8 @@ export class McpGateway {
 export interface HttpServerHandle {
   url: string;
   port: number;
+  /** Whether it listens on a loopback address (else whoever reaches the port acts as the agent). */
+  loopback: boolean;
   close(): Promise<void>;
 }
 

@@ -1,24 +1,30 @@
-// `warden mcp-gateway`: the MCP gateway of src/integrations/mcp.ts as a stdio server, over the
-// deployment (its governor, bundle and directory). The MCP SDK packages are optional peers of
-// warden: they are imported only here, when the command runs, and their absence is one line.
+// `warden mcp-gateway`: the MCP gateway of src/integrations/mcp.ts as a stdio or Streamable HTTP
+// server, over the deployment (its governor, bundle and directory). The MCP SDK packages are
+// optional peers of warden: they are imported only here, when the command runs, and their absence
+// is one line. A configured sealing key is checked before anything is opened.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { UsageError, type Command } from "../command.ts";
+import { GatewaySecretError, MIN_SECRET_BYTES, sealingKey } from "../../integrations/request-state.ts";
 import { openEvaluator, openGovernor, type Deployment } from "../../governance/deployment.ts";
 import type { ActionRequest, Principal } from "../../schemas/types.ts";
 import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkId, checkStoreExists, deploymentFrom } from "../governance.ts";
 
 const USAGE = `warden mcp-gateway --agent ID [--role R] [--initiator ID] [--tool NAME=ACTION]...
-                    (--upstream-url URL | -- COMMAND [ARGS...]) [--upstream-timeout MS] [--json]
+                    (--upstream-url URL | -- COMMAND [ARGS...]) [--upstream-timeout MS]
+                    [--listen [HOST:]PORT] [--secret-file PATH] [--json]
 
-An MCP server on stdin/stdout in front of an upstream MCP server (the COMMAND after --, started
-over stdio, or a Streamable HTTP URL). tools/list shows only the upstream tools the agent's role
-may ever use (tools mapped to actions of the policy's inventory: by --tool, by mcp_gateway.tools in
-warden.yaml, or by having an action's name); every tools/call is decided by the governor as the
-configured agent (never as anything the client sends): auto and notify run upstream (notify is
-queued for review), block is a tool error with the policy's reasons, approve answers "wait for
-approval X" (2026-07-28 clients: input_required with a requestState to retry with; 2025 clients:
-a tool error whose _meta["dev.warden/request-state"] the retry carries back in its _meta). The
-retry runs upstream once the routed role approved (warden approvals approve), exactly once.
-Upstream outputs are audited; upstream errors and timeouts fail the action.
+An MCP server in front of an upstream MCP server (the COMMAND after --, started over stdio, or a
+Streamable HTTP URL), on stdin/stdout, or with --listen over MCP Streamable HTTP. tools/list shows
+only the upstream tools the agent's role may ever use (tools mapped to actions of the policy's
+inventory: by --tool, by mcp_gateway.tools in warden.yaml, or by having an action's name); every
+tools/call is decided by the governor as the configured agent (never as anything the client
+sends): auto and notify run upstream (notify is queued for review), block is a tool error with
+the policy's reasons, approve answers "wait for approval X" (2026-07-28 clients: input_required
+with a requestState to retry with; 2025 clients: a tool error whose _meta["dev.warden/request-state"]
+the retry carries back in its _meta). The retry runs upstream once the routed role approved
+(warden approvals approve), exactly once. Upstream outputs are audited; upstream errors and
+timeouts fail the action.
 
   --agent ID            the agent the gateway acts as (its roles come from the directory)
   --role R              the role it acts under (default: the directory's first role for it)
@@ -26,20 +32,36 @@ Upstream outputs are audited; upstream errors and timeouts fail the action.
   --tool NAME=ACTION    map an upstream tool to an action of the inventory (repeatable)
   --upstream-url URL    reach the upstream over Streamable HTTP instead of starting a command
   --upstream-timeout MS how long one upstream tools/call may take (default 30000)
+  --listen [HOST:]PORT  serve MCP Streamable HTTP at http://HOST:PORT/mcp instead of stdio
+                        (HOST 127.0.0.1 unless given; PORT 0: any free one, named on stderr).
+                        Every request acts as the configured agent: off loopback, whoever
+                        reaches the port does, so put an authenticating proxy in front
+  --secret-file PATH    the key sealing requestState (see below)
   --json                the startup line on stderr as JSON (stdout carries the MCP protocol)
+
+The sealing key: a paused call's requestState is sealed with it, and only a gateway with the same
+key resumes it (after a restart, or on another replica over the same store). From the first of
+--secret-file, $WARDEN_MCP_GATEWAY_SECRET, mcp_gateway.secret_file, mcp_gateway.secret: text of at
+least 32 bytes, no white space (e.g. openssl rand -base64 48; a file's final line break is
+ignored). A malformed one is refused (mcp_secret_invalid, exit 2). None configured: a random key
+for the process, said on stderr.
 
 warden.yaml may hold an mcp_gateway: mapping with the same settings: agent, role, initiator,
 upstream_command (a list: command and arguments, run in warden.yaml's directory), upstream_url,
-upstream_timeout_ms, context (the request context the policy reads: channel, attributes), and
-tools: {NAME: ACTION} or {NAME: {action: ACTION, compensation: TEXT}} for tools whose upstream
-effect Warden records as external (writes the policy asks to be recorded need one).
+upstream_timeout_ms, listen, secret_file (relative to warden.yaml's directory), secret, context
+(the request context the policy reads: channel, attributes), and tools: {NAME: ACTION} or
+{NAME: {action: ACTION, compensation: TEXT}} for tools whose upstream effect Warden records as
+external (writes the policy asks to be recorded need one).
 
 Needs the optional peers @modelcontextprotocol/server and @modelcontextprotocol/client.
-Runs until stdin closes, SIGINT or SIGTERM. Exit 2 for usage and config errors.
+Runs until stdin closes (stdio), SIGINT or SIGTERM. Exit 2 for usage and config errors.
 
 ${DEPLOYMENT_HELP}`;
 
-const SETTINGS = ["agent", "role", "initiator", "upstream_command", "upstream_url", "upstream_timeout_ms", "context", "tools", "config_dir"];
+const SETTINGS = ["agent", "role", "initiator", "upstream_command", "upstream_url", "upstream_timeout_ms", "context", "tools", "secret_file", "secret", "listen", "config_dir"];
+
+/** The environment variable a sealing key may come from. */
+export const SECRET_ENV = "WARDEN_MCP_GATEWAY_SECRET";
 
 interface GatewaySettings {
   agent: string;
@@ -49,6 +71,10 @@ interface GatewaySettings {
   timeoutMs: number;
   context?: ActionRequest["context"];
   tools: Record<string, { action: string; effect?: { compensation: string } }>;
+  /** The sealing key, checked, and where it came from; undefined: none configured (random). */
+  secret?: { key: Uint8Array; source: string };
+  /** Serve over Streamable HTTP here instead of stdio. */
+  listen?: { host: string; port: number };
 }
 
 export const mcpGateway: Command = {
@@ -62,6 +88,8 @@ export const mcpGateway: Command = {
     tool: { type: "string", multiple: true },
     "upstream-url": { type: "string" },
     "upstream-timeout": { type: "string" },
+    "secret-file": { type: "string" },
+    listen: { type: "string" },
     json: { type: "boolean" },
   },
   async run(v, positionals) {
@@ -105,17 +133,35 @@ export const mcpGateway: Command = {
         inventory,
         tools: s.tools,
         upstreamTimeoutMs: s.timeoutMs,
+        ...(s.secret ? { secret: s.secret.key } : {}),
       });
       const listed = (await gateway.listTools()).map((t) => t.name);
-      const handle = gateway.serveStdio();
-      closers.push(() => handle.close());
-      const line = { agent: s.agent, role, revision: governor.revision, tools: listed };
-      console.error(v.json ? JSON.stringify(line) : `warden mcp-gateway: ${s.agent} (${role}) under revision ${governor.revision}; tools: ${listed.join(", ") || "(none)"}`);
+      const http = s.listen ? await gateway.serveHttp(s.listen) : undefined;
+      if (http) closers.push(() => http.close());
+      else {
+        const handle = gateway.serveStdio();
+        closers.push(() => handle.close());
+      }
+      const sealing = s.secret?.source ?? "random";
+      const warnings = [
+        ...(s.secret ? [] : [`no sealing key configured (--secret-file, $${SECRET_ENV}, mcp_gateway.secret_file): a random one for this process, so a call paused here cannot be resumed after a restart or by another gateway`]),
+        ...(http && !http.loopback ? [`listening on ${s.listen!.host}, not a loopback address: whoever reaches ${http.url} acts as ${s.agent}; put an authenticating proxy in front`] : []),
+      ];
+      const served = http ? http.url : "stdio";
+      const line = { agent: s.agent, role, revision: governor.revision, tools: listed, serving: served, sealing_key: sealing, ...(warnings.length ? { warnings } : {}) };
+      if (v.json) console.error(JSON.stringify(line));
+      else {
+        console.error(`warden mcp-gateway: ${s.agent} (${role}) under revision ${governor.revision} on ${served}; tools: ${listed.join(", ") || "(none)"}; sealing key: ${sealing}`);
+        for (const w of warnings) console.error(`warden mcp-gateway: ${w}`);
+      }
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
-        process.stdin.once("end", resolve);
-        process.stdin.once("close", resolve);
+        // Over stdio the client closing stdin ends the gateway; over HTTP only a signal does.
+        if (!http) {
+          process.stdin.once("end", resolve);
+          process.stdin.once("close", resolve);
+        }
       });
       return 0;
     } finally {
@@ -181,5 +227,54 @@ function settings(d: Deployment, v: Record<string, unknown>, positionals: string
     if (!m) throw new UsageError(`--tool: NAME=ACTION, not ${JSON.stringify(t)}`);
     tools[m[1]!] = { action: m[2]! };
   }
-  return { agent, ...(role !== undefined ? { role } : {}), initiator, upstream, timeoutMs, ...(context !== undefined ? { context: context as ActionRequest["context"] } : {}), tools };
+  const secret = secretOf(v, c);
+  const listenText = (v.listen as string | undefined) ?? str("listen");
+  const listen = listenText === undefined ? undefined : listenOf(listenText);
+  return { ...(listen ? { listen } : {}), agent, ...(role !== undefined ? { role } : {}), initiator, upstream, timeoutMs, ...(context !== undefined ? { context: context as ActionRequest["context"] } : {}), tools, ...(secret ? { secret } : {}) };
+}
+
+/** --listen [HOST:]PORT: host 127.0.0.1 unless given; an IPv6 host in brackets. */
+function listenOf(text: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d+)$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen: [HOST:]PORT (e.g. 127.0.0.1:8808), not ${JSON.stringify(text)}`);
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, "") : "127.0.0.1";
+  return { host, port };
+}
+
+/**
+ * The sealing key of requestState, from the first of: --secret-file, $WARDEN_MCP_GATEWAY_SECRET,
+ * mcp_gateway.secret_file (relative to warden.yaml's directory), mcp_gateway.secret. A file's one
+ * trailing line break is not part of the key. Checked (request-state.ts): a malformed key is a
+ * config error (exit 2), never replaced by a random one.
+ */
+function secretOf(v: Record<string, unknown>, c: Record<string, unknown>): GatewaySettings["secret"] {
+  try {
+    const fromFile = (path: string, where: string) => {
+      let text: string;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch (e) {
+        throw new GatewaySecretError("mcp_secret_unreadable", `${where} ${path}: cannot be read: ${(e as Error).message}`);
+      }
+      return { key: sealingKey(text.replace(/\r?\n$/, ""), `${where} ${path}`), source: `${where} ${path}` };
+    };
+    if (v["secret-file"] !== undefined) return fromFile(v["secret-file"] as string, "--secret-file");
+    const env = process.env[SECRET_ENV];
+    if (env !== undefined && env !== "") return { key: sealingKey(env, `$${SECRET_ENV}`), source: `$${SECRET_ENV}` };
+    if (c.secret_file !== undefined && c.secret !== undefined) throw new UsageError("mcp_gateway: give secret_file or secret, not both");
+    if (c.secret_file !== undefined) {
+      if (typeof c.secret_file !== "string") throw new UsageError("mcp_gateway.secret_file: a path");
+      return fromFile(typeof c.config_dir === "string" ? resolve(c.config_dir, c.secret_file) : c.secret_file, "mcp_gateway.secret_file");
+    }
+    if (c.secret !== undefined) {
+      if (typeof c.secret !== "string") throw new UsageError(`mcp_gateway.secret: a string of at least ${MIN_SECRET_BYTES} bytes`);
+      return { key: sealingKey(c.secret, "mcp_gateway.secret"), source: "mcp_gateway.secret" };
+    }
+    return undefined;
+  } catch (e) {
+    // A config error: exit 2, the code in the line.
+    if (e instanceof GatewaySecretError) throw new UsageError(`mcp-gateway: ${e.message}`);
+    throw e;
+  }
 }
