@@ -112,7 +112,13 @@ function timeValid(c: Parsed, nowMs: number): boolean {
   return Date.parse(c.go.NotBefore as string) <= nowMs && nowMs <= Date.parse(c.go.NotAfter as string);
 }
 
+/** Go's x509 refuses these signatures (MD2, MD5, SHA-1 and DSA ones: InsecureAlgorithmError or
+ * ErrUnsupportedAlgorithm) whoever signed them. */
+const REFUSED_SIGNATURES = new Set([1, 2, 3, 7, 8, 9]);
+
+/** Go's CheckSignatureFrom, and the issuer/subject chaining that picks the candidate. */
 function issuedBy(child: Parsed, parent: Parsed): boolean {
+  if (REFUSED_SIGNATURES.has(child.go.SignatureAlgorithm as number)) return false;
   try {
     return child.node.checkIssued(parent.node) && child.node.verify(parent.node.publicKey);
   } catch {
@@ -120,15 +126,31 @@ function issuedBy(child: Parsed, parent: Parsed): boolean {
   }
 }
 
-/** Go's chain key-usage check: every certificate without "any" must allow one requested usage. */
+/** Go's checkChainForKeyUsage: walking from the root down, each certificate that names extended
+ * key usages (and not "any") crosses out the requested ones it lacks; the chain fails when none
+ * is left. */
 function usagesAllowed(chain: Parsed[], wanted: number[]): boolean {
   if (wanted.includes(EXT_KEY_USAGES["2.5.29.37.0"]!)) return true;
-  return chain.every((c) => {
-    const eku = c.go.ExtKeyUsage as number[] | null;
-    if (!eku && !c.go.UnknownExtKeyUsage) return true;
-    if (eku?.includes(0)) return true;
-    return wanted.some((w) => eku?.includes(w));
-  });
+  let remaining = [...wanted];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const eku = (chain[i]!.go.ExtKeyUsage as number[] | null) ?? [];
+    if (eku.length === 0 && !chain[i]!.go.UnknownExtKeyUsage) continue;
+    if (eku.includes(0)) continue;
+    remaining = remaining.filter((w) => eku.includes(w));
+    if (remaining.length === 0) return false;
+  }
+  return true;
+}
+
+/** Go's isValid for a CA candidate above `chain` (leaf first): in its validity period, an
+ * intermediate with CA basic constraints (a root needs none: it is trusted as given), and
+ * within any path length constraint. */
+function canSign(p: Parsed, chain: Parsed[], isRoot: boolean, nowMs: number): boolean {
+  if (!timeValid(p, nowMs)) return false;
+  if (!isRoot && (p.go.BasicConstraintsValid !== true || p.go.IsCA !== true)) return false;
+  const maxPathLen = p.go.MaxPathLen as number;
+  if (p.go.BasicConstraintsValid === true && maxPathLen >= 0 && chain.length - 1 > maxPathLen) return false;
+  return true;
 }
 
 function hostMatches(leaf: Parsed, name: string): boolean {
@@ -147,13 +169,12 @@ function verifyChain(certs: Parsed[], opts: VerifyOptions): Parsed[] | null {
   const extend = (chain: Parsed[]): Parsed[] | null => {
     const last = chain[chain.length - 1]!;
     if (chain.length > MAX_CHAIN) return null;
-    const canSign = (p: Parsed) => p.go.BasicConstraintsValid === true && p.go.IsCA === true && timeValid(p, opts.nowMs);
-    if (issuedBy(last, root) && canSign(root)) {
+    if (issuedBy(last, root) && canSign(root, chain, true, opts.nowMs)) {
       const full = [...chain, root];
       if (usagesAllowed(full, opts.keyUsages)) return full;
     }
     for (const p of intermediates) {
-      if (chain.includes(p) || !issuedBy(last, p) || !canSign(p)) continue;
+      if (chain.includes(p) || !issuedBy(last, p) || !canSign(p, chain, false, opts.nowMs)) continue;
       const found = extend([...chain, p]);
       if (found) return found;
     }
