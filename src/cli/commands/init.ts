@@ -92,6 +92,8 @@ ${line("state", opt("state"), ".warden/state")}
 # mcp_gateway:
 #   agent: support-bot-1
 #   upstream_command: [node, tools-server.mjs]
+#   secret_file: /etc/warden/mcp-gateway.key   # seals paused calls; >= 32 bytes, shared by instances
+#   listen: 127.0.0.1:8787                     # Streamable HTTP instead of stdio
 #   tools:
 #     lookup_order: order.lookup
 `;
