@@ -169,8 +169,7 @@ export class Governor {
   private async evaluate(raw: unknown, action_id: string, opts: Pick<ExecuteOptions, "agent">): Promise<{ proposal: Proposal; entry: AuditEntry }> {
     const audit = this.opts.audit;
     const base = { operation: "propose", action_id, actor: claimedActor((raw as { agent?: unknown } | null)?.agent, "agent") };
-    const request = await audited(audit, base, async () => checkedRequest(raw));
-    const request_hash = hashJSON(request);
+    const { request, request_hash } = await audited(audit, base, async () => checkedRequest(raw));
     const ctx = { ...base, actor: agentOf(request), request, request_hash };
     return audited(audit, ctx, async () => {
       if (opts.agent !== undefined && opts.agent !== request.agent.id) {
@@ -675,8 +674,9 @@ export class Governor {
   }
 }
 
-/** A request that fits its schema and holds only finite numbers; refused (input_invalid) otherwise. */
-function checkedRequest(raw: unknown): ActionRequest {
+/** A request that fits its schema and holds only finite numbers, with its hash (hashing is the
+ * finiteness check); refused (input_invalid) otherwise. */
+function checkedRequest(raw: unknown): { request: ActionRequest; request_hash: string } {
   let request: ActionRequest;
   try {
     request = validate("action-request", raw);
@@ -684,11 +684,10 @@ function checkedRequest(raw: unknown): ActionRequest {
     throw new GovernanceRefusal("input_invalid", (e as Error).message);
   }
   try {
-    hashJSON(request);
+    return { request, request_hash: hashJSON(request) };
   } catch (e) {
     throw new GovernanceRefusal("input_invalid", `invalid action-request: ${(e as Error).message} (numbers must be finite)`);
   }
-  return request;
 }
 
 function refusedOutcome(e: unknown, action_id: string): Outcome {
