@@ -34,9 +34,10 @@ interface Route {
   method: string;
   path: () => string;
   body?: () => unknown;
-  /** A principal the directory gives no role this route needs, and the status it gets. */
-  wrong: string;
-  status: number;
+  /** A principal the directory gives no role this route needs, and the status it gets; absent
+   * where every signed-in principal may use the route (it shows each only what is theirs). */
+  wrong?: string;
+  status?: number;
 }
 
 const routes: Route[] = [
@@ -68,11 +69,17 @@ const routes: Route[] = [
   { method: "GET", path: () => "/v1/principals", wrong: "auditor", status: 403 },
   { method: "GET", path: () => "/v1/principals/lena", wrong: "ops", status: 403 },
   { method: "GET", path: () => `/inbox/approvals/${approval.approval_id}`, wrong: "carla", status: 404 },
+  { method: "POST", path: () => `/inbox/approvals/${approval.approval_id}/preview`, body: () => ({ parameters: '{"amount":400}' }), wrong: "carla", status: 404 },
+  { method: "POST", path: () => `/inbox/approvals/${approval.approval_id}/decide`, body: () => ({ verdict: "approve", ...approval.saw }), wrong: "carla", status: 404 },
   { method: "POST", path: () => "/inbox/kill-switch", body: () => ({ on: true, confirmed: "yes" }), wrong: "lena", status: 403 },
   { method: "GET", path: () => "/inbox/notify", wrong: "sam", status: 403 },
   { method: "POST", path: () => `/inbox/notify/${running}/review`, body: () => ({}), wrong: "sam", status: 403 },
   { method: "POST", path: () => `/inbox/notify/${running}/rollback`, body: () => ({}), wrong: "lena", status: 403 },
   { method: "GET", path: () => "/inbox/audit", wrong: "sam", status: 403 },
+  { method: "GET", path: () => "/v1/kill-switch" },
+  { method: "GET", path: () => "/v1/approvals" },
+  { method: "GET", path: () => "/inbox" },
+  { method: "GET", path: () => "/inbox/kill-switch" },
 ];
 
 async function refusals(): Promise<number> {
@@ -83,33 +90,45 @@ async function refusals(): Promise<number> {
 
 describe("every route refuses, and audits the refusal", () => {
   for (const r of routes) {
-    it(`${r.method} ${r.path.toString().match(/"([^"]+)"|`([^`]+)`/)?.slice(1).find(Boolean) ?? ""}: no token 401, wrong token 401, ${r.wrong} ${r.status}`, async () => {
+    const role = r.wrong ? `, ${r.wrong} ${r.status}` : "";
+    it(`${r.method} ${r.path.toString().match(/"([^"]+)"|`([^`]+)`/)?.slice(1).find(Boolean) ?? ""}: no token 401, wrong token 401${role}`, async () => {
       const body = r.body?.();
-      for (const [as, status] of [
+      const tries: [string | undefined, number | undefined][] = [
         [undefined, 401],
         ["wdn_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 401],
         ["not-a-token", 401],
-        [r.wrong, r.status],
-      ] as const) {
+      ];
+      if (r.wrong) tries.push([r.wrong, r.status]);
+      for (const [as, status] of tries) {
         const before = await refusals();
         const res = await s.call(as, r.method, r.path(), body);
-        const expected = as === r.wrong ? status : r.path().startsWith("/inbox") && r.method === "GET" ? 302 : 401; // the inbox sends a browser to sign in
+        const expected = r.wrong && as === r.wrong ? status : r.path().startsWith("/inbox") && r.method === "GET" ? 302 : 401; // the inbox sends a browser to sign in
         expect([as, res.status]).toEqual([as, expected]);
         expect(await refusals()).toBe(before + 1);
       }
     });
   }
 
-  it("GET /v1/kill-switch and GET /v1/approvals need a token; the list holds only approvals routed to my roles", async () => {
-    expect((await s.call(undefined, "GET", "/v1/kill-switch")).status).toBe(401);
-    expect((await s.call(undefined, "GET", "/v1/approvals")).status).toBe(401);
+  it("GET /v1/approvals and GET /inbox hold only approvals routed to my roles", async () => {
+    expect((await s.call("carla", "GET", "/inbox")).body).not.toContain(approval.approval_id.slice(0, 8));
+    expect((await s.call("lena", "GET", "/inbox")).body).toContain(approval.approval_id.slice(0, 8));
     expect((await s.call("lena", "GET", "/v1/approvals")).body.approvals.map((a: { approval_id: string }) => a.approval_id)).toContain(approval.approval_id);
     expect((await s.call("carla", "GET", "/v1/approvals")).body.approvals).toEqual([]);
     expect((await s.call("support-bot-1", "GET", "/v1/approvals")).body.approvals).toEqual([]);
   });
 
-  it("GET /health needs no token", async () => {
+  it("GET /health, GET /ready, the sign-in page and sign-out need no token", async () => {
     expect((await s.call(undefined, "GET", "/health")).body.status).toBe("ok");
+    expect((await s.call(undefined, "GET", "/ready")).body.status).toBe("ready");
+    expect((await s.call(undefined, "GET", "/inbox/login")).status).toBe(200);
+    expect((await s.call(undefined, "POST", "/inbox/logout")).status).toBe(303);
+  });
+
+  it("POST /inbox/login refuses a wrong token and audits it", async () => {
+    const before = await refusals();
+    const res = await s.call(undefined, "POST", "/inbox/login", { token: "wdn_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
+    expect(res.status).toBe(401);
+    expect(await refusals()).toBe(before + 1);
   });
 });
 
