@@ -44,9 +44,11 @@ pre{background:#f4f4f4;padding:.5rem;overflow:auto} .overdue{color:#a00;font-wei
 button{font:inherit;padding:.4rem .9rem;margin:.2rem} :focus{outline:3px solid #f90;outline-offset:2px}
 .error{background:#fee;border:1px solid #a00;padding:.5rem} .ok{background:#efe;border:1px solid #080;padding:.5rem}
 label{display:block;margin-top:.5rem;font-weight:600} textarea{width:100%;font:inherit}
+.skip{position:absolute;left:-999px} .skip:focus{left:1rem;top:1rem;background:#fff;padding:.3rem}
 </style></head><body>
+<a href="#main" class="skip">Skip to content</a>
 <header><nav aria-label="Main"><a href="/inbox">Inbox</a> · <a href="/inbox/notify">Notify queue</a> · <a href="/inbox/audit">Audit trail</a> · <a href="/inbox/kill-switch">Kill switch</a>${p ? ` · signed in as <strong>${esc(p.id)}</strong> (${esc(p.roles.join(", "))}) · <form method="post" action="/inbox/logout" style="display:inline"><button type="submit">Sign out</button></form>` : ""}</nav></header>
-<main id="main">${body}</main>
+<main id="main" tabindex="-1">${body}</main>
 <script>
 for (const el of document.querySelectorAll("[data-due]")) {
   const due = Date.parse(el.dataset.due);
@@ -74,7 +76,7 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
   };
 
   app.get("/inbox/login", { config: { auth: false } }, async (_req, reply) =>
-    html(reply, page("Sign in", `<h1>Sign in</h1><form method="post" action="/inbox/login"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`)),
+    html(reply, page("Sign in", `<h1>Sign in</h1><form method="post" action="/inbox/login" aria-label="Sign in"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`)),
   );
   // Signing in needs no credentials, so it is where tokens would be guessed: bounded per address.
   const signIns = tokenBuckets(deps.signInLimit / 60, deps.signInLimit);
@@ -86,7 +88,7 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
       await verifyToken(store, token);
     } catch {
       await governor.auditLog.append({ type: "refusal", details: { operation: "http POST /inbox/login", code: "unauthenticated", message: "sign-in with an unknown or wrong token", ip: req.ip } });
-      return html(reply, page("Sign in", `<h1>Sign in</h1><p class="error" role="alert">That token is not valid.</p><form method="post" action="/inbox/login"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`), 401);
+      return html(reply, page("Sign in", `<h1>Sign in</h1><p class="error" role="alert">That token is not valid.</p><form method="post" action="/inbox/login" aria-label="Sign in"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`), 401);
     }
     reply.header("set-cookie", `warden_session=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/inbox`);
     return reply.redirect("/inbox", 303);
@@ -254,7 +256,7 @@ ${forms}`;
         ? `<form method="post" action="/inbox/kill-switch" aria-label="Confirm the kill switch"><input type="hidden" name="on" value="${want}"><input type="hidden" name="confirmed" value="yes">
 <p role="alert">${want ? "This halts every governed action now: running ones are aborted, new ones refused." : "Agents will act again as the policy decides."} Are you sure?</p>
 <label for="reason">Reason</label><input id="reason" name="reason" size="60"><button type="submit">Yes, turn it ${want ? "on" : "off"}</button> <a href="/inbox/kill-switch">Cancel</a></form>`
-        : `<form method="post" action="/inbox/kill-switch"><input type="hidden" name="on" value="${want}"><button type="submit">Turn the kill switch ${want ? "on" : "off"}…</button></form>`;
+        : `<form method="post" action="/inbox/kill-switch" aria-label="Kill switch"><input type="hidden" name="on" value="${want}"><button type="submit">Turn the kill switch ${want ? "on" : "off"}…</button></form>`;
     return page("Kill switch", `${notice}<h1>Kill switch</h1><p>The kill switch is <strong id="kill-state">${k.on ? "ON" : "off"}</strong>${k.by ? ` (by ${esc(k.by)} at ${esc(k.at)})` : ""}.</p>${form}`, p);
   };
   app.get("/inbox/kill-switch", async (req, reply) => html(reply, await killPage(who(req))));

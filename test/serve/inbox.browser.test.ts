@@ -45,6 +45,32 @@ async function signIn(as: string): Promise<Page> {
   return page;
 }
 
+/** Presses Tab until the target has focus (at most 60 times): what a keyboard user does. */
+async function tabTo(page: Page, target: ReturnType<Page["getByRole"]>): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+  }
+  throw new Error(`Tab never reached ${target}`);
+}
+
+/** Form controls and links a screen reader could not name, and what the page misses around them. */
+async function unlabelled(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    if (!document.documentElement.lang) problems.push("<html> has no lang");
+    if (!document.title) problems.push("no <title>");
+    if (!document.querySelector("main")) problems.push("no <main> landmark");
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("input:not([type=hidden]), textarea, select"))) {
+      const named = (el as HTMLInputElement).labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+      if (!named) problems.push(`${el.tagName.toLowerCase()}#${el.id || "?"} has no label`);
+    }
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>("button, a[href]"))) if (!(el.textContent ?? "").trim() && !el.getAttribute("aria-label")) problems.push(`${el.tagName.toLowerCase()} has no text`);
+    for (const f of Array.from(document.querySelectorAll("form"))) if (!f.getAttribute("aria-label") && !f.getAttribute("aria-labelledby") && !f.closest("nav")) problems.push(`a form posting to ${f.getAttribute("action")} has no name`);
+    return problems;
+  });
+}
+
 describe.skipIf(missing !== undefined)(`the approver inbox in Chromium${missing ? ` (${missing})` : ""}`, { timeout: 120_000 }, () => {
   it("lena approves the paused 750 refund; the agent's long-poll returns approved; it runs once; the chain verifies; carla cannot see it", async () => {
     const p = await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750(), effect: "state" });
@@ -140,5 +166,34 @@ describe.skipIf(missing !== undefined)(`the approver inbox in Chromium${missing 
     await auditor.getByRole("link", { name: "Audit trail" }).click();
     await expect(auditor.locator("#audit-status").textContent()).resolves.toMatch(/The chain verifies/);
     await auditor.screenshot({ path: join(OUT, "audit.png"), fullPage: true });
+  });
+
+  it("by keyboard alone, lena signs in and approves; every page names its controls for a screen reader", async () => {
+    const p = await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750("A-5005") });
+    expect(p.status).toBe(202);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${s.url}/inbox`);
+    expect(await unlabelled(page)).toEqual([]);
+    await tabTo(page, page.getByLabel("API token"));
+    await page.keyboard.type(s.tokens.lena!);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${s.url}/inbox`);
+    expect(await unlabelled(page)).toEqual([]);
+    await tabTo(page, page.getByRole("link", { name: p.body.approval_id.slice(0, 8) }));
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${s.url}/inbox/approvals/${p.body.approval_id}`);
+    expect(await unlabelled(page)).toEqual([]);
+    const decide = page.getByRole("form", { name: "Approve or reject" });
+    await tabTo(page, decide.getByLabel("Comment"));
+    await page.keyboard.type("by keyboard");
+    await tabTo(page, page.getByRole("button", { name: "Approve" }));
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("status").textContent()).resolves.toMatch(/Recorded: approve\. The approval is now approved/);
+    expect((await s.call("support-bot-1", "GET", `/v1/approvals/${p.body.approval_id}/wait?timeout_s=0`)).body.status).toBe("approved");
+    for (const path of ["/inbox/notify", "/inbox/kill-switch", "/inbox/audit"]) {
+      const other = await signIn(path === "/inbox/notify" ? "lena" : path === "/inbox/audit" ? "auditor" : "ops");
+      await other.goto(`${s.url}${path}`);
+      expect([path, await unlabelled(other)]).toEqual([path, []]);
+    }
   });
 });
