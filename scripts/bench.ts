@@ -11,8 +11,10 @@
 //   audit     durable appends per second and chain verification (records per second, and per
 //             CPU-second against SHA-256 of the same bodies)
 //   hostile   ReDoS patterns on a 10,000-character input through both engines (linear, RE2)
+//   gateway   what warden mcp-gateway adds to an auto tools/call over stdio (durable store, and
+//             on /dev/shm where there is one: the gateway's own cost without the disk's fsync)
 //   budget    the step budget's cost (modules with and without its checks) and the input check's
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
@@ -31,6 +33,7 @@ import { benchCompile } from "./bench/compile.ts";
 import { benchGovernance } from "./bench/governance.ts";
 import { benchAudit } from "./bench/audit.ts";
 import { benchBudgetOverhead, benchHostile, benchInputCheck } from "./bench/hostile.ts";
+import { benchMcpGateway, type GatewayBench } from "./bench/mcp-gateway.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = process.argv.includes("--json");
@@ -158,7 +161,7 @@ log(
 const gov = await benchGovernance();
 log(
   `\ngoverned actions end to end (SQLite, every audit append durable): ${gov.actions_per_sec.toFixed(0)} actions/s ` +
-    `(p50 ${gov.action_p50_ms.toFixed(2)} ms, p99 ${gov.action_p99_ms.toFixed(2)} ms, ${gov.cpu_us_per_action.toFixed(0)} µs CPU; 4 commits each: decision, intent, started, outcome); ` +
+    `(p50 ${gov.action_p50_ms.toFixed(2)} ms, p99 ${gov.action_p99_ms.toFixed(2)} ms, ${gov.cpu_us_per_action.toFixed(0)} µs CPU; 3 commits each: decision with intent, started, outcome); ` +
     `${gov.concurrent_actions_per_sec.toFixed(0)} actions/s with 32 in flight (group commit); decisions alone ${gov.proposals_per_sec.toFixed(0)}/s`,
 );
 const audit = await benchAudit();
@@ -171,6 +174,13 @@ log(
     `${audit.sha256_per_cpu_sec.toFixed(0)}/s one-shot (${audit.sha256_stream_per_cpu_sec.toFixed(0)}/s through a Hash object): ` +
     `${audit.verify_vs_sha256.toFixed(2)}x (${audit.verify_vs_sha256_stream.toFixed(2)}x)`,
 );
+
+const gateway: GatewayBench[] = [];
+for (const dir of [undefined, ...(existsSync("/dev/shm") ? ["/dev/shm"] : [])]) gateway.push(await benchMcpGateway({ calls: 400, warmup: 50, ...(dir ? { dir } : {}) }));
+log("\nwarden mcp-gateway, auto tools/call over stdio (interleaved with direct calls to the same upstream):");
+for (const g of gateway) {
+  log(`store in ${g.dir.padEnd(22)} direct p50 ${g.direct_ms.p50.toFixed(2)} ms, through the gateway ${g.gateway_ms.p50.toFixed(2)} ms: +${g.added_ms.p50.toFixed(2)} ms at p50 (paired ${g.added_ms.paired_p50.toFixed(2)} ms; target <= ${g.target_p50_ms} ms)`);
+}
 
 const hostile = await benchHostile();
 log("\nhostile input (slowest of 3 runs):");
@@ -199,6 +209,7 @@ if (json) {
       decision,
       big_build: bigBuild,
       governed: gov,
+      gateway,
       audit,
       compile: { lines: bigLines, ms: Math.round(compileMs), wasm_ms: Math.round(wasmCompileMs) },
       module: { bytes: moduleBytes, host_builtins: Object.keys(module.builtins).length },

@@ -9,6 +9,7 @@
 // /dev/shm, to see the gateway's own cost without the disk's).
 //
 //   node --import tsx scripts/bench/mcp-gateway.ts [--calls 2000] [--warmup 200] [--dir DIR] [--json]
+// `npm run bench` runs benchMcpGateway with fewer calls, on the durable default and on /dev/shm.
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,13 +62,20 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { calls: { type: "string", default: "2000" }, warmup: { type: "string", default: "200" }, json: { type: "boolean" }, child: { type: "boolean" }, dir: { type: "string" } } });
-  if (values.child) return child(values.dir ? join(mkdtempSync(join(values.dir, "warden-mcp-bench-")), "warden.db") : undefined);
-  const calls = Number(values.calls);
-  const warmup = Number(values.warmup);
+export interface GatewayBench {
+  calls: number;
+  /** Where the gateway's store was: the fixture's temporary directory, or --dir. */
+  dir: string;
+  direct_ms: { p50: number; p99: number };
+  gateway_ms: { p50: number; p99: number };
+  added_ms: { p50: number; p99: number; paired_p50: number };
+  target_p50_ms: number;
+}
+
+export async function benchMcpGateway(opts: { calls: number; warmup: number; dir?: string }): Promise<GatewayBench> {
+  const { calls, warmup } = opts;
   const direct = await connect(process.execPath, [UPSTREAM]);
-  const gateway = await connect(process.execPath, ["--import", "tsx", SELF, "--child", ...(values.dir ? ["--dir", values.dir] : [])]);
+  const gateway = await connect(process.execPath, ["--import", "tsx", SELF, "--child", ...(opts.dir ? ["--dir", opts.dir] : [])]);
   const call = { name: "lookup_order", arguments: { order: "A-1001" } };
   const time = async (c: Client): Promise<number> => {
     const t = performance.now();
@@ -93,13 +101,21 @@ async function main(): Promise<void> {
   d.sort((x, y) => x - y);
   w.sort((x, y) => x - y);
   const r = (n: number) => Math.round(n * 1000) / 1000;
-  const out = {
+  return {
     calls,
+    dir: opts.dir ?? "(temporary directory)",
     direct_ms: { p50: r(pct(d, 0.5)), p99: r(pct(d, 0.99)) },
     gateway_ms: { p50: r(pct(w, 0.5)), p99: r(pct(w, 0.99)) },
     added_ms: { p50: r(pct(w, 0.5) - pct(d, 0.5)), p99: r(pct(w, 0.99) - pct(d, 0.99)), paired_p50: r(pct(diffs, 0.5)) },
     target_p50_ms: 2,
   };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { calls: { type: "string", default: "2000" }, warmup: { type: "string", default: "200" }, json: { type: "boolean" }, child: { type: "boolean" }, dir: { type: "string" } } });
+  if (values.child) return child(values.dir ? join(mkdtempSync(join(values.dir, "warden-mcp-bench-")), "warden.db") : undefined);
+  const calls = Number(values.calls);
+  const out = await benchMcpGateway({ calls, warmup: Number(values.warmup), ...(values.dir ? { dir: values.dir } : {}) });
   if (values.json) console.log(JSON.stringify(out));
   else {
     console.log(`auto tools/call over stdio, ${calls} interleaved calls each`);
@@ -109,4 +125,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] === SELF) await main();

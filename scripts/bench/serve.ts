@@ -92,6 +92,11 @@ async function main(): Promise<void> {
   const propose: number[] = [];
   const cycle: number[] = [];
   let errors = 0;
+  const failures: unknown[] = []; // the first few, so an error is explained, not only counted
+  const failed = (step: string, status: number, body: unknown) => {
+    errors++;
+    if (failures.length < 5) failures.push({ step, status, body });
+  };
   const t0 = performance.now();
   await Promise.all(
     tokens.map(async (token, i) => {
@@ -103,12 +108,12 @@ async function main(): Promise<void> {
         const go = (await r.json()) as { status: string; action_id: string };
         const b = performance.now();
         if (r.status !== 200 || go.status !== "go") {
-          errors++;
+          failed("propose", r.status, go);
           continue;
         }
         const o = await fetch(`${url}/v1/actions/${go.action_id}/outcome`, { method: "POST", headers, body: JSON.stringify({ status: "succeeded", output: { found: true } }) });
         const done = (await o.json()) as { status: string };
-        if (o.status !== 200 || done.status !== "executed") errors++;
+        if (o.status !== 200 || done.status !== "executed") failed("outcome", o.status, done);
         propose.push(b - a);
         cycle.push(performance.now() - a);
       }
@@ -130,6 +135,7 @@ async function main(): Promise<void> {
     store: store.startsWith("postgres") ? "postgres" : "sqlite",
     completed: cycle.length,
     errors,
+    ...(failures.length ? { failures } : {}),
     seconds: Math.round(seconds * 10) / 10,
     cycles_per_second: Math.round(cycle.length / seconds),
     propose_ms: { p50: Math.round(pct(propose, 0.5) * 10) / 10, p99: Math.round(pct(propose, 0.99) * 10) / 10, max: Math.round(propose[propose.length - 1]! * 10) / 10 },
