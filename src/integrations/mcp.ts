@@ -23,6 +23,8 @@
 // here (a state not sealed by this gateway, other arguments) are audited as refusals. Upstream
 // calls are bounded (upstreamTimeoutMs); an upstream error, timeout or closed connection fails the
 // action, and a governor that cannot decide answers a refusal: nothing is returned as a result.
+// Over Streamable HTTP every request is authorized first (agentAuthorizer: the agent's own API
+// token or JWT from the deployment; refusals audited), since whoever passes acts as the agent.
 import { randomBytes } from "node:crypto";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
@@ -46,6 +48,9 @@ import type { ExternalEffect } from "../rollback/index.ts";
 import type { Outcome } from "../governance/governor.ts";
 import { GovernanceRefusal } from "../governance/errors.ts";
 import { auditRefusal } from "../governance/refusals.ts";
+import type { GovernanceState } from "../governance/state.ts";
+import { Authenticator, Unauthenticated, auditHttpRefusal, type JwtConfig } from "../serve/auth.ts";
+import type { Authenticated } from "../serve/tokens.ts";
 import type { ActionRequest, Ticket } from "../schemas/types.ts";
 import { describeRefusal, outputRecord, toolRequest, type GovernedAgentOptions, type ToolMapping } from "./common.ts";
 import { seal, sealingKey, unseal } from "./request-state.ts";
@@ -142,18 +147,19 @@ export class McpGateway {
   /**
    * Serves the gateway over MCP Streamable HTTP at http://host:port/mcp (default 127.0.0.1, port 0:
    * any free one), both protocol eras (the SDK's createMcpHandler: 2026-07-28 per request, 2025
-   * stateless). Every request acts as the configured agent: nothing of the request (headers,
-   * tokens, _meta) names who acts. On a loopback address, requests whose Host or Origin is not a
-   * localhost name are refused (DNS rebinding); anywhere else, whoever reaches the port acts as
-   * the agent, so bind it only where a proxy in front authenticates the callers.
+   * stateless). Every request acts as the configured agent, so every request must pass `authorize`
+   * first (agentAuthorizer: a credential of that agent from the deployment's directory; a gateway
+   * behind a proxy that authenticates may pass its own). Nothing else of the request names who
+   * acts. On a loopback address, requests whose Host or Origin is not a localhost name are refused
+   * (DNS rebinding).
    */
-  async serveHttp(o: { host?: string; port?: number; path?: string } = {}): Promise<HttpServerHandle> {
+  async serveHttp(o: { authorize: HttpAuthorizer; host?: string; port?: number; path?: string }): Promise<HttpServerHandle> {
     const host = o.host ?? "127.0.0.1";
     const path = o.path ?? "/mcp";
     const handler = createMcpHandler(() => this.server(), { onerror: () => undefined });
     const loopback = isLoopback(host);
     const http = createServer((req, res) => {
-      serveFetch(handler, path, loopback, req, res).catch(() => {
+      serveFetch(handler, { path, loopback, authorize: o.authorize }, req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end();
       });
@@ -292,9 +298,47 @@ export class McpGateway {
 export interface HttpServerHandle {
   url: string;
   port: number;
-  /** Whether it listens on a loopback address (else whoever reaches the port acts as the agent). */
+  /** Whether it listens on a loopback address (then Host and Origin must be localhost names). */
   loopback: boolean;
   close(): Promise<void>;
+}
+
+/** Whether an HTTP request may act as the gateway's agent: resolves, or rejects with a GatewayAuthRefusal. */
+export type HttpAuthorizer = (authorization: string | undefined, request: { method: string; ip?: string }) => Promise<void>;
+
+/** An HTTP caller refused: 401 without a valid credential, 403 with another principal's. */
+export class GatewayAuthRefusal extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The deployment's credentials (a Warden API token, or a JWT verified against the configured
+ * JWKS; serve/auth.ts) for the agent the gateway acts as: a credential of any other principal is
+ * refused, whatever its roles. Every refusal is an audit record.
+ */
+export function agentAuthorizer(state: GovernanceState, agent: string, jwt?: JwtConfig): HttpAuthorizer {
+  const auth = new Authenticator(state, jwt);
+  const route = "mcp-gateway";
+  return async (authorization, request) => {
+    let refusal: GatewayAuthRefusal;
+    let principal: Authenticated | undefined;
+    try {
+      principal = await auth.authenticate(authorization);
+      if (principal.id === agent) return;
+      refusal = new GatewayAuthRefusal(403, `this gateway acts as ${agent}; the credential is ${principal.id}'s`);
+    } catch (e) {
+      if (!(e instanceof Unauthenticated)) throw e;
+      refusal = new GatewayAuthRefusal(401, e.message);
+    }
+    const code = refusal.status === 401 ? "unauthenticated" : "not_permitted";
+    await auditHttpRefusal(state.audit, { route, method: request.method, code, message: refusal.message, ...(principal ? { principal } : {}), ...(request.ip ? { ip: request.ip } : {}) });
+    throw refusal;
+  };
 }
 
 function isLoopback(host: string): boolean {
@@ -302,10 +346,25 @@ function isLoopback(host: string): boolean {
 }
 
 /** One Node HTTP exchange through the SDK's fetch-shaped handler (the only place Node's req/res meet web Request/Response). */
-async function serveFetch(handler: McpHttpHandler, path: string, loopback: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serveFetch(
+  handler: McpHttpHandler,
+  { path, loopback, authorize }: { path: string; loopback: boolean; authorize: HttpAuthorizer },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway.invalid");
   if (url.pathname !== path) {
     res.writeHead(404, { "content-type": "text/plain" }).end(`not found: the MCP endpoint is ${path}\n`);
+    return;
+  }
+  // Who calls, before the body is read or anything reaches the MCP server. Any other error (a
+  // store that cannot answer, tampered state) falls through to the caller's 500: refused too.
+  try {
+    await authorize(req.headers.authorization, { method: req.method ?? "GET", ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}) });
+  } catch (e) {
+    if (!(e instanceof GatewayAuthRefusal)) throw e;
+    const challenge: Record<string, string> = e.status === 401 ? { "www-authenticate": 'Bearer realm="warden-mcp-gateway"' } : {};
+    res.writeHead(e.status, { "content-type": "text/plain", ...challenge }).end(`${e.message}\n`);
     return;
   }
   const headers = new Headers();

@@ -16,6 +16,8 @@ const WARDEN = fileURLToPath(new URL("../../bin/warden.mjs", import.meta.url));
 const POLICY = fileURLToPath(new URL("../../policy", import.meta.url));
 const UPSTREAM = fileURLToPath(new URL("../../examples/mcp-gateway/shop-server.mjs", import.meta.url));
 const KEY = "k3y-of-the-deployment-0123456789abcdefABCDEF";
+/** The demo's operator (warden:admin): issues the agent's token. */
+const OPS = "ops-oncall";
 
 type Result = { isError?: boolean; content: { type: string; text?: string }[]; structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown> };
 const text = (r: Result) => r.content.map((c) => c.text ?? "").join(" ");
@@ -23,6 +25,8 @@ const warden = (dir: string, args: string[], env: Record<string, string> = {}) =
   spawnSync(process.execPath, [WARDEN, ...args], { cwd: dir, encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
 
 let dir: string;
+/** The agent's API token (warden tokens issue): the HTTP listener's credential. */
+let agentToken: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "warden-mcp-cli-"));
@@ -38,6 +42,7 @@ beforeAll(() => {
     tools: { lookup_order: "order.lookup", issue_refund: { action: "refund.issue", compensation: "reverse the payment in the billing console" } },
   };
   writeFileSync(join(dir, "warden.yaml"), JSON.stringify({ ...deployment, mcp_gateway }, null, 2));
+  agentToken = (JSON.parse(execFileSync(process.execPath, [WARDEN, "tokens", "issue", "support-bot-1", "--by", OPS, "--json"], { cwd: dir, encoding: "utf8" })) as { token: string }).token;
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,8 +94,11 @@ describe("warden mcp-gateway: the sealing key from the deployment", () => {
       expect(second.line).toMatchObject({ agent: "support-bot-1", sealing_key: expect.stringMatching(/gateway\.key$/) });
       expect(second.line.warnings).toBeUndefined();
       expect(second.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      // Without the agent's token the listener refuses (401, audited); with it, the retry runs.
+      const bare = await fetch(second.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }) });
+      expect(bare.status).toBe(401);
       const c = new Client({ name: "agent", version: "1.0.0" });
-      await c.connect(new StreamableHTTPClientTransport(new URL(second.url)));
+      await c.connect(new StreamableHTTPClientTransport(new URL(second.url), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } }));
       const done = (await c.callTool(retry(state))) as Result;
       expect(done.isError).toBeFalsy();
       expect(done.structuredContent).toEqual({ refunded: 750, order: "A-1002" });

@@ -6,7 +6,8 @@ import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPROVAL_META, McpGateway, REQUEST_STATE_META, type ActionInventory } from "../../src/integrations/mcp.ts";
+import { APPROVAL_META, McpGateway, REQUEST_STATE_META, agentAuthorizer, type ActionInventory } from "../../src/integrations/mcp.ts";
+import { issueToken } from "../../src/serve/tokens.ts";
 import { AGENT, CONTEXT, CUSTOMER, categories, expectTrail, records, shop } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/shop-mcp-server.mjs", import.meta.url));
@@ -290,15 +291,54 @@ describe("warden/mcp: an upstream over Streamable HTTP", () => {
 });
 
 describe("warden/mcp: the gateway served over Streamable HTTP", () => {
+  /** The gateway over HTTP, each request authorized as the configured agent with the deployment's tokens. */
+  const serveHttp = () => gateway.serveHttp({ authorize: agentAuthorizer(g.gov.store, AGENT.id) });
+  const token = async (principal: string) => (await issueToken(g.gov.store, principal, "admin")).token;
+  const rpc = (url: string, headers: Record<string, string>) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }) });
+
+  it("refuses a request without the agent's credential: none or a wrong one 401, another principal's 403; each audited, nothing reaches upstream", async () => {
+    const served = await serveHttp();
+    try {
+      const approver = await token("lena");
+      const agent = await token(AGENT.id);
+      const before = (await records(g)).filter((r) => r.type === "refusal").length;
+      const cases: [Record<string, string>, number, RegExp][] = [
+        [{}, 401, /no credentials/],
+        [{ authorization: "Basic c3VwcG9ydC1ib3QtMTp4" }, 401, /not a bearer token/],
+        [{ authorization: `Bearer ${agent.slice(0, -2)}xx` }, 401, /unknown or wrong API token/],
+        [{ authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJzdXBwb3J0LWJvdC0xIn0." }, 401, /no JWKS is configured/],
+        [{ authorization: `Bearer ${approver}`, "x-warden-agent": AGENT.id }, 403, /acts as support-bot-1; the credential is lena's/],
+      ];
+      for (const [headers, status, message] of cases) {
+        const r = await rpc(served.url, headers);
+        expect(r.status, JSON.stringify(headers)).toBe(status);
+        expect(await r.text()).toMatch(message);
+        if (status === 401) expect(r.headers.get("www-authenticate")).toMatch(/^Bearer /);
+      }
+      const refusals = (await records(g)).filter((r) => r.type === "refusal").slice(before);
+      expect(refusals.map((r) => [r.details?.operation, r.details?.code])).toEqual([
+        ...Array(4).fill(["http POST mcp-gateway", "unauthenticated"]),
+        ["http POST mcp-gateway", "not_permitted"],
+      ]);
+      expect(refusals[4]!.actor).toEqual({ id: "lena", kind: "user" });
+      const ok = await rpc(served.url, { authorization: `Bearer ${agent}` });
+      expect(ok.status).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+
   it("the SDK's client over HTTP (both eras): auto runs, block is refused, approve -> the retry runs once; the agent is the configured one", { timeout: 60_000 }, async () => {
     const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
-    const served = await gateway.serveHttp();
+    const served = await serveHttp();
     closers.push(() => served.close());
     expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const bearer = `Bearer ${await token(AGENT.id)}`;
     const connect = async (modern: boolean) => {
       const c = new Client({ name: "agent", version: "1.0.0" }, modern ? { versionNegotiation: { mode: { pin: "2026-07-28" } }, inputRequired: { autoFulfill: false } } : {});
       // A header naming another agent changes nothing: the gateway acts as its configured agent.
-      await c.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { "x-warden-agent": "triage-bot", authorization: "Bearer someone-else" } } }));
+      await c.connect(new StreamableHTTPClientTransport(new URL(served.url), { requestInit: { headers: { "x-warden-agent": "triage-bot", authorization: bearer } } }));
       closers.push(() => c.close());
       return c;
     };
@@ -337,7 +377,7 @@ describe("warden/mcp: the gateway served over Streamable HTTP", () => {
   });
 
   it("on a loopback address, a request whose Host is not a localhost name is refused (DNS rebinding)", async () => {
-    const served = await gateway.serveHttp();
+    const served = await gateway.serveHttp({ authorize: async () => undefined });
     try {
       const { request } = await import("node:http");
       const status = await new Promise<number>((resolve, reject) => {

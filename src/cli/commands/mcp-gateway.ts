@@ -7,6 +7,8 @@ import { resolve } from "node:path";
 import { UsageError, type Command } from "../command.ts";
 import { GatewaySecretError, MIN_SECRET_BYTES, sealingKey } from "../../integrations/request-state.ts";
 import { openEvaluator, openGovernor, type Deployment } from "../../governance/deployment.ts";
+import type { JwtConfig } from "../../serve/auth.ts";
+import { ServeConfigError, serveSettings } from "../../serve/config.ts";
 import type { ActionRequest, Principal } from "../../schemas/types.ts";
 import { DEPLOYMENT_HELP, DEPLOYMENT_OPTIONS, checkId, checkStoreExists, deploymentFrom } from "../governance.ts";
 
@@ -34,8 +36,10 @@ timeouts fail the action.
   --upstream-timeout MS how long one upstream tools/call may take (default 30000)
   --listen [HOST:]PORT  serve MCP Streamable HTTP at http://HOST:PORT/mcp instead of stdio
                         (HOST 127.0.0.1 unless given; PORT 0: any free one, named on stderr).
-                        Every request acts as the configured agent: off loopback, whoever
-                        reaches the port does, so put an authenticating proxy in front
+                        Every request must carry Authorization: Bearer with a credential of
+                        the agent (warden tokens issue AGENT; or a JWT, with serve: jwks_file
+                        or jwks_url in warden.yaml): none or a bad one is 401, another
+                        principal's is 403, each refusal audited
   --secret-file PATH    the key sealing requestState (see below)
   --json                the startup line on stderr as JSON (stdout carries the MCP protocol)
 
@@ -136,7 +140,7 @@ export const mcpGateway: Command = {
         ...(s.secret ? { secret: s.secret.key } : {}),
       });
       const listed = (await gateway.listTools()).map((t) => t.name);
-      const http = s.listen ? await gateway.serveHttp(s.listen) : undefined;
+      const http = s.listen ? await gateway.serveHttp({ ...s.listen, authorize: mcp.agentAuthorizer(governor.store, s.agent, jwtOf(d)) }) : undefined;
       if (http) closers.push(() => http.close());
       else {
         const handle = gateway.serveStdio();
@@ -145,7 +149,6 @@ export const mcpGateway: Command = {
       const sealing = s.secret?.source ?? "random";
       const warnings = [
         ...(s.secret ? [] : [`no sealing key configured (--secret-file, $${SECRET_ENV}, mcp_gateway.secret_file): a random one for this process, so a call paused here cannot be resumed after a restart or by another gateway`]),
-        ...(http && !http.loopback ? [`listening on ${s.listen!.host}, not a loopback address: whoever reaches ${http.url} acts as ${s.agent}; put an authenticating proxy in front`] : []),
       ];
       const served = http ? http.url : "stdio";
       const line = { agent: s.agent, role, revision: governor.revision, tools: listed, serving: served, sealing_key: sealing, ...(warnings.length ? { warnings } : {}) };
@@ -169,6 +172,16 @@ export const mcpGateway: Command = {
     }
   },
 };
+
+/** The JWKS the service verifies bearer JWTs with (warden.yaml serve:), for the HTTP listener too. */
+function jwtOf(d: Deployment): JwtConfig | undefined {
+  try {
+    return serveSettings(d.serve ?? {}).jwt;
+  } catch (e) {
+    if (e instanceof ServeConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** The gateway's settings: flags over the deployment's mcp_gateway mapping, checked. */
 function settings(d: Deployment, v: Record<string, unknown>, positionals: string[]): GatewaySettings {
