@@ -553,9 +553,12 @@ export class Governor {
 
   /**
    * The intent (consuming the approval, if any, in the same transaction, and only while the kill
-   * switch is off and the action has not run), a started mark, the handler (abortable, state
-   * captured), and the outcome as it happened; notify actions join the review queue with their
-   * outcome record.
+   * switch is off and the action has not run) with the started mark (the resource's state before,
+   * read just ahead of it), the handler (abortable, state captured), and the outcome as it
+   * happened; notify actions join the review queue with their outcome record. Two commits: the
+   * mark shares the intent's, so recovery counts every intent without an outcome as one that may
+   * have run (a separate commit between them would tell "never started" apart, for one fsync more
+   * on every action).
    */
   private async run(r: Run, handler: Handler, opts: ExecuteOptions, decided?: AuditEntry): Promise<Outcome> {
     const { action_id, request, request_hash, category } = r;
@@ -563,7 +566,10 @@ export class Governor {
     const executed = { action: request.action, parameters: request.parameters };
     const actor = agentOf(request);
     const ctx = { operation: r.approval_id ? "resume" : "execute", action_id, actor, request_hash };
+    const state = this.opts.state;
+    let before: unknown;
     try {
+      if (opts.resource !== undefined) before = await state.get(opts.resource);
       await this.store.transaction(async (tx) => {
         let approval: Approval | undefined;
         if (r.approval_id) {
@@ -586,6 +592,8 @@ export class Governor {
             ...(approval ? { approval } : {}),
             details: { category },
           },
+          // The mark that tells recovery the handler may have run.
+          { type: "started", action_id, ...(opts.resource !== undefined ? { resource: opts.resource, before } : {}) },
         ]);
       });
     } catch (e) {
@@ -602,10 +610,6 @@ export class Governor {
     this.inFlight.add(controller);
     this.watchKillSwitch();
     try {
-      const state = this.opts.state;
-      const before = opts.resource !== undefined ? await state.get(opts.resource) : undefined;
-      // The mark that tells recovery the handler may have run.
-      await transactPatiently(audit.db, (tx) => audit.appendIn(tx, [{ type: "started", action_id, ...(opts.resource !== undefined ? { resource: opts.resource, before } : {}) }]));
       if (this.killSwitchOn) controller.abort(abortError("kill switch is on"));
       let result: HandlerResult = {};
       let error: unknown;

@@ -1,6 +1,8 @@
 // Recovery: actions whose intent is on the chain and whose outcome is not, such as after a crash.
-// The started mark says which could have run: without it the handler was never called; with it,
-// it may have run wholly, partly or not at all, and the resource's state before is on the mark.
+// The started mark says which could have run: with it the handler may have run wholly, partly or
+// not at all, and the resource's state before is on the mark; without it (chains written before
+// the mark joined the intent's transaction) the handler was never called. The governor now writes
+// the mark with the intent, so every action it left incomplete may have run.
 // An operator resolves each, audited, with an outcome record that says so:
 //   completed    it ran: the outcome records the change from the state before to the state now
 //                (so it can be rolled back), and a notify action joins the review queue;
