@@ -1,7 +1,7 @@
 // Governed actions per second, end to end (issue 5): validate the request, check the agent's role
 // in the directory and the kill switch against the chain, evaluate the policy, append the
-// decision with the intent, the started mark and the outcome to the audit trail (three durable
-// SQLite commits), run a trivial handler. Also the decision alone (propose: one durable append).
+// decision with the intent and the started mark, then the outcome, to the audit trail (two
+// durable SQLite commits), run a trivial handler. Also the decision alone (propose: one durable append).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
