@@ -4,7 +4,7 @@
 // store, in front of its own copy of the same upstream), interleaved call by call so both see the
 // same machine load. Reports p50/p99 of each and the difference. The target: at most 2 ms at p50.
 //
-// Each governed auto action is three durable SQLite commits (decision with intent, started,
+// Each governed auto action is two durable SQLite commits (decision with intent and started mark,
 // outcome), so the figure is mostly the disk's fsync latency: --dir puts the store elsewhere (e.g.
 // /dev/shm, to see the gateway's own cost without the disk's).
 //
