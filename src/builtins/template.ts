@@ -1,9 +1,10 @@
 // strings.render_template: the part of Go's text/template that policies use, evaluated over the
 // template variables. Supported: text, comments, `{{-`/`-}}` trimming, `.`, fields (`.a.b`),
 // variables (`$x`, `$x := …`, `$x = …`), literals, pipelines, parentheses, if/else if/else,
-// range (with `$i, $v :=` and else), with, and the functions and, or, not, len, index, print,
-// printf, println, eq, ne, lt, le, gt, ge. A key the variables lack renders as `<undefined>`, as
-// OPA's does. Anything else (define, template, block, methods) is refused, as a parse error is.
+// range (with `$i, $v :=` and else), with, and the functions and, or, not, len, index, slice,
+// print, printf, println, html, js, urlquery, eq, ne, lt, le, gt, ge. A key the variables lack
+// renders as `<undefined>`, as OPA's does. Anything else (define, template, block, call, methods)
+// is refused, as a parse error is.
 import { ObjectValue, SetValue, isNumber, numberText, type BigNumber, type Value } from "../values/value.ts";
 import { checkChars, type BuiltinContext, type BuiltinDef } from "./builtin.ts";
 import { builtinError, fn, obj, str } from "./args.ts";
@@ -135,7 +136,7 @@ type Node =
   | { k: "if" | "with"; p: Pipeline; then: Node[]; else: Node[] }
   | { k: "range"; p: Pipeline; body: Node[]; else: Node[] };
 
-const FUNCS = new Set(["and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le", "gt", "ge"]);
+const FUNCS = new Set(["and", "or", "not", "len", "index", "slice", "print", "printf", "println", "html", "js", "urlquery", "eq", "ne", "lt", "le", "gt", "ge"]);
 
 function parsePipeline(toks: Tok[], line: number): Pipeline {
   let at = 0;
@@ -275,6 +276,71 @@ function show(v: TValue): string {
   return `map[${entries.map(([k, x]) => `${k}:${x}`).join(" ")}]`;
 }
 
+/** fmt.Sprint: spaces only between operands when neither is a string. */
+function sprint(args: TValue[]): string {
+  return args.map(show).reduce((acc, s, i) => acc + (i > 0 && typeof args[i] !== "string" && typeof args[i - 1] !== "string" ? " " : "") + s, "");
+}
+
+/** What text/template's escaping functions escape: one string argument as it is, else fmt.Sprint of all. */
+function escaperText(args: TValue[]): string {
+  return args.length === 1 && typeof args[0] === "string" ? args[0] : sprint(args);
+}
+
+/** html/template's HTMLEscapeString. */
+function htmlEscape(s: string): string {
+  return s.replace(/[\0"'&<>]/g, (c) => ({ "\0": "\uFFFD", '"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
+}
+
+/** text/template's JSEscapeString: quotes, backslash and <>&= escaped; control and non-printable characters as \uXXXX. */
+function jsEscape(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === "'" || ch === '"') out += `\\${ch}`;
+    else if (ch === "<" || ch === ">" || ch === "&" || ch === "=" || c < 0x20 || (c >= 0x7f && !/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch))) {
+      out += `\\u${c.toString(16).toUpperCase().padStart(4, "0")}`;
+    } else out += ch;
+  }
+  return out;
+}
+
+/** net/url's QueryEscape: unreserved bytes kept, space as +, every other byte of the UTF-8 as %XX. */
+function queryEscape(s: string): string {
+  let out = "";
+  for (const b of Buffer.from(s, "utf8")) {
+    if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e) out += String.fromCharCode(b);
+    else if (b === 0x20) out += "+";
+    else out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/** text/template's slice: x[i], x[i:j] (strings by byte, as Go indexes them), x[i:j:k] for arrays only. */
+function sliceOf(v: TValue, idx: TValue[], line: number): TValue {
+  if (idx.length === 0) return v;
+  if (idx.length > 3) fail(line, `error calling slice: too many slice indexes: ${idx.length}`);
+  const isString = typeof v === "string";
+  if (!isString && !Array.isArray(v)) return fail(line, `error calling slice: can't slice item of type ${v === UNDEFINED || v === null ? "<nil>" : typeof v}`);
+  if (isString && idx.length === 3) fail(line, "error calling slice: cannot 3-index slice a string");
+  const bytes = isString ? Buffer.from(v, "utf8") : undefined;
+  const len = bytes ? bytes.length : (v as Value[]).length;
+  const at = idx.map((k) => {
+    if (!isNum(k)) return fail(line, "error calling slice: cannot index slice/array with nil");
+    const n = Number(numberText(k));
+    if (!Number.isInteger(n)) return fail(line, `error calling slice: cannot index slice/array with type float64`);
+    if (n < 0 || n > len) fail(line, `error calling slice: index out of range: ${n}`);
+    return n;
+  });
+  for (let i = 1; i < at.length; i++) if (at[i - 1]! > at[i]!) fail(line, `error calling slice: invalid slice index: ${at[i - 1]} > ${at[i]}`);
+  const [from, to = len] = at;
+  if (!bytes) return (v as Value[]).slice(from, to);
+  const part = bytes.subarray(from, to);
+  // A cut inside a character would make a string Rego cannot hold: refused, not replaced.
+  if (!Buffer.from(part.toString("utf8"), "utf8").equals(part)) fail(line, `error calling slice: [${from}:${to}] cuts a UTF-8 character`);
+  return part.toString("utf8");
+}
+
 function compareValues(a: TValue, b: TValue, line: number): number {
   if (isNum(a) && isNum(b)) return Math.sign(Number(numberText(a)) - Number(numberText(b)));
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
@@ -362,9 +428,17 @@ class Evaluator {
         }
         return v;
       }
+      case "slice":
+        want(1);
+        return sliceOf(args[0]!, args.slice(1), line);
       case "print":
-        // fmt.Sprint: spaces only between operands when neither is a string.
-        return args.map(show).reduce((acc, s, i) => acc + (i > 0 && typeof args[i] !== "string" && typeof args[i - 1] !== "string" ? " " : "") + s, "");
+        return sprint(args);
+      case "html":
+        return htmlEscape(escaperText(args));
+      case "js":
+        return jsEscape(escaperText(args));
+      case "urlquery":
+        return queryEscape(escaperText(args));
       case "println":
         return args.map(show).join(" ") + "\n";
       case "printf": {

@@ -17,6 +17,18 @@ describe("strings.render_template", () => {
     expect(render("a {{- /* note */ -}} b")).toBe("ab");
   });
 
+  it("slice, html, js and urlquery as text/template defines them", () => {
+    expect(render("{{slice .s 1 3}}|{{slice .l 1}}|{{slice .l 0 1 2}}|{{slice .s}}", { s: "héllo", l: [1, 2, 3] })).toBe("é|[2 3]|[1]|héllo");
+    expect(render('{{html .x}}|{{html 1 "<"}}', { x: `<a href="x">'&'</a>` })).toBe("&lt;a href=&#34;x&#34;&gt;&#39;&amp;&#39;&lt;/a&gt;|1&lt;");
+    expect(render("{{js .x}}", { x: `a'b"c\\d<e>&f=\n\u2028é` })).toBe("a\\'b\\\"c\\\\d\\u003Ce\\u003E\\u0026f\\u003D\\u000A\\u2028é");
+    expect(render("{{urlquery .x}}|{{.x | urlquery}}", { x: "a b&c=d/é~" })).toBe("a+b%26c%3Dd%2F%C3%A9~|a+b%26c%3Dd%2F%C3%A9~");
+    expect(failure("strings.render_template", "{{slice .s 2 1}}", { s: "abc" })).toBe("eval_builtin_error: template: template:1: error calling slice: invalid slice index: 2 > 1");
+    expect(failure("strings.render_template", "{{slice .s 0 9}}", { s: "abc" })).toBe("eval_builtin_error: template: template:1: error calling slice: index out of range: 9");
+    expect(failure("strings.render_template", "{{slice .s 0 1 2}}", { s: "abc" })).toMatch(/cannot 3-index slice a string/);
+    expect(failure("strings.render_template", "{{slice .s 0 1}}", { s: "éa" })).toMatch(/cuts a UTF-8 character/);
+    expect(failure("strings.render_template", "{{slice .n 0}}", { n: 1 })).toMatch(/can't slice item of type number/);
+  });
+
   it("refuses what it does not support and templates that do not parse", () => {
     expect(failure("strings.render_template", "{{.a", {})).toBe("eval_builtin_error: template: template:1: unclosed action");
     expect(failure("strings.render_template", "x\n{{end}}", {})).toBe("eval_builtin_error: template: template:2: unexpected {{end}}");
