@@ -30,6 +30,11 @@ function line(r: TestResult): string {
   }
 }
 
+/** A benchmarked test as Go's benchmarks print: name, iterations, ns/op (no allocation counts). */
+function benchLine(r: TestResult, b: { n: number; totalNs: number }): string {
+  return `${fullName(r)}\t${String(b.n).padStart(8)}\t${String(Math.round(b.totalNs / b.n)).padStart(10)} ns/op`;
+}
+
 /** A test's print() lines as OPA's report has them below the test's line: indented, between
  * blank lines (OPA trims the output's surrounding white space). */
 function printed(lines: string[]): string[] {
@@ -81,13 +86,13 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
   let lastFile: string | undefined;
   let dirty = failures.length > 0;
   for (const r of run.results) {
-    if (!opts.verbose && r.outcome === "pass") continue;
+    if (!opts.verbose && r.outcome === "pass" && !r.bench) continue;
     if (r.test.loc.file !== lastFile) {
       if (lastFile !== undefined) out.push("");
       out.push(`${r.test.loc.file}:`);
       lastFile = r.test.loc.file;
     }
-    out.push(line(r));
+    out.push(r.bench ? benchLine(r, r.bench) : line(r));
     // A parametrised test's cases: all with -v, else the failing ones.
     for (const c of r.cases ?? []) if (opts.verbose || c.outcome === "fail") out.push(`  ${c.name}: ${c.outcome === "pass" ? "PASS" : "FAIL"}`);
     if (r.output) out.push(...printed(r.output));
@@ -126,7 +131,9 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
  * Warden adds `failures` (the expressions where a failing test stopped: {"file", "row", "text",
  * and with --var-values "vars": {name: value as Rego text}})
  * and, for a parametrised test, `cases` ([{"name", "fail"?}], name order), which OPA's parsers
- * ignore. With coverage on, the document is instead
+ * ignore. With --bench, a passing test has `benchmark_result` as OPA's (Go's
+ * testing.BenchmarkResult): {"N": evaluations, "T": their nanoseconds in all}; Warden does not
+ * count allocations, so Bytes, MemAllocs, MemBytes and Extra are left out (Go reads them as 0). With coverage on, the document is instead
  * {"tests": [...as above], "coverage": {"percent", "covered", "total", "files": {...}}}.
  */
 export function jsonReport(run: TestRun): string {
@@ -138,6 +145,7 @@ export function jsonReport(run: TestRun): string {
     ...(r.error !== undefined ? { error: errorJSON(r.error) } : {}),
     ...(r.outcome === "skip" ? { skip: true } : {}),
     duration: r.durationNs,
+    ...(r.bench ? { benchmark_result: { N: r.bench.n, T: r.bench.totalNs } } : {}),
     ...(r.output ? { output: Buffer.from(r.output.map((l) => l + "\n").join("")).toString("base64") } : {}),
     ...(r.failures ? { failures: r.failures } : {}),
     ...(r.cases ? { cases: r.cases.map((c) => ({ name: c.name, ...(c.outcome === "fail" ? { fail: true } : {}) })) } : {}),

@@ -47,6 +47,8 @@ export interface TestResult {
   cases?: CaseResult[];
   /** The lines its print() calls wrote (in the WebAssembly run), when any. */
   output?: string[];
+  /** With `bench`: how many evaluations were timed and how long they took in all (ns). */
+  bench?: { n: number; totalNs: number };
 }
 
 export interface TestRun {
@@ -69,6 +71,11 @@ export interface RunOptions {
   varValues?: boolean;
   /** Called when building the WebAssembly module takes a while (the runtime's first build). */
   onSlowBuild?: () => void;
+  /**
+   * Benchmark every test that passed (opa test --bench): evaluated again and again, as Go's
+   * testing.B grows b.N, until the evaluations take at least `timeNs` in all.
+   */
+  bench?: { timeNs: number };
 }
 
 export async function runTests(sources: SourceFile[], data: unknown, opts: RunOptions = {}): Promise<TestRun> {
@@ -82,8 +89,20 @@ export async function runTests(sources: SourceFile[], data: unknown, opts: RunOp
 
   if (runnable.length > 0) {
     const evaluate = await wasmEvaluator(planEntrypoints(compiled, runnable.map((t) => t.entrypoint)), data, opts.onSlowBuild, opts.timeoutNs);
-    for (const t of runnable) results.set(t, evaluate(t));
+    for (const t of runnable) results.set(t, evaluate.once(t));
     judgeCases(modules, runnable.filter((t) => t.params && results.get(t)!.outcome !== "error"), results, data);
+    if (opts.bench) {
+      for (const t of runnable) {
+        const r = results.get(t)!;
+        if (r.outcome !== "pass") continue;
+        try {
+          r.bench = evaluate.bench(t, opts.bench.timeNs);
+        } catch (e) {
+          // Passed once, then stopped on an error (a deadline, time or randomness in the policy).
+          Object.assign(r, { outcome: "error", error: `while benchmarking: ${errorText(e)}` });
+        }
+      }
+    }
   }
 
   const failed = runnable.filter((t) => results.get(t)!.outcome === "fail");
@@ -136,7 +155,7 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   const loaded = instance.policy;
   // As Rego value text, not the SDK's JSON.stringify: integers beyond a double (YAML data) stay exact.
   loaded.setData(new TextEncoder().encode(toJSONText(fromJSON(data ?? {}))).buffer as ArrayBuffer);
-  return (t: TestCase): TestResult => {
+  const once = (t: TestCase): TestResult => {
     printed = [];
     const start = process.hrtime.bigint();
     deadline = timeoutNs ? start + BigInt(timeoutNs) : 0n;
@@ -154,6 +173,23 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
     }
     return { test: t, outcome: rs.length > 0 && rs[0]!.result === true ? "pass" : "fail", durationNs, ...output(printed) };
   };
+  // Rounds of n evaluations, n predicted from the last round as Go's testing.B does (20 % over
+  // the goal, at most 100 times the last n), until a round takes the goal. print() is silenced.
+  const bench = (t: TestCase, goalNs: number): { n: number; totalNs: number } => {
+    deadline = 0n;
+    let n = 1;
+    let totalNs = 0;
+    for (;;) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) loaded.evaluate(undefined, t.entrypoint);
+      totalNs = elapsed(start);
+      printed = [];
+      if (totalNs >= goalNs || n >= 1e9) return { n, totalNs };
+      const perOp = Math.max(1, totalNs / n);
+      n = Math.max(Math.min(Math.round((goalNs * 1.2) / perOp), n * 100, 1e9), n + 1);
+    }
+  };
+  return { once, bench };
 }
 
 /**

@@ -380,3 +380,44 @@ test_last_iteration if {
     expect(run.results[0]!.failures).toEqual([{ file: join(dir, "v_test.rego"), row: 7, text: "x + 1 == count(k) + 4" }]);
   });
 });
+
+describe("--bench", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-bench-"));
+  writeFileSync(
+    join(dir, "b_test.rego"),
+    `package b
+
+test_cheap if { 1 + 1 == 2 }
+
+test_dearer if { count([x | some x in numbers.range(1, 2000); x % 7 == 0]) == 285 }
+
+test_fails if { 1 == 2 }
+`,
+  );
+
+  it("times each passing test over rounds until the bench time, Go's b.N growth; failing tests are not benchmarked", async () => {
+    const run = await runDir(dir, { bench: { timeNs: 20e6 } });
+    const [cheap, dearer, fails] = run.results;
+    for (const r of [cheap!, dearer!]) {
+      expect(r.bench!.totalNs).toBeGreaterThanOrEqual(20e6);
+      expect(r.bench!.n).toBeGreaterThan(1);
+    }
+    // The dearer test does more work per evaluation, so fewer of them fit the same time.
+    expect(dearer!.bench!.n).toBeLessThan(cheap!.bench!.n);
+    expect(fails!.bench).toBeUndefined();
+  });
+
+  it("on the command line: a Go benchmark line per passing test; -f json has OPA's benchmark_result {N, T}; --benchtime needs --bench", async () => {
+    const r = await cli(["test", "--bench", "--benchtime", "10ms", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^data\.b\.test_cheap\t +\d+\t +\d+ ns\/op$/m);
+    const json = JSON.parse((await cli(["test", "--bench", "--benchtime", "10ms", "-f", "json", dir])).out) as { name: string; benchmark_result?: { N: number; T: number } }[];
+    expect(json[0]!.benchmark_result).toEqual({ N: expect.any(Number), T: expect.any(Number) });
+    expect(json[0]!.benchmark_result!.T).toBeGreaterThanOrEqual(10e6);
+    expect(json[2]!.benchmark_result).toBeUndefined();
+    const alone = await cli(["test", "--benchtime", "1s", dir]);
+    expect(alone.code).toBe(2);
+    expect(alone.err).toContain("--benchtime goes with --bench");
+    expect((await cli(["test", "--bench", "--benchtime", "soon", dir])).err).toContain("--benchtime takes a duration");
+  });
+});

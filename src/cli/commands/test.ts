@@ -8,7 +8,7 @@ import { parseDuration } from "../../testing/duration.ts";
 export const test: Command = {
   summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
   usage:
-    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json | --json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--v0-compatible]\n\n" +
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json | --json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--bench [--benchtime D]] [--v0-compatible]\n\n" +
     "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
     "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
     "when its rule is defined and true; a test_x[name] or test_x contains name rule is parametrised:\n" +
@@ -21,6 +21,9 @@ export const test: Command = {
     "  -t, --timeout D    wall time per test, a Go duration (default 5s, 0 for none): past it, eval_cancel_error\n" +
     "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
     "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
+    "  --bench            benchmark each passing test (opa test --bench): evaluations and ns/op;\n" +
+    "                     in json, benchmark_result {N, T} (allocations are not counted)\n" +
+    "  --benchtime D      how long each benchmark runs at least, a Go duration (default 1s)\n" +
     V0_HELP,
   options: {
     ...JSON_OPTION,
@@ -31,6 +34,8 @@ export const test: Command = {
     threshold: { type: "string" },
     timeout: { type: "string", short: "t" },
     "var-values": { type: "boolean" },
+    bench: { type: "boolean" },
+    benchtime: { type: "string" },
     ...V0_OPTION,
   },
   async run(v, paths) {
@@ -51,6 +56,9 @@ export const test: Command = {
     }
     const timeoutNs = parseDuration((v.timeout as string | undefined) ?? "5s");
     if (timeoutNs === undefined) throw new UsageError(`--timeout takes a duration such as 5s, 500ms or 1m: got ${JSON.stringify(v.timeout)}`);
+    if (v.benchtime !== undefined && v.bench !== true) throw new UsageError("--benchtime goes with --bench");
+    const benchNs = parseDuration((v.benchtime as string | undefined) ?? "1s");
+    if (benchNs === undefined || benchNs <= 0) throw new UsageError(`--benchtime takes a duration above zero such as 1s or 200ms: got ${JSON.stringify(v.benchtime)}`);
     const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v), allData: true });
     let result;
     try {
@@ -61,6 +69,7 @@ export const test: Command = {
         coverage: v.coverage === true || threshold !== undefined,
         ...(timeoutNs > 0 ? { timeoutNs } : {}),
         varValues: v["var-values"] === true,
+        ...(v.bench === true ? { bench: { timeNs: benchNs } } : {}),
         onSlowBuild: () => console.error("warden: building the WebAssembly runtime (first run only, about 40 s; cached in build/)"),
       });
     } catch (e) {
