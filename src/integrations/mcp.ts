@@ -56,6 +56,7 @@ import { describeRefusal, outputRecord, toolRequest, type GovernedAgentOptions, 
 import { seal, sealingKey, unseal } from "./request-state.ts";
 
 export { GatewaySecretError, MIN_SECRET_BYTES, sealingKey } from "./request-state.ts";
+export type { JwtConfig } from "../serve/auth.ts";
 
 /** The `_meta` key of a 2025-era retry's sealed state, and of Warden's approval on a paused answer. */
 export const REQUEST_STATE_META = "dev.warden/request-state";
