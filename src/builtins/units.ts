@@ -5,6 +5,8 @@ import { builtinError, fn, str } from "./args.ts";
 import { decimalFromText, fromDecimal, mul, type Decimal } from "./decimal.ts";
 import { T } from "./types.ts";
 
+const MAX_EXPONENT = 10_000;
+
 const power = (base: bigint, n: number): Decimal => ({ m: base ** BigInt(n), e: 0 });
 
 /** Decimal (k, M, G...) and binary (Ki, Mi, Gi...) multipliers by prefix letter. */
@@ -21,8 +23,11 @@ function multiplier(prefix: string, binary: boolean): Decimal | undefined {
 function amountAndUnit(s: string, what: string): [Decimal, string] {
   const text = s.replaceAll('"', "");
   if (text.includes(" ")) throw builtinError("spaces not allowed in resource strings");
-  const numeric = /^[0-9.]*/.exec(text)![0];
-  if (numeric === "") throw builtinError(`no ${what} provided`);
+  // A sign and scientific notation ("-3.5E2m", "1e3M"); an e not followed by digits is a unit (exa).
+  const [numeric, exponent] = /^-?[0-9.]*(?:[eE]([+-]?[0-9]+))?/.exec(text)! as unknown as [string, string | undefined];
+  if (numeric === "" || numeric === "-") throw builtinError(`no ${what} provided`);
+  // Bounded: the amount is exact (a big decimal), and 1e10000000 would be ten million digits.
+  if (exponent !== undefined && Math.abs(Number(exponent)) > MAX_EXPONENT) throw builtinError("exponent too large");
   const amount = decimalFromText(numeric);
   if (amount === undefined) throw builtinError(`could not parse ${what} to a number`);
   return [amount, text.slice(numeric.length)];

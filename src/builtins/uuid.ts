@@ -53,8 +53,8 @@ function parse(args: Value[]): Value | undefined {
   const out = new ObjectValue().set("version", version).set("variant", variant(b[8]!));
   if ((version === 1 || version === 2) && variant(b[8]!) === "RFC4122") {
     const word = (i: number, n: number) => BigInt("0x" + hex(b.slice(i, i + n)));
-    const low = version === 1 ? word(0, 4) : 0n; // version 2 keeps an id there
-    const ticks = ((word(6, 2) & 0xfffn) << 48n) | (word(4, 2) << 32n) | low;
+    // Version 2 keeps the local id where time_low was; Go's uuid.Time reads those bytes as time all the same.
+    const ticks = ((word(6, 2) & 0xfffn) << 48n) | (word(4, 2) << 32n) | word(0, 4);
     out.set("time", intValue((ticks - GREGORIAN_TO_UNIX) * 100n));
     out.set("clocksequence", Number(word(8, 2) & 0x3fffn));
     out.set("nodeid", b.slice(10).map((x) => x.toString(16).padStart(2, "0")).join("-"));

@@ -102,5 +102,9 @@ describe("uuid", () => {
     );
     expect(text("uuid.parse", "{6ba7b810-9dad-41d1-80b4-00c04fd430c8}")).toBe('{"variant": "RFC4122", "version": 4}');
     expect(text("uuid.parse", "not-a-uuid")).toBe("undefined");
+    // Version 2: the id (here 1000) sits where time_low was, and Go's uuid.Time counts it in the time.
+    expect(text("uuid.parse", "000003e8-0000-2000-8000-000000000000")).toBe(
+      '{"clocksequence": 0, "domain": "Person", "id": 1000, "macvariables": "global:unicast", "nodeid": "00-00-00-00-00-00", "time": -12219292799999900000, "variant": "RFC4122", "version": 2}',
+    );
   });
 });
