@@ -8,11 +8,6 @@ import { Kind, OperationTypeNode, type ConstDirectiveNode, type DefinitionNode, 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Obj = { [key: string]: Json };
 
-/**
- * Whether a Value carries `ExpectedTypeHasDefault: false`. Newer gqlparser releases add the field;
- * most of OPA's published test cases were written before it, so it is left out.
- */
-const VALUE_HAS_DEFAULT_FLAG = false;
 
 /** OPA's pruning: no nulls, no empty arrays or objects (after pruning), no `Position`. */
 export function prune(v: Json): Json {
@@ -82,7 +77,9 @@ function value(v: ValueNode | undefined): Json {
       children = v.fields.map((f) => ({ Name: f.name.value, Value: value(f.value) }));
       break;
   }
-  return { Raw: raw, Children: children, Kind: kind, ...(VALUE_HAS_DEFAULT_FLAG ? { ExpectedTypeHasDefault: false } : {}) };
+  // gqlparser's Value has ExpectedTypeHasDefault (false once parsed; validation may set it), and
+  // OPA's AST JSON carries it on every value, as its cases since that field was added expect.
+  return { Raw: raw, Children: children, Kind: kind, ExpectedTypeHasDefault: false };
 }
 
 function type(t: TypeNode): Obj {
