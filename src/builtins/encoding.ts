@@ -143,7 +143,7 @@ function goRuneNotation(cp: number): string {
 // ---------------------------------------------------------------------------------------------
 // URL query encoding (Go's url.QueryEscape and url.QueryUnescape)
 
-function queryEscape(s: string): string {
+export function queryEscape(s: string): string {
   let out = "";
   for (const b of utf8(s)) {
     const c = String.fromCharCode(b);

@@ -8,7 +8,6 @@ import { Kind, OperationTypeNode, type ConstDirectiveNode, type DefinitionNode, 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Obj = { [key: string]: Json };
 
-
 /** OPA's pruning: no nulls, no empty arrays or objects (after pruning), no `Position`. */
 export function prune(v: Json): Json {
   if (Array.isArray(v)) {

@@ -11,6 +11,7 @@ import { builtinError, fn, obj, str } from "./args.ts";
 import { T } from "./types.ts";
 import { goSprintf } from "./gofmt.ts";
 import { fmtArg } from "./strings.ts";
+import { queryEscape } from "./encoding.ts";
 
 /** A key absent from the variables: printed as OPA prints it, false in conditions. */
 const UNDEFINED = Symbol("undefined");
@@ -301,17 +302,6 @@ function jsEscape(s: string): string {
     else if (ch === "<" || ch === ">" || ch === "&" || ch === "=" || c < 0x20 || (c >= 0x7f && !/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch))) {
       out += `\\u${c.toString(16).toUpperCase().padStart(4, "0")}`;
     } else out += ch;
-  }
-  return out;
-}
-
-/** net/url's QueryEscape: unreserved bytes kept, space as +, every other byte of the UTF-8 as %XX. */
-function queryEscape(s: string): string {
-  let out = "";
-  for (const b of Buffer.from(s, "utf8")) {
-    if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e) out += String.fromCharCode(b);
-    else if (b === 0x20) out += "+";
-    else out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }

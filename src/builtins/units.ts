@@ -24,7 +24,9 @@ function amountAndUnit(s: string, what: string): [Decimal, string] {
   const text = s.replaceAll('"', "");
   if (text.includes(" ")) throw builtinError("spaces not allowed in resource strings");
   // A sign and scientific notation ("-3.5E2m", "1e3M"); an e not followed by digits is a unit (exa).
-  const [numeric, exponent] = /^-?[0-9.]*(?:[eE]([+-]?[0-9]+))?/.exec(text)! as unknown as [string, string | undefined];
+  const m = /^-?[0-9.]*(?:[eE]([+-]?[0-9]+))?/.exec(text)!;
+  const numeric = m[0];
+  const exponent = m[1];
   if (numeric === "" || numeric === "-") throw builtinError(`no ${what} provided`);
   // Bounded: the amount is exact (a big decimal), and 1e10000000 would be ten million digits.
   if (exponent !== undefined && Math.abs(Number(exponent)) > MAX_EXPONENT) throw builtinError("exponent too large");

@@ -133,7 +133,8 @@ export function prettyReport(run: TestRun, opts: { verbose?: boolean } = {}): st
  * and, for a parametrised test, `cases` ([{"name", "fail"?}], name order), which OPA's parsers
  * ignore. With --bench, a passing test has `benchmark_result` as OPA's (Go's
  * testing.BenchmarkResult): {"N": evaluations, "T": their nanoseconds in all}; Warden does not
- * count allocations, so Bytes, MemAllocs, MemBytes and Extra are left out (Go reads them as 0). With coverage on, the document is instead
+ * count allocations, so Bytes, MemAllocs, MemBytes and Extra are left out (Go reads them as 0).
+ * With coverage on, the document is instead
  * {"tests": [...as above], "coverage": {"percent", "covered", "total", "files": {...}}}.
  */
 export function jsonReport(run: TestRun): string {
