@@ -357,9 +357,17 @@ export class Governor {
     for await (const r of this.opts.audit.list({ action_id, type: "outcome" })) if (r.rollback && r.rollback.kind !== "none") record = r.rollback;
     if (!record) throw new GovernanceError(`no executed action ${action_id} with a rollback record`);
     const id = randomUUID();
-    await this.opts.audit.append({ type: "intent", action_id: id, actor, rolls_back: action_id, executed: { action: "warden.rollback", parameters: { action_id } } });
+    const resource = record.kind === "state" ? record.resource! : undefined;
+    // The state before is read ahead of the intent and goes on its started mark, in the intent's
+    // transaction, so that recovery sees an interrupted rollback as one that may have applied.
+    const before = resource !== undefined ? await this.opts.state.get(resource) : null;
+    await transactPatiently(this.opts.audit.db, (tx) =>
+      this.opts.audit.appendIn(tx, [
+        { type: "intent", action_id: id, actor, rolls_back: action_id, executed: { action: "warden.rollback", parameters: { action_id } }, ...(resource !== undefined ? { resource } : {}) },
+        { type: "started", action_id: id, ...(resource !== undefined ? { resource, before } : {}) },
+      ]),
+    );
     try {
-      const before = record.kind === "state" ? await this.opts.state.get(record.resource!) : null;
       const restored = await undo(this.opts.state, record);
       const change = record.kind === "state" ? captureChange(id, record.resource!, before, restored) : noEffect(id);
       await transactPatiently(this.opts.audit.db, (tx) => this.opts.audit.appendIn(tx, [{ type: "outcome", action_id: id, actor, status: "succeeded", rolls_back: action_id, rollback: change }]));

@@ -2,8 +2,8 @@
 // The started mark says which could have run: with it the handler may have run wholly, partly or
 // not at all, and the resource's state before is on the mark; without it (chains written before
 // the mark joined the intent's transaction) the handler was never called. The governor now writes
-// the mark with an execution's intent, so every execution it left incomplete may have run; a
-// rollback's intent still has no mark, so an interrupted rollback is listed as never started.
+// the mark with the intent of every execution and every rollback, so whatever it left incomplete
+// may have run.
 // An operator resolves each, audited, with an outcome record that says so:
 //   completed    it ran: the outcome records the change from the state before to the state now
 //                (so it can be rolled back), and a notify action joins the review queue;

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AuditLog } from "../../src/audit/index.ts";
 import { MemoryStateStore, RollbackConflict } from "../../src/rollback/index.ts";
+import { listIncomplete, resolveIncomplete } from "../../src/governance/recover.ts";
 import type { Handler, Outcome } from "../../src/governance/governor.ts";
 import type { Ticket } from "../../src/schemas/types.ts";
 import { governed, lead, request } from "./fixture.ts";
@@ -120,13 +121,41 @@ describe("governor", () => {
     const first = await gov.execute(request("discount.apply", { order: "A-1", amount: 20 }), applyDiscount, { resource: "orders/A-1" });
     const r = await gov.rollback(first.action_id, "ops");
     expect(await state.get("orders/A-1")).toEqual({ total: 120, discounts: [] });
-    expect(await types(audit, r.action_id)).toEqual(["intent", "outcome:succeeded"]);
+    expect(await types(audit, r.action_id)).toEqual(["intent", "started", "outcome:succeeded"]);
 
     const second = await gov.execute(request("discount.apply", { order: "A-1", amount: 30 }), applyDiscount, { resource: "orders/A-1" });
     await state.put("orders/A-1", { total: 150, discounts: [30] });
     const err = await gov.rollback(second.action_id, "ops").catch((e) => e);
     expect(err).toBeInstanceOf(RollbackConflict);
     expect(await state.get("orders/A-1")).toEqual({ total: 150, discounts: [30] });
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it("a rollback cut off after its undo applied is listed as one that may have run, and recovery can put the state back", async () => {
+    // A state store whose writes stall once armed: the undo lands, the process never returns to
+    // write the outcome, as when it dies between the two.
+    class StallingStore extends MemoryStateStore {
+      armed = false;
+      override async put(key: string, value: unknown): Promise<void> {
+        await super.put(key, value);
+        if (this.armed) await new Promise(() => {});
+      }
+    }
+    const documents = new StallingStore();
+    const { gov, audit } = await setup({ state: documents });
+    await documents.put("orders/A-1", { total: 120, discounts: [] });
+    const done = await gov.execute(request("discount.apply", { order: "A-1", amount: 20 }), applyDiscount, { resource: "orders/A-1" });
+    documents.armed = true;
+    void gov.rollback(done.action_id, "ops");
+    await vi.waitFor(async () => expect(await documents.get("orders/A-1")).toEqual({ total: 120, discounts: [] }));
+    documents.armed = false;
+    const state = gov.store;
+    const [cut] = await listIncomplete(state);
+    expect(cut).toMatchObject({ state: "may_have_run", resource: "orders/A-1", intent: { rolls_back: done.action_id }, started: { before: { total: 120, discounts: [20] } } });
+    const resolved = await resolveIncomplete(state, documents, cut!.action_id, "rolled_back", "ops");
+    expect(resolved).toMatchObject({ status: "failed", details: { recovered: "rolled_back", handler_started: true } });
+    expect(await documents.get("orders/A-1")).toEqual({ total: 120, discounts: [20] });
+    expect(await listIncomplete(state)).toEqual([]);
     expect((await audit.verify()).ok).toBe(true);
   });
 
