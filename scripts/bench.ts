@@ -164,6 +164,24 @@ log(
     `(p50 ${gov.action_p50_ms.toFixed(2)} ms, p99 ${gov.action_p99_ms.toFixed(2)} ms, ${gov.cpu_us_per_action.toFixed(0)} µs CPU; 2 commits each: decision with intent and started mark, outcome); ` +
     `${gov.concurrent_actions_per_sec.toFixed(0)} actions/s with 32 in flight (group commit); decisions alone ${gov.proposals_per_sec.toFixed(0)}/s`,
 );
+// The same on PostgreSQL, on a throwaway server (test/pg.ts) where the binaries are installed.
+const { postgresUnavailable, startTestPostgres } = await import("../test/pg.ts");
+const pgMissing = postgresUnavailable();
+let govPostgres: Awaited<ReturnType<typeof benchGovernance>> | undefined;
+if (pgMissing) log(`governed actions on PostgreSQL: not measured (${pgMissing})`);
+else {
+  const server = await startTestPostgres();
+  try {
+    govPostgres = await benchGovernance(2, await server.createDatabase());
+  } finally {
+    await server.stop();
+  }
+  log(
+    `governed actions on PostgreSQL (throwaway local server, fsync off: round trips, not the disk): ${govPostgres.actions_per_sec.toFixed(0)} actions/s ` +
+      `(p50 ${govPostgres.action_p50_ms.toFixed(2)} ms, p99 ${govPostgres.action_p99_ms.toFixed(2)} ms); ` +
+      `${govPostgres.concurrent_actions_per_sec.toFixed(0)} actions/s with 32 in flight; decisions alone ${govPostgres.proposals_per_sec.toFixed(0)}/s`,
+  );
+}
 const audit = await benchAudit();
 log(
   `audit trail: ${audit.append_per_sec.toFixed(0)} durable appends/s (${audit.append_batched_per_sec.toFixed(0)}/s batched), ` +
@@ -209,6 +227,7 @@ if (json) {
       decision,
       big_build: bigBuild,
       governed: gov,
+      ...(govPostgres ? { governed_postgres: govPostgres } : {}),
       gateway,
       audit,
       compile: { lines: bigLines, ms: Math.round(compileMs), wasm_ms: Math.round(wasmCompileMs) },

@@ -32,9 +32,10 @@ const request = {
   context: { channel: "chat", attributes: { identity_verified: true } },
 };
 
-export async function benchGovernance(seconds = 2): Promise<GovernanceBench> {
+/** `store`: a PostgreSQL URL (an empty database) instead of a new SQLite file. */
+export async function benchGovernance(seconds = 2, store?: string): Promise<GovernanceBench> {
   const dir = mkdtempSync(join(tmpdir(), "warden-bench-gov-"));
-  const audit = await AuditLog.open(join(dir, "warden.db"));
+  const audit = await AuditLog.open(store ?? join(dir, "warden.db"));
   try {
     const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true });
     const gov = await Governor.open({ evaluator, audit, state: new MemoryStateStore() });

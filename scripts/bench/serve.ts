@@ -83,8 +83,13 @@ async function main(): Promise<void> {
   const { url, tokens } = await new Promise<{ url: string; tokens: string[] }>((resolve) => c.once("message", (m) => resolve(m as { url: string; tokens: string[] })));
   const samples: number[] = [];
   const heaps: number[] = [];
+  // One sample at a time: a service too busy to answer within the interval is not asked again.
+  let sampling = false;
   const sampler = setInterval(async () => {
+    if (sampling) return;
+    sampling = true;
     const m = await ask<NodeJS.MemoryUsage>(c, "mem", "mem");
+    sampling = false;
     samples.push(m.rss);
     heaps.push(m.heapUsed);
   }, 250);
