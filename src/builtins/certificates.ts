@@ -1,7 +1,8 @@
 // crypto.x509.* and crypto.parse_private_keys: PEM/base64/DER input read as OPA reads it
 // (topdown/crypto.go), certificates laid out by x509.ts, chains verified with Node's
 // X509Certificate (signatures, issuer names, validity at the evaluation's clock, CA flags, host
-// names, extended key usages) and keys read with Node's KeyObject.
+// names, extended key usages, name constraints as name-constraints.ts enforces them) and keys
+// read with Node's KeyObject.
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { fromJSON, SetValue, toBigInt, isNumber, type Value } from "../values/value.ts";
 import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
@@ -10,6 +11,7 @@ import { BuiltinError } from "./builtin.ts";
 import { T } from "./types.ts";
 import { readTlv } from "./der.ts";
 import { EXT_KEY_USAGES, goCertificate, goCertificateRequest } from "./x509.ts";
+import { certificateNames, permitsNames, type CertificateNames } from "./name-constraints.ts";
 
 interface PemBlock {
   type: string;
@@ -104,11 +106,26 @@ interface VerifyOptions {
   dnsName?: string;
   nowMs: number;
   keyUsages: number[];
+  /** Go's MaxConstraintComparisions: 0 for its default. */
+  maxConstraintComparisons: number;
+}
+
+/** A certificate to verify: parsed, with its name constraints and SANs decoded. */
+type Candidate = Parsed & CertificateNames;
+
+/** The certificates of `input` ready to verify, or null where Go's ParseCertificate would fail
+ * (malformed name constraints included). */
+function parseForVerify(input: string): Candidate[] | null {
+  try {
+    return parseAll(input).map((c) => ({ ...c, ...certificateNames(c.go.Extensions) }));
+  } catch {
+    return null;
+  }
 }
 
 const MAX_CHAIN = 16;
 
-function timeValid(c: Parsed, nowMs: number): boolean {
+function timeValid(c: Candidate, nowMs: number): boolean {
   return Date.parse(c.go.NotBefore as string) <= nowMs && nowMs <= Date.parse(c.go.NotAfter as string);
 }
 
@@ -117,7 +134,7 @@ function timeValid(c: Parsed, nowMs: number): boolean {
 const REFUSED_SIGNATURES = new Set([1, 2, 3, 7, 8, 9]);
 
 /** Go's CheckSignatureFrom, and the issuer/subject chaining that picks the candidate. */
-function issuedBy(child: Parsed, parent: Parsed): boolean {
+function issuedBy(child: Candidate, parent: Candidate): boolean {
   if (REFUSED_SIGNATURES.has(child.go.SignatureAlgorithm as number)) return false;
   try {
     return child.node.checkIssued(parent.node) && child.node.verify(parent.node.publicKey);
@@ -129,7 +146,7 @@ function issuedBy(child: Parsed, parent: Parsed): boolean {
 /** Go's checkChainForKeyUsage: walking from the root down, each certificate that names extended
  * key usages (and not "any") crosses out the requested ones it lacks; the chain fails when none
  * is left. */
-function usagesAllowed(chain: Parsed[], wanted: number[]): boolean {
+function usagesAllowed(chain: Candidate[], wanted: number[]): boolean {
   if (wanted.includes(EXT_KEY_USAGES["2.5.29.37.0"]!)) return true;
   let remaining = [...wanted];
   for (let i = chain.length - 1; i >= 0; i--) {
@@ -142,39 +159,42 @@ function usagesAllowed(chain: Parsed[], wanted: number[]): boolean {
   return true;
 }
 
-/** Go's isValid for a CA candidate above `chain` (leaf first): in its validity period, an
- * intermediate with CA basic constraints (a root needs none: it is trusted as given), and
- * within any path length constraint. */
-function canSign(p: Parsed, chain: Parsed[], isRoot: boolean, nowMs: number): boolean {
-  if (!timeValid(p, nowMs)) return false;
+/** Go's isValid for a CA candidate above `chain` (leaf first): in its validity period, its
+ * name constraints supported (when critical) and allowing every SAN below it, an intermediate
+ * with CA basic constraints (a root needs none: it is trusted as given), and within any path
+ * length constraint. */
+function canSign(p: Candidate, chain: Candidate[], isRoot: boolean, opts: VerifyOptions): boolean {
+  if (!timeValid(p, opts.nowMs)) return false;
+  const nc = p.constraints;
+  if (nc && (nc.unhandledCritical || !permitsNames(nc, chain.map((c) => c.san), opts.maxConstraintComparisons))) return false;
   if (!isRoot && (p.go.BasicConstraintsValid !== true || p.go.IsCA !== true)) return false;
   const maxPathLen = p.go.MaxPathLen as number;
   if (p.go.BasicConstraintsValid === true && maxPathLen >= 0 && chain.length - 1 > maxPathLen) return false;
   return true;
 }
 
-function hostMatches(leaf: Parsed, name: string): boolean {
+function hostMatches(leaf: Candidate, name: string): boolean {
   const ip = /^[0-9.]+$/.test(name) || name.includes(":");
   return ip ? leaf.node.checkIP(name.replace(/^\[|\]$/g, "")) !== undefined : leaf.node.checkHost(name, { subject: "never" }) !== undefined;
 }
 
 /** The first chain from the leaf to the root (leaf first), or null when none verifies. */
-function verifyChain(certs: Parsed[], opts: VerifyOptions): Parsed[] | null {
+function verifyChain(certs: Candidate[], opts: VerifyOptions): Candidate[] | null {
   const root = certs[0]!;
   const intermediates = certs.slice(1, -1);
   const leaf = certs[certs.length - 1]!;
-  if (!timeValid(leaf, opts.nowMs)) return null;
+  if (!timeValid(leaf, opts.nowMs) || leaf.constraints?.unhandledCritical) return null;
   if (opts.dnsName !== undefined && opts.dnsName !== "" && !hostMatches(leaf, opts.dnsName)) return null;
   if (leaf.der.equals(root.der)) return [leaf];
-  const extend = (chain: Parsed[]): Parsed[] | null => {
+  const extend = (chain: Candidate[]): Candidate[] | null => {
     const last = chain[chain.length - 1]!;
     if (chain.length > MAX_CHAIN) return null;
-    if (issuedBy(last, root) && canSign(root, chain, true, opts.nowMs)) {
+    if (issuedBy(last, root) && canSign(root, chain, true, opts)) {
       const full = [...chain, root];
       if (usagesAllowed(full, opts.keyUsages)) return full;
     }
     for (const p of intermediates) {
-      if (chain.includes(p) || !issuedBy(last, p) || !canSign(p, chain, false, opts.nowMs)) continue;
+      if (chain.includes(p) || !issuedBy(last, p) || !canSign(p, chain, false, opts)) continue;
       const found = extend([...chain, p]);
       if (found) return found;
     }
@@ -189,17 +209,15 @@ function nowMs(ctx: BuiltinContext): number {
 
 const SERVER_AUTH = 1;
 
-function parseAndVerify(input: string, opts: VerifyOptions): Value {
-  let certs: Parsed[];
-  try {
-    certs = parseAll(input);
-  } catch {
-    return [false, []];
-  }
+/** [true, the chain leaf first] or [false, []]; `options` are read once the input parsed, and
+ * `shown` picks what of each certificate the result carries. */
+function parseAndVerify(input: string, options: () => VerifyOptions, shown: (go: Record<string, unknown>) => Record<string, unknown>): Value {
+  const certs = parseForVerify(input);
+  if (!certs) return [false, []];
+  const opts = options();
   if (certs.length < 2) return [false, []];
   const chain = verifyChain(certs, opts);
-  if (!chain) return [false, []];
-  return [true, chain.map((c) => fromJSON(c.go))];
+  return chain ? [true, chain.map((c) => fromJSON(shown(c.go)))] : [false, []];
 }
 
 function withoutURIStrings(go: Record<string, unknown>): Record<string, unknown> {
@@ -216,7 +234,7 @@ const KEY_USAGE_NAMES: Record<string, number> = {
 
 /** OPA's extractVerifyOpts: the option names and errors as OPA reports them. */
 function verifyOptions(args: Value[], ctx: BuiltinContext): VerifyOptions {
-  const opts: VerifyOptions = { nowMs: nowMs(ctx), keyUsages: [] };
+  const opts: VerifyOptions = { nowMs: nowMs(ctx), keyUsages: [], maxConstraintComparisons: 0 };
   for (const [k, v] of obj(args, 1).entries()) {
     if (typeof k !== "string") continue;
     switch (k) {
@@ -231,10 +249,13 @@ function verifyOptions(args: Value[], ctx: BuiltinContext): VerifyOptions {
         if (ns !== 0n) opts.nowMs = Number(ns / 1_000_000n);
         break;
       }
-      case "MaxConstraintComparisons":
+      case "MaxConstraintComparisons": {
         if (!isNumber(v)) throw builtinError("'MaxConstraintComparisons' should be a number");
-        if (toBigInt(v) === null) throw builtinError("'MaxConstraintComparisons' should be a valid number");
+        const n = toBigInt(v);
+        if (n === null || n > 2n ** 63n - 1n || n < -(2n ** 63n)) throw builtinError("'MaxConstraintComparisons' should be a valid number");
+        opts.maxConstraintComparisons = Number(n);
         break;
+      }
       case "KeyUsages": {
         if (!Array.isArray(v) && !(v instanceof SetValue)) throw builtinError("'KeyUsages' should be an Array or Set");
         const invalid: string[] = [];
@@ -361,7 +382,7 @@ export const CERTIFICATES: BuiltinDef[] = [
   {
     name: "crypto.x509.parse_and_verify_certificates",
     signature: fn([T.string], VERIFIED),
-    impl: (args, ctx) => parseAndVerify(str(args, 0), { nowMs: nowMs(ctx), keyUsages: [SERVER_AUTH] }),
+    impl: (args, ctx) => parseAndVerify(str(args, 0), () => ({ nowMs: nowMs(ctx), keyUsages: [SERVER_AUTH], maxConstraintComparisons: 0 }), (go) => go),
   },
   {
     name: "crypto.x509.parse_and_verify_certificates_with_options",
@@ -369,16 +390,7 @@ export const CERTIFICATES: BuiltinDef[] = [
     impl: (args, ctx) => {
       const input = str(args, 0);
       obj(args, 1);
-      let certs: Parsed[];
-      try {
-        certs = parseAll(input);
-      } catch {
-        return [false, []];
-      }
-      const opts = verifyOptions(args, ctx);
-      if (certs.length < 2) return [false, []];
-      const chain = verifyChain(certs, opts);
-      return chain ? [true, chain.map((c) => fromJSON(withoutURIStrings(c.go)))] : [false, []];
+      return parseAndVerify(input, () => verifyOptions(args, ctx), withoutURIStrings);
     },
   },
   { name: "crypto.x509.parse_certificate_request", signature: fn([T.string], OBJECT), impl: (args) => certificateRequest(str(args, 0)) },
