@@ -21,6 +21,8 @@ export interface QueryRequest {
   inputTerm?: string;
   /** Built-in errors halt evaluation with an error instead of making the call undefined. */
   strictBuiltinErrors?: boolean;
+  /** OPA's strict compile mode: unused imports, arguments and assignments are errors. */
+  strict?: boolean;
   /** The dialect of the modules and query: 1 (default) or 0 (pre-1.0 Rego). */
   regoVersion?: 0 | 1;
 }

@@ -3,7 +3,7 @@ import type { SourceFile } from "./engine.ts";
 import type { Module } from "./syntax/ast.ts";
 import type { Policy } from "./ir/ir.ts";
 import { parseModule } from "./syntax/parser.ts";
-import { compileModules, type CompiledPolicy } from "./compiler/compile.ts";
+import { compileModules, type CompileOptions, type CompiledPolicy } from "./compiler/compile.ts";
 import { planEntrypoints } from "./planner/planner.ts";
 import { RegoError, RegoErrors } from "./errors.ts";
 
@@ -29,8 +29,8 @@ export function parseAll(files: SourceFile[], opts: ParseOptions = {}): Module[]
 }
 
 /** Parses and compiles: the rule tree every later stage starts from. */
-export function compileSources(files: SourceFile[], opts: ParseOptions = {}): CompiledPolicy {
-  return compileModules(parseAll(files, opts));
+export function compileSources(files: SourceFile[], opts: ParseOptions & CompileOptions = {}): CompiledPolicy {
+  return compileModules(parseAll(files, opts), opts);
 }
 
 /** Sources and entrypoints (`a/b` or `data.a.b`) to plan IR with one plan per entrypoint. */

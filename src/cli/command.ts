@@ -14,9 +14,11 @@ export interface Command {
 /** A mistake in how the command was called: exit code 2. */
 export class UsageError extends Error {}
 
-/** The input document from `-i FILE` or `--input-json JSON`, undefined when neither is given. */
+/** The input document from `-i FILE`, `--input-json JSON` or `-I` (standard input), undefined when none is given. */
 export function inputOption(v: Record<string, unknown>): unknown {
-  if (v.input !== undefined && v["input-json"] !== undefined) throw new UsageError("give -i or --input-json, not both");
+  const given = [v.input !== undefined, v["input-json"] !== undefined, v["stdin-input"] === true].filter(Boolean).length;
+  if (given > 1) throw new UsageError("give one of -i, --input-json and -I (standard input)");
+  if (v["stdin-input"] === true) return parseJSON(readFileSync(0, "utf8"), "standard input");
   if (v.input !== undefined) return parseJSON(readFileSync(v.input as string, "utf8"), v.input as string);
   if (v["input-json"] !== undefined) return parseJSON(v["input-json"] as string, "--input-json");
   return undefined;

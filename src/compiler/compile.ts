@@ -4,7 +4,8 @@
 import type { Body, Module, RefTerm, Rule, Term } from "../syntax/ast.ts";
 import { RegoError, RegoErrors } from "../errors.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
-import { LocalNames, Resolver, type Globals } from "./scope.ts";
+import { LocalNames, Resolver, type Declaration, type Globals } from "./scope.ts";
+import { formatTerm } from "../syntax/format.ts";
 import { Safety } from "./safety.ts";
 import { Needs } from "./needs.ts";
 import { addRule, nodeAt, walkNodes, type RuleDef, type RuleNode } from "./rules.ts";
@@ -28,9 +29,17 @@ export interface CompiledQuery {
 }
 
 /** Runs every stage (stages.ts); throws all the errors of all stages, if any. */
-export function compileModules(written: Module[]): CompiledPolicy {
+export interface CompileOptions {
+  /**
+   * OPA's strict mode (`opa check --strict`): unused imports, unused function arguments and
+   * unused `:=` assignments are errors too.
+   */
+  strict?: boolean;
+}
+
+export function compileModules(written: Module[], opts: CompileOptions = {}): CompiledPolicy {
   const modules = rewritePrint(written);
-  const s = runStages(modules);
+  const s = runStages(modules, undefined, opts);
   throwIfAny(s.errors);
   return { root: s.root, names: s.names, modules, needs: new Needs(s.arityOf!) };
 }
@@ -52,7 +61,7 @@ export function resolveRules(s: CompileState): void {
     const resolver = new Resolver(globals, s.names, s.errors);
     for (const rule of m.rules) {
       const before = s.errors.length;
-      const def = resolveRule(rule, m.package.path, resolver, s.errors);
+      const def = resolveRule(rule, m.package.path, resolver, s.errors, s.strict);
       if (!def) continue;
       const existing = nodeAt(s.root, def.path, false);
       if (def.isDefault && (def.kind === "function" ? existing?.defaultFunction : existing?.defaultRule)) {
@@ -62,6 +71,33 @@ export function resolveRules(s: CompileState): void {
       addRule(s.root, def);
       if (s.errors.length > before) [def, ...def.elses].forEach((d) => s.broken.add(d));
     }
+    if (s.strict) checkUnusedImports(m, resolver.globalsUsed, s.errors);
+  }
+}
+
+/** Strict mode: an import (of data or input) that no var of the module resolved to. */
+function checkUnusedImports(m: Module, used: ReadonlySet<string>, errors: RegoError[]): void {
+  for (const imp of m.imports) {
+    const head = imp.path.terms[0];
+    if (head?.type !== "var" || (head.name !== "data" && head.name !== "input") || imp.path.terms.length === 1) continue;
+    const last = imp.path.terms[imp.path.terms.length - 1]!;
+    const name = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
+    if (name === undefined || used.has(name)) continue;
+    errors.push(new RegoError("rego_compile_error", `import ${formatTerm(imp.path)}${imp.alias ? ` as ${imp.alias}` : ""} unused`, imp.loc));
+  }
+}
+
+/**
+ * Locals declared and never referred to again. A `some x` that nothing uses is an error in OPA
+ * always; in strict mode so are unused function arguments and `:=` assignments. Vars bound by
+ * `some … in` and `every` patterns are not checked (OPA does not either).
+ */
+function checkUnusedLocals(declarations: Declaration[], errors: RegoError[], strict: boolean): void {
+  for (const d of declarations) {
+    if (d.uses > 0) continue;
+    if (d.kind === "declared") errors.push(new RegoError("rego_compile_error", `declared var ${d.name} unused`, d.loc));
+    else if (strict && d.kind === "assigned") errors.push(new RegoError("rego_compile_error", `assigned var ${d.name} unused`, d.loc));
+    else if (strict && d.kind === "argument") errors.push(new RegoError("rego_compile_error", `unused argument ${d.name}. (hint: use _ (wildcard variable) instead)`, d.loc));
   }
 }
 
@@ -157,7 +193,7 @@ function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, erro
 
 const TRUE = (loc: Term["loc"]): Term => ({ type: "boolean", value: true, loc });
 
-function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[]): RuleDef | undefined {
+function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[], strict: boolean): RuleDef | undefined {
   const head = rule.head;
   const name = head.ref[0];
   if (name?.type !== "var") {
@@ -177,7 +213,7 @@ function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[]
   const branch = (b: Rule, args: Term[] | undefined): RuleDef => {
     const resolvedArgs = r.beginRule(args ?? []);
     const body = r.body(b.body);
-    return {
+    const def: RuleDef = {
       kind,
       path,
       keys: rest.map((t) => r.headTerm(t)),
@@ -190,6 +226,9 @@ function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[]
       loc: b.loc,
       source: b,
     };
+    // Each branch of an else chain is checked on its own, as OPA checks it.
+    checkUnusedLocals(r.ruleDeclarations(), errors, strict);
+    return def;
   };
   const def = branch(rule, head.args);
   for (let e = rule.else; e; e = e.else) def.elses.push(branch(e, head.args));

@@ -1,7 +1,7 @@
 // Stage: resolve names. Guarantees for the next stages: every var term names exactly one local of
 // one body (renamed `name$N`, unique across the compilation, `_` wildcards each their own), and
 // every reference to a rule or import is a `data...`/`input...` ref (or a call operator ref).
-import type { Body, Expr, RefTerm, Term, VarTerm, With } from "../syntax/ast.ts";
+import type { Body, Expr, Location, RefTerm, Term, VarTerm, With } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
 import { exprTerms, forEachChild, refName, refTerm, varTerm } from "./terms.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
@@ -51,6 +51,17 @@ class Scope {
   }
 }
 
+/** How a local came to be: what the unused-var checks report it as. */
+export type DeclarationKind = "argument" | "assigned" | "declared" | "pattern";
+
+/** A local the rule being resolved declares, and how often it was referred to after that. */
+export interface Declaration {
+  kind: DeclarationKind;
+  name: string;
+  loc: Location;
+  uses: number;
+}
+
 export class Resolver {
   constructor(
     private readonly globals: Globals,
@@ -59,15 +70,26 @@ export class Resolver {
   ) {}
 
   private scope = new Scope(null);
+  /** The declarations since beginRule, by local (for the unused-var checks). */
+  private declarations = new Map<string, Declaration>();
+  /** The global names (imports, rules of the package) that some var resolved to. */
+  readonly globalsUsed = new Set<string>();
+
+  /** The declarations of the rule resolved since beginRule, each with its use count. */
+  ruleDeclarations(): Declaration[] {
+    return [...this.declarations.values()];
+  }
 
   /** Declares the vars of function arguments (patterns bound at entry) in a fresh rule scope. */
   beginRule(args: Term[] = []): Term[] {
     this.scope = new Scope(null);
+    this.declarations = new Map();
     const declare = (t: Term): Term => {
       if (t.type === "var") {
         // A var repeated among the arguments is one var: the arguments must agree (f(x, x)).
         const seen = t.name !== "_" ? this.scope.declared.get(t.name) : undefined;
-        return seen !== undefined ? varTerm(seen, t.loc) : this.declare(t);
+        if (seen !== undefined) this.used(seen);
+        return seen !== undefined ? varTerm(seen, t.loc) : this.declare(t, "argument");
       }
       return this.mapChildren(t, declare);
     };
@@ -140,23 +162,23 @@ export class Resolver {
         return { ...e, left: this.term(e.left), right: this.term(e.right), with: withs };
       case "assign": {
         const right = this.term(e.right);
-        const left = this.declarePattern(e.left);
+        const left = this.declarePattern(e.left, "assigned");
         return { ...e, left, right, with: withs };
       }
       case "some":
-        return { ...e, vars: e.vars.map((v) => this.declare(v)), with: withs };
+        return { ...e, vars: e.vars.map((v) => this.declare(v, "declared")), with: withs };
       case "somein": {
         const collection = this.term(e.collection);
-        const key = e.key && this.declarePattern(e.key);
-        const value = this.declarePattern(e.value);
+        const key = e.key && this.declarePattern(e.key, "pattern");
+        const value = this.declarePattern(e.value, "pattern");
         return { ...e, key, value, collection, with: withs };
       }
       case "every": {
         const domain = this.term(e.domain);
         const outer = this.scope;
         this.scope = new Scope(outer);
-        const key = e.key && this.declare(e.key);
-        const value = this.declare(e.value);
+        const key = e.key && this.declare(e.key, "pattern");
+        const value = this.declare(e.value, "pattern");
         const body = this.body(e.body);
         this.scope = outer;
         return { ...e, key, value, domain, body, with: withs };
@@ -230,6 +252,7 @@ export class Resolver {
     if (this.scope.lookup(head.name) !== undefined) return op;
     const g = this.globals.get(head.name);
     if (!g) return op;
+    this.globalsUsed.add(head.name);
     return refTerm([...g.terms, ...op.terms.slice(1)], op.loc);
   }
 
@@ -237,9 +260,15 @@ export class Resolver {
     if (ROOTS.has(v.name)) return v;
     if (v.name === "_") return varTerm(this.names.fresh("_"), v.loc);
     const local = this.scope.lookup(v.name);
-    if (local !== undefined) return varTerm(local, v.loc);
+    if (local !== undefined) {
+      this.used(local);
+      return varTerm(local, v.loc);
+    }
     const g = this.globals.get(v.name);
-    if (g) return g.terms.length === 1 ? g.terms[0]! : refTerm(g.terms, v.loc);
+    if (g) {
+      this.globalsUsed.add(v.name);
+      return g.terms.length === 1 ? g.terms[0]! : refTerm(g.terms, v.loc);
+    }
     // A closure's undeclared var is the enclosing body's var of that name, if it has one.
     const owner = this.scope.enclosingUses(v.name) ?? this.scope;
     const fresh = this.names.fresh(v.name);
@@ -247,7 +276,12 @@ export class Resolver {
     return varTerm(fresh, v.loc);
   }
 
-  private declare(v: VarTerm): VarTerm {
+  private used(local: string): void {
+    const d = this.declarations.get(local);
+    if (d) d.uses++;
+  }
+
+  private declare(v: VarTerm, kind: DeclarationKind): VarTerm {
     if (v.name === "_") return varTerm(this.names.fresh("_"), v.loc);
     if (ROOTS.has(v.name)) {
       this.errors.push(new RegoError("rego_compile_error", `variables must not shadow ${v.name} (use a different variable name)`, v.loc));
@@ -260,14 +294,15 @@ export class Resolver {
     }
     const fresh = this.names.fresh(v.name);
     this.scope.declared.set(v.name, fresh);
+    this.declarations.set(fresh, { kind, name: v.name, loc: v.loc, uses: 0 });
     return varTerm(fresh, v.loc);
   }
 
   /** The left of `:=` and the patterns of `some … in`: vars declared, other terms resolved. */
-  private declarePattern(t: Term): Term {
-    if (t.type === "var") return this.declare(t);
-    if (t.type === "array") return { ...t, items: t.items.map((i) => this.declarePattern(i)) };
-    if (t.type === "object") return { ...t, entries: t.entries.map(([k, v]) => [this.term(k), this.declarePattern(v)]) };
+  private declarePattern(t: Term, kind: DeclarationKind): Term {
+    if (t.type === "var") return this.declare(t, kind);
+    if (t.type === "array") return { ...t, items: t.items.map((i) => this.declarePattern(i, kind)) };
+    if (t.type === "object") return { ...t, entries: t.entries.map(([k, v]) => [this.term(k), this.declarePattern(v, kind)]) };
     return this.term(t);
   }
 

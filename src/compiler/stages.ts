@@ -21,6 +21,8 @@ export interface CompileState {
   broken: Set<RuleDef>;
   /** Arity of a call's operator (policy function or built-in), set by "calls and with". */
   arityOf?: ArityOf;
+  /** OPA's strict mode: unused imports, arguments and assignments are errors. */
+  strict: boolean;
 }
 
 export interface Stage {
@@ -64,8 +66,8 @@ export const STAGES: readonly Stage[] = [
 ];
 
 /** Runs every stage in order over `modules`; the errors are in the returned state. */
-export function runStages(modules: Module[], stages: readonly Stage[] = STAGES): CompileState {
-  const s: CompileState = { modules, names: new LocalNames(), root: newNode([]), errors: [], broken: new Set() };
+export function runStages(modules: Module[], stages: readonly Stage[] = STAGES, opts: { strict?: boolean } = {}): CompileState {
+  const s: CompileState = { modules, names: new LocalNames(), root: newNode([]), errors: [], broken: new Set(), strict: opts.strict === true };
   for (const stage of stages) stage.run(s);
   return s;
 }

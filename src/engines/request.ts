@@ -12,7 +12,7 @@ import { fromJSON, type Value } from "../values/value.ts";
 /** The request's modules and query as plan IR, with one plan named "query". */
 export function planRequest(req: QueryRequest): Policy {
   const regoVersion = req.regoVersion ?? 1;
-  const policy = compileSources(req.modules, { regoVersion });
+  const policy = compileSources(req.modules, { regoVersion, strict: req.strict === true });
   return planQuery(policy, compileQuery(policy, parseQuery(req.query, "query.rego", { regoVersion }), regoVersion));
 }
 

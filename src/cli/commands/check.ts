@@ -4,22 +4,24 @@ import { loadPaths } from "../files.ts";
 import type { Module } from "../../syntax/ast.ts";
 import type { SourceFile } from "../../engine.ts";
 import { parseModule } from "../../syntax/parser.ts";
-import { compileModules } from "../../compiler/compile.ts";
+import { compileModules, type CompileOptions } from "../../compiler/compile.ts";
 import { RegoError, RegoErrors, displayError } from "../../errors.ts";
 
 export const check: Command = {
   summary: "compile policies and report every error, located",
   usage:
-    "warden check [PATH...] [--json | -f json] [--v0-compatible]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
+    "warden check [PATH...] [--json | -f json] [-S | --strict] [--v0-compatible]\n\nParses and compiles every .rego file under PATH (default: policy/), tests included, and\n" +
     "prints all errors as file:line:col: code: message. Exit 1 if there are any.\n" +
+    "-S, --strict is OPA's strict mode: unused imports, unused function arguments and unused :=\n" +
+    "assignments are errors too.\n" +
     "--json prints {\"files\": N, \"errors\": [{\"code\", \"message\", \"location\": {\"file\", \"row\", \"col\"}}]} instead.\n" +
     V0_HELP,
-  options: { ...JSON_OPTION, format: { type: "string", short: "f" }, ...V0_OPTION },
+  options: { ...JSON_OPTION, format: { type: "string", short: "f" }, strict: { type: "boolean", short: "S" }, ...V0_OPTION },
   async run(v, paths) {
     const format = (v.format as string | undefined) ?? (v.json ? "json" : "pretty");
     if (format !== "json" && format !== "pretty") throw new UsageError(`unknown format ${JSON.stringify(format)}: use pretty or json`);
     const { sources } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v) });
-    const errors = checkSources(sources);
+    const errors = checkSources(sources, { strict: v.strict === true });
     if (format === "json") {
       console.log(JSON.stringify({ files: sources.length, errors: errors.map(errorJSON) }));
       return errors.length > 0 ? 1 : 0;
@@ -39,7 +41,7 @@ export const check: Command = {
  * (src/compiler/stages.ts); a file that does not parse is left out, and the errors that only its
  * absence causes (an undefined function of its package) are not reported.
  */
-export function checkSources(sources: SourceFile[]): RegoError[] {
+export function checkSources(sources: SourceFile[], opts: CompileOptions = {}): RegoError[] {
   const errors: RegoError[] = [];
   const seen = new Set<string>();
   const add = (e: RegoError) => {
@@ -63,7 +65,7 @@ export function checkSources(sources: SourceFile[]): RegoError[] {
   }
   if (modules.length > 0) {
     try {
-      compileModules(modules);
+      compileModules(modules, opts);
     } catch (e) {
       const pkgOf = new Map(modules.map((m) => [m.file, `data.${m.package.path.join(".")}`]));
       for (const x of asErrors(e)) if (!causedByRemoval(x, missing, pkgOf)) add(x);

@@ -11,8 +11,9 @@ import { EvaluationError, loadBundle } from "../../evaluator/evaluator.ts";
 
 export const evalCommand: Command = {
   summary: "evaluate a bundle's entrypoint (in-process WebAssembly), or a query against policies",
-  usage: `warden eval -b BUNDLE -e ENTRYPOINT [-i input.json | --input-json JSON] [verification]
-warden eval [-d PATH]... [-i input.json | --input-json JSON] [-f FORMAT] [--v0-compatible] QUERY
+  usage: `warden eval -b BUNDLE -e ENTRYPOINT [-i input.json | --input-json JSON | -I] [verification]
+warden eval [-d PATH]... [-i input.json | --input-json JSON | -I] [-f FORMAT] [-S] [--strict-builtin-errors]
+            [--fail | --fail-defined] [--v0-compatible] QUERY
 
 With -b: loads the bundle into the evaluator (the stock OPA WebAssembly SDK) and prints
 {"result": ..., "revision": ..., "decision_id": ..., "entrypoint": ..., "timings": ...} as JSON;
@@ -28,8 +29,12 @@ prints the results as opa eval does, by -f FORMAT:
   bindings        the variables of each result: [{"x": ...}, ...]
   raw             each expression's value on its own line (strings without quotes)
   pretty          the value when the query is one expression and binds nothing, else json
---strict makes built-in errors fail the evaluation. --v0-compatible reads the policies and the
-query as Rego v0.
+-S, --strict compiles the policies in OPA's strict mode (unused imports, function arguments and
+:= assignments are errors, as warden check --strict). --strict-builtin-errors makes a built-in's
+error fail the evaluation instead of leaving its call undefined. --v0-compatible reads the
+policies and the query as Rego v0.
+--fail exits 1 when the query is undefined (no result); --fail-defined exits 1 when it has one.
+-I (--stdin-input) reads the input document from standard input.
 
 ${VERIFY_HELP}`,
   options: {
@@ -38,7 +43,11 @@ ${VERIFY_HELP}`,
     data: { type: "string", short: "d", multiple: true },
     input: { type: "string", short: "i" },
     "input-json": { type: "string" },
-    strict: { type: "boolean" },
+    strict: { type: "boolean", short: "S" },
+    "strict-builtin-errors": { type: "boolean" },
+    fail: { type: "boolean" },
+    "fail-defined": { type: "boolean" },
+    "stdin-input": { type: "boolean", short: "I" },
     format: { type: "string", short: "f" },
     ...V0_OPTION,
     ...VERIFY_OPTIONS,
@@ -51,14 +60,25 @@ ${VERIFY_HELP}`,
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}: use ${FORMATS.join(", ")}`);
     const regoVersion = regoVersionOf(v);
     const { sources, data } = loadPaths((v.data as string[] | undefined) ?? [], { regoVersion, allData: true });
+    if (v.fail && v["fail-defined"]) throw new UsageError("--fail and --fail-defined exclude each other");
     const input = inputOption(v);
     const query = valuedQuery(rest[0]!, regoVersion);
-    const results = await irEngine.run({ modules: sources, query: query.text, data, input, strictBuiltinErrors: v.strict === true, regoVersion });
+    const results = await irEngine.run({
+      modules: sources,
+      query: query.text,
+      data,
+      input,
+      strictBuiltinErrors: v["strict-builtin-errors"] === true,
+      strict: v.strict === true,
+      regoVersion,
+    });
     const rows = results.map((b) => ({
       expressions: query.exprs.map((e, i) => ({ value: e.valued ? toJSON(b.get(exprVar(i))!) : true, text: e.text, location: e.location })),
       bindings: Object.fromEntries([...b].filter(([k]) => !k.startsWith(EXPR_VAR)).map(([k, val]) => [k, toJSON(val)])),
     }));
     printResults(format, rows);
+    if (v.fail && rows.length === 0) return 1;
+    if (v["fail-defined"] && rows.length > 0) return 1;
     return 0;
   },
 };
