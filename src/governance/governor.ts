@@ -586,9 +586,15 @@ export class Governor {
         if (this.rewritten) throw new GovernanceRefusal("store_rewritten", `the audit store was rewritten since its last signed checkpoint: ${this.rewritten}`);
         if ((await this.store.killSwitch(tx)).on) throw new GovernanceRefusal("kill_switch", "the kill switch is on");
         if (await audit.has(tx, action_id, "intent")) throw new GovernanceRefusal("already_executed", `action ${action_id} already ran`);
-        if (decided) await audit.appendIn(tx, [decided]);
-        if (approval) await this.writeApproval(tx, approval, { actor, details: { events: ["consume"] } });
+        // The decision, the consumed approval (if any), the intent and its mark, in chain order;
+        // without an approval to write between them, one append carries all of them.
+        const entries: AuditEntry[] = decided ? [decided] : [];
+        if (approval) {
+          if (entries.length) await audit.appendIn(tx, entries.splice(0));
+          await this.writeApproval(tx, approval, { actor, details: { events: ["consume"] } });
+        }
         await audit.appendIn(tx, [
+          ...entries,
           {
             type: "intent",
             action_id,
