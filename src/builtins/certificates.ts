@@ -1,8 +1,8 @@
 // crypto.x509.* and crypto.parse_private_keys: PEM/base64/DER input read as OPA reads it
 // (topdown/crypto.go), certificates laid out by x509.ts, chains verified with Node's
 // X509Certificate (signatures, issuer names, validity at the evaluation's clock, CA flags, host
-// names, extended key usages, name constraints as name-constraints.ts enforces them) and keys
-// read with Node's KeyObject.
+// names, unhandled critical extensions, extended key usages, and on each built chain name
+// constraints as name-constraints.ts enforces them) and keys read with Node's KeyObject.
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { fromJSON, SetValue, toBigInt, isNumber, type Value } from "../values/value.ts";
 import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
@@ -11,7 +11,7 @@ import { BuiltinError } from "./builtin.ts";
 import { T } from "./types.ts";
 import { readTlv } from "./der.ts";
 import { EXT_KEY_USAGES, goCertificate, goCertificateRequest } from "./x509.ts";
-import { certificateNames, permitsNames, type CertificateNames } from "./name-constraints.ts";
+import { certificateNames, chainPermitsNames, X509Error, type CertificateNames } from "./name-constraints.ts";
 
 interface PemBlock {
   type: string;
@@ -79,13 +79,14 @@ function certificateDers(input: string): Buffer[] {
   return guard(() => ders.flatMap(splitDer));
 }
 
-/** Runs a DER decoding step, reporting malformed input as Go's x509 does. */
-function guard<R>(f: () => R): R {
+/** Runs a DER decoding step, reporting malformed input as Go's x509 does: with Go's message where
+ * one is known (X509Error), else as a malformed certificate. */
+function guard<R>(f: () => R, malformed = "x509: malformed certificate"): R {
   try {
     return f();
   } catch (e) {
     if (e instanceof BuiltinError) throw e;
-    throw builtinError("x509: malformed certificate");
+    throw builtinError(e instanceof X509Error ? e.message : malformed);
   }
 }
 
@@ -114,7 +115,7 @@ interface VerifyOptions {
 type Candidate = Parsed & CertificateNames;
 
 /** The certificates of `input` ready to verify, or null where Go's ParseCertificate would fail
- * (malformed name constraints included). */
+ * (malformed SANs and name constraints included). */
 function parseForVerify(input: string): Candidate[] | null {
   try {
     return parseAll(input).map((c) => ({ ...c, ...certificateNames(c.go.Extensions) }));
@@ -124,6 +125,11 @@ function parseForVerify(input: string): Candidate[] | null {
 }
 
 const MAX_CHAIN = 16;
+
+/** Go's maxChainSignatureChecks: the parents one verification may check a signature against;
+ * past it the remaining candidates fail. It bounds the chains built, and so the name constraint
+ * checks made on them. */
+const MAX_SIGNATURE_CHECKS = 100;
 
 function timeValid(c: Candidate, nowMs: number): boolean {
   return Date.parse(c.go.NotBefore as string) <= nowMs && nowMs <= Date.parse(c.go.NotAfter as string);
@@ -159,14 +165,15 @@ function usagesAllowed(chain: Candidate[], wanted: number[]): boolean {
   return true;
 }
 
-/** Go's isValid for a CA candidate above `chain` (leaf first): in its validity period, its
- * name constraints supported (when critical) and allowing every SAN below it, an intermediate
- * with CA basic constraints (a root needs none: it is trusted as given), and within any path
- * length constraint. */
+/** Go's isValid refuses a certificate with critical extensions it does not handle. */
+const unhandledCritical = (c: Candidate): boolean => c.go.UnhandledCriticalExtensions !== null;
+
+/** Go's isValid for a CA candidate above `chain` (leaf first): in its validity period, no
+ * unhandled critical extension, an intermediate with CA basic constraints (a root needs none: it
+ * is trusted as given), and within any path length constraint. Name constraints are checked on
+ * the built chain. */
 function canSign(p: Candidate, chain: Candidate[], isRoot: boolean, opts: VerifyOptions): boolean {
-  if (!timeValid(p, opts.nowMs)) return false;
-  const nc = p.constraints;
-  if (nc && (nc.unhandledCritical || !permitsNames(nc, chain.map((c) => c.san), opts.maxConstraintComparisons))) return false;
+  if (!timeValid(p, opts.nowMs) || unhandledCritical(p)) return false;
   if (!isRoot && (p.go.BasicConstraintsValid !== true || p.go.IsCA !== true)) return false;
   const maxPathLen = p.go.MaxPathLen as number;
   if (p.go.BasicConstraintsValid === true && maxPathLen >= 0 && chain.length - 1 > maxPathLen) return false;
@@ -178,23 +185,29 @@ function hostMatches(leaf: Candidate, name: string): boolean {
   return ip ? leaf.node.checkIP(name.replace(/^\[|\]$/g, "")) !== undefined : leaf.node.checkHost(name, { subject: "never" }) !== undefined;
 }
 
-/** The first chain from the leaf to the root (leaf first), or null when none verifies. */
+/** The first chain from the leaf to the root (leaf first) whose key usages and name constraints
+ * hold, or null when none verifies. */
 function verifyChain(certs: Candidate[], opts: VerifyOptions): Candidate[] | null {
   const root = certs[0]!;
   const intermediates = certs.slice(1, -1);
   const leaf = certs[certs.length - 1]!;
-  if (!timeValid(leaf, opts.nowMs) || leaf.constraints?.unhandledCritical) return null;
+  if (!timeValid(leaf, opts.nowMs) || unhandledCritical(leaf)) return null;
   if (opts.dnsName !== undefined && opts.dnsName !== "" && !hostMatches(leaf, opts.dnsName)) return null;
   if (leaf.der.equals(root.der)) return [leaf];
+  let checks = 0;
+  /** A candidate parent as Go's buildChains considers one: named as the child's issuer (byte for
+   * byte), within the signature check budget, and the signer. */
+  const signedBy = (child: Candidate, parent: Candidate): boolean =>
+    child.go.RawIssuer === parent.go.RawSubject && ++checks <= MAX_SIGNATURE_CHECKS && issuedBy(child, parent);
   const extend = (chain: Candidate[]): Candidate[] | null => {
     const last = chain[chain.length - 1]!;
     if (chain.length > MAX_CHAIN) return null;
-    if (issuedBy(last, root) && canSign(root, chain, true, opts)) {
+    if (signedBy(last, root) && canSign(root, chain, true, opts)) {
       const full = [...chain, root];
-      if (usagesAllowed(full, opts.keyUsages)) return full;
+      if (usagesAllowed(full, opts.keyUsages) && chainPermitsNames(full, opts.maxConstraintComparisons)) return full;
     }
     for (const p of intermediates) {
-      if (chain.includes(p) || !issuedBy(last, p) || !canSign(p, chain, false, opts)) continue;
+      if (chain.includes(p) || !signedBy(last, p) || !canSign(p, chain, false, opts)) continue;
       const found = extend([...chain, p]);
       if (found) return found;
     }
@@ -287,11 +300,7 @@ function certificateRequest(input: string): Value {
     if (block && block.type !== "CERTIFICATE REQUEST") throw builtinError("invalid PEM-encoded certificate signing request");
     if (block) der = block.bytes;
   }
-  try {
-    return fromJSON(goCertificateRequest(der));
-  } catch {
-    throw builtinError("x509: malformed certificate request");
-  }
+  return fromJSON(guard(() => goCertificateRequest(der), "x509: malformed certificate request"));
 }
 
 /** OPA's getPrivateKeysFromPEMData: the RSA, PKCS #8 and EC private keys in order; other blocks skipped. */

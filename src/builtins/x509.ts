@@ -1,15 +1,19 @@
 // X.509 certificates and certificate requests laid out as Go's encoding/json prints crypto/x509's
 // Certificate and CertificateRequest (what OPA's crypto.x509.* return): byte fields in standard
 // base64, OIDs as arrays of ints, times in RFC 3339, big integers as numbers, absent lists as null.
-// Name constraints are decoded but not enforced in verification; policy mappings and the
+// Subject alternative names and name constraints are read, and refused where Go's ParseCertificate
+// refuses them, by name-constraints.ts (X509Error, with Go's message); policy mappings and the
 // inhibit/require policy fields are not decoded (null / zero; see README).
 import { createPublicKey } from "node:crypto";
 import { children, DerError, expect, integer, oid, readOne, TAG, text, time, type Tlv } from "./der.ts";
+import { parseNameConstraints, parseSubjectAltNames, type IPNet, type NameConstraints } from "./name-constraints.ts";
 
 type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: Json };
 
 const b64 = (b: Buffer): string => b.toString("base64");
 const dotted = (arcs: number[]): string => arcs.join(".");
+/** Go's nil slice for an empty list. */
+const orNull = <T>(xs: T[]): T[] | null => (xs.length ? xs : null);
 
 /** Go's x509.SignatureAlgorithm numbers, by OID (RSA-PSS is resolved from its hash parameter). */
 const SIGNATURE_ALGORITHMS: Record<string, number> = {
@@ -144,28 +148,33 @@ interface SubjectAltNames {
   IPAddresses: string[] | null;
   URIs: Json[] | null;
   uriStrings: string[] | null;
+  /** The extension is present and holds none of these forms (Go then treats it as unhandled). */
+  empty: boolean;
 }
 
-function altNames(body: Buffer | undefined): SubjectAltNames {
-  const out: SubjectAltNames = { DNSNames: null, EmailAddresses: null, IPAddresses: null, URIs: null, uriStrings: null };
-  if (!body) return out;
-  const push = <K extends keyof SubjectAltNames>(k: K, v: NonNullable<SubjectAltNames[K]>[number]) => {
-    (out[k] as unknown[] | null) = [...((out[k] as unknown[] | null) ?? []), v];
+/** The SAN extension as Go's fields; throws X509Error where Go's parser refuses it. */
+function altNames(value: Buffer | undefined): SubjectAltNames {
+  const san = value ? parseSubjectAltNames(value) : { dns: [], email: [], ip: [], uri: [] };
+  return {
+    DNSNames: orNull(san.dns),
+    EmailAddresses: orNull(san.email),
+    IPAddresses: orNull(san.ip.map(ipText)),
+    URIs: orNull(san.uri.map(goURL)),
+    uriStrings: orNull(san.uri),
+    empty: value !== undefined && san.dns.length + san.email.length + san.ip.length + san.uri.length === 0,
   };
-  for (const g of children(readOne(body, TAG.sequence).body)) {
-    const s = g.body.toString("latin1");
-    if (g.tag === 0x81) push("EmailAddresses", s);
-    else if (g.tag === 0x82) push("DNSNames", s);
-    else if (g.tag === 0x86) {
-      push("URIs", goURL(s));
-      push("uriStrings", s);
-    } else if (g.tag === 0x87) push("IPAddresses", ipText(g.body));
-  }
-  return out;
 }
 
 /** The extensions Go decodes into typed fields, by OID. */
 const HANDLED = new Set(["2.5.29.15", "2.5.29.19", "2.5.29.17", "2.5.29.37", "2.5.29.14", "2.5.29.35", "2.5.29.31", "1.3.6.1.5.5.7.1.1", "2.5.29.32", "2.5.29.30", "2.5.29.36", "2.5.29.54", "2.5.29.33"]);
+
+/** Go's UnhandledCriticalExtensions: the critical extensions it does not decode, a SAN extension
+ * with no name of a form it reads, and name constraints with a subtree of a form it does not
+ * handle. */
+function unhandledCritical(exts: Extension[], san: SubjectAltNames, constraints: NameConstraints | null): number[][] | null {
+  const unhandled = exts.filter((e) => e.critical && (!HANDLED.has(e.id) || (e.id === "2.5.29.17" && san.empty) || (e.id === "2.5.29.30" && constraints?.unhandled)));
+  return unhandled.length ? unhandled.map((e) => e.arcs) : null;
+}
 
 interface Extension {
   id: string;
@@ -185,7 +194,7 @@ function extensionsOf(seq: Tlv | undefined): Extension[] {
 }
 
 /** The fields Go fills from the extensions (Certificate). */
-function extensionFields(exts: Extension[]): Record<string, Json> {
+function extensionFields(exts: Extension[], constraints: NameConstraints | null): Record<string, Json> {
   const by = new Map(exts.map((e) => [e.id, e.value]));
   const out: Record<string, Json> = {
     KeyUsage: 0, ExtKeyUsage: null, UnknownExtKeyUsage: null, BasicConstraintsValid: false, IsCA: false, MaxPathLen: 0, MaxPathLenZero: false,
@@ -245,8 +254,8 @@ function extensionFields(exts: Extension[]): Record<string, Json> {
       }
     }
   }
-  const constraints = exts.find((e) => e.id === "2.5.29.30");
-  if (constraints) Object.assign(out, nameConstraints(constraints));
+  const nc = exts.find((e) => e.id === "2.5.29.30");
+  if (nc && constraints) Object.assign(out, nameConstraintFields(constraints, nc.critical));
   const policies = by.get("2.5.29.32");
   if (policies) {
     const ids = children(readOne(policies, TAG.sequence).body).map((p) => oid(expect(children(p.body)[0], TAG.oid)));
@@ -257,25 +266,16 @@ function extensionFields(exts: Extension[]): Record<string, Json> {
 }
 
 /** net.IPNet as Go marshals it: the IP as text, the mask as base64 bytes. */
-function ipNet(b: Buffer): Json {
-  const half = b.length / 2;
-  return { IP: ipText(b.subarray(0, half)), Mask: b64(b.subarray(half)) };
-}
+const ipNet = (n: IPNet): Json => ({ IP: ipText(n.ip), Mask: b64(n.mask) });
 
-/** The name constraints extension as Go's Permitted* / Excluded* fields (decoded, not enforced). */
-function nameConstraints(e: Extension): Record<string, Json> {
-  const out: Record<string, Json> = { PermittedDNSDomainsCritical: e.critical };
-  for (const subtrees of children(readOne(e.value, TAG.sequence).body)) {
-    const side = subtrees.tag === 0xa0 ? "Permitted" : subtrees.tag === 0xa1 ? "Excluded" : undefined;
-    if (!side) continue;
-    for (const subtree of children(subtrees.body)) {
-      const base = children(expect(subtree, TAG.sequence).body)[0];
-      if (!base) continue;
-      const field = { 0x81: "EmailAddresses", 0x82: "DNSDomains", 0x86: "URIDomains", 0x87: "IPRanges" }[base.tag];
-      if (!field) continue;
-      const value = base.tag === 0x87 ? ipNet(base.body) : base.body.toString("latin1");
-      out[side + field] = [...((out[side + field] as Json[] | undefined) ?? []), value];
-    }
+/** The name constraints as Go's Permitted* / Excluded* fields (null where a list is empty). */
+function nameConstraintFields(nc: NameConstraints, critical: boolean): Record<string, Json> {
+  const out: Record<string, Json> = { PermittedDNSDomainsCritical: critical };
+  for (const [side, trees] of [["Permitted", nc.permitted], ["Excluded", nc.excluded]] as const) {
+    out[side + "DNSDomains"] = orNull(trees.dns);
+    out[side + "IPRanges"] = orNull(trees.ip.map(ipNet));
+    out[side + "EmailAddresses"] = orNull(trees.email);
+    out[side + "URIDomains"] = orNull(trees.uri);
   }
   return out;
 }
@@ -300,7 +300,8 @@ export function goCertificate(der: Buffer): Record<string, Json> {
   const exts = extensionsOf(extensions ? readOne(extensions.body) : undefined);
   const keyAlg = PUBLIC_KEY_ALGORITHMS[dotted(oid(expect(children(expect(children(spki.body)[0], TAG.sequence).body)[0], TAG.oid)))] ?? 0;
   const san = altNames(exts.find((e) => e.id === "2.5.29.17")?.value);
-  const unhandled = exts.filter((e) => e.critical && !HANDLED.has(e.id)).map((e) => e.arcs);
+  const ncValue = exts.find((e) => e.id === "2.5.29.30")?.value;
+  const constraints = ncValue ? parseNameConstraints(ncValue) : null;
   return {
     Raw: b64(der),
     RawTBSCertificate: b64(tbs!.raw),
@@ -319,8 +320,8 @@ export function goCertificate(der: Buffer): Record<string, Json> {
     NotAfter: time(notAfter!),
     Extensions: goExtensions(exts),
     ExtraExtensions: null,
-    UnhandledCriticalExtensions: unhandled.length ? unhandled : null,
-    ...extensionFields(exts),
+    UnhandledCriticalExtensions: unhandledCritical(exts, san, constraints),
+    ...extensionFields(exts, constraints),
     DNSNames: san.DNSNames,
     EmailAddresses: san.EmailAddresses,
     IPAddresses: san.IPAddresses,

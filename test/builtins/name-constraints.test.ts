@@ -1,7 +1,8 @@
 // Name constraints (RFC 5280 4.2.1.10) in crypto.x509.parse_and_verify_certificates(_with_options),
-// enforced as Go's Certificate.Verify enforces them: on real chains root -> intermediate -> leaf
-// built and signed here (Ed25519), every CA's constraints apply to the SANs of the certificates
-// below it, and the comparisons count against MaxConstraintComparisons.
+// enforced as the Go 1.26+ Certificate.Verify current OPA is built with enforces them: on real
+// chains root -> intermediate -> leaf built and signed here (Ed25519), every CA's constraints
+// apply to the SANs of the certificates below it once a chain is built; Warden keeps counting the
+// comparisons against MaxConstraintComparisons as a safety bound.
 import { describe, expect, it } from "vitest";
 import { call, text } from "./call.ts";
 import { bundle, certificate, dirName, dns, email, ip, ipRange, tlv, uri, type Cert, type Constraints } from "./fixtures/name-constraints-certs.ts";
@@ -99,13 +100,19 @@ describe("DNS name constraints", () => {
 });
 
 describe("email address constraints", () => {
-  it("constrain the mailbox's domain like a DNS subtree", () => {
+  it("take a domain without a leading period for that one host, with one for its subdomains only", () => {
     expectVerdicts({ permitted: [email("example.com")] }, email, {
       "alice@example.com": true,
-      "alice@mail.Example.COM": true,
+      "alice@EXAMPLE.Com": true,
+      "alice@mail.example.com": false, // a subdomain: not the host (golang/go#81280)
       "alice@example.org": false,
     });
-    expectVerdicts({ permitted: [email(".example.com")] }, email, { "alice@mail.example.com": true, "alice@example.com": false });
+    expectVerdicts({ permitted: [email(".example.com")] }, email, {
+      "alice@mail.Example.COM": true,
+      "alice@a.b.example.com": true,
+      "alice@example.com": false,
+    });
+    expectVerdicts({ permitted: [email("example.com"), email(".example.com")] }, email, { "alice@example.com": true, "alice@mail.example.com": true });
   });
 
   it("match a whole mailbox: the local part exactly, the domain in any case", () => {
@@ -117,14 +124,23 @@ describe("email address constraints", () => {
     });
   });
 
-  it("refuse excluded mailboxes and domains, and SANs that are no mailbox", () => {
-    expectVerdicts({ excluded: [email("mallory@example.com"), email("evil.org")] }, email, {
+  it("refuse excluded mailboxes and hosts, and SANs that are no mailbox", () => {
+    expectVerdicts({ excluded: [email("mallory@example.com"), email("evil.org"), email(".worse.org")] }, email, {
       "alice@example.com": true,
       "mallory@example.com": false,
-      "x@sub.evil.org": false,
+      "mallory@EXAMPLE.COM": false,
+      "x@evil.org": false,
+      "x@sub.evil.org": true, // "evil.org" excludes that host only
+      "x@sub.worse.org": false,
+      "x@worse.org": true,
       "not a mailbox": false,
       "a..b@example.com": false,
+      "a@.example.com": false,
     });
+  });
+
+  it("refuse a mailbox below any constraining CA, whatever forms it constrains", () => {
+    expectVerdicts({ permitted: [dns("example.com")] }, email, { "alice@anywhere.org": true, "not a mailbox": false });
   });
 });
 
@@ -152,25 +168,51 @@ describe("IP address constraints", () => {
 });
 
 describe("URI constraints", () => {
-  it("constrain the URI's host, port or not", () => {
-    expectVerdicts({ permitted: [uri("example.com")], excluded: [uri(".internal.example.com")] }, uri, {
+  it("take a host without a leading period for that one host (port or not), with one for its subdomains", () => {
+    expectVerdicts({ permitted: [uri("example.com"), uri(".example.net")], excluded: [uri(".internal.example.net")] }, uri, {
       "https://example.com/path?q=1#f": true,
-      "spiffe://api.example.com/ns/default": true,
-      "https://user@www.example.com:8443/": true,
+      "https://EXAMPLE.com:8443/": true,
+      "spiffe://api.example.com/ns/default": false, // a subdomain: not the host (golang/go#81285)
+      "spiffe://api.example.net/ns/default": true,
+      "https://user@www.Example.NET:8443/": true,
+      "https://example.net/": false, // a leading period: subdomains only
       "https://evil.com/": false,
-      "https://db.internal.example.com/": false,
+      "https://db.internal.example.net/": false,
     });
+    expectVerdicts({ excluded: [uri("example.com")] }, uri, { "https://example.com/": false, "https://www.example.com/": true });
   });
 
-  it("refuse URIs without a host name under URI constraints", () => {
+  it("refuse URIs without a domain host below any constraining CA, whatever forms it constrains", () => {
     expectVerdicts({ permitted: [uri("example.com")] }, uri, {
       "https://192.0.2.1/": false,
       "https://[2001:db8::1]:443/": false,
+      "https://[fe80::1%25eth0]/": false,
       "urn:example:com": false,
       "https://example.com:port/": false, // does not parse
     });
-    // without URI subtrees a host-less URI only has to parse
-    expectVerdicts({ permitted: [dns("example.com")] }, uri, { "urn:example:com": true, "https://exa%zzmple.com/": false });
+    expectVerdicts({ permitted: [dns("example.com")] }, uri, {
+      "urn:example:com": false,
+      "https://192.0.2.1/": false,
+      "spiffe://anywhere.org/x": true,
+      "https://exa%zzmple.com/": false, // does not parse
+    });
+  });
+});
+
+describe("wildcard SANs", () => {
+  it("are caught by an excluded subtree with the same parent domain", () => {
+    expectVerdicts({ excluded: [dns("foo.example.com")] }, dns, {
+      "*.example.com": false,
+      "*.EXAMPLE.com": false,
+      "*.foo.example.com": false,
+      "bar.example.com": true,
+      "*.other.com": true,
+    });
+    expectVerdicts({ permitted: [dns("example.com")], excluded: [dns("secret.example.com")] }, dns, { "*.example.com": false, "*.www.example.com": true });
+  });
+
+  it("need a permitted subtree that contains them", () => {
+    expectVerdicts({ permitted: [dns("foo.example.com")] }, dns, { "*.example.com": false, "*.foo.example.com": true });
   });
 });
 
@@ -198,6 +240,17 @@ describe("constraints along the chain", () => {
     expect(run("www.example.com").startsWith("[true")).toBe(true);
     expect(run("www.secret.example.com")).toBe("[false, []]");
     expect(run("www.example.org")).toBe("[false, []]");
+  });
+
+  it("are checked on a built chain: a chain refused for its names lets another one verify", () => {
+    const strict = ca({ excluded: [dns("a.example.com")] });
+    const lenient = certificate("NC Inter", { issuer: root, ca: true, sameKeyAs: strict, constraints: { permitted: [dns("example.com")] } });
+    const leaf = leafOf(strict, dns("a.example.com"));
+    expect(text("crypto.x509.parse_and_verify_certificates", bundle(root, strict, leaf))).toBe("[false, []]");
+    const result = text("crypto.x509.parse_and_verify_certificates", bundle(root, strict, lenient, leaf));
+    const raw = (c: Cert) => `"Raw": "${c.pem.replace(/-----[A-Z ]+-----|\n/g, "")}"`;
+    expect(result.startsWith("[true, [")).toBe(true);
+    expect([result.includes(raw(lenient)), result.includes(raw(strict))]).toEqual([true, false]);
   });
 
   it("ignore the leaf's own constraints", () => {
@@ -233,11 +286,25 @@ describe("unsupported and malformed constraints", () => {
     ];
     for (const raw of cases) expect(verifies(bad(raw), dns("a.example.com"))).toBe(false);
     expect(verifies(bad(inRange(dns("example.com"))), dns("a.example.com"))).toBe(true);
+    // an empty permitted list beside a non-empty excluded one parses: nothing is permitted-only
+    expect(verifies(bad(seq(tlv(0xa0), tlv(0xa1, seq(dns("b.example.com"))))), dns("a.example.com"))).toBe(true);
+  });
+
+  it("fail on any unhandled critical extension, on the leaf or a CA", () => {
+    const odd = [{ id: "1.3.6.1.4.1.99999.1", critical: true, value: tlv(0x05) }];
+    const inter = certificate("NC Inter", { issuer: root, ca: true, extensions: odd });
+    expect(verifies(inter, dns("a.example.com"))).toBe(false);
+    const plain = ca();
+    const leaf = certificate("leaf", { issuer: plain, san: [dns("a.example.com")], extensions: odd });
+    expect(text("crypto.x509.parse_and_verify_certificates", bundle(root, plain, leaf))).toBe("[false, []]");
+    const harmless = certificate("leaf", { issuer: plain, san: [dns("a.example.com")], extensions: [{ ...odd[0]!, critical: false }] });
+    expect(text("crypto.x509.parse_and_verify_certificates", bundle(root, plain, harmless)).startsWith("[true")).toBe(true);
   });
 });
 
 describe("MaxConstraintComparisons", () => {
-  // Per SAN, Go counts the CA's excluded subtrees of the SAN's form, then its permitted ones:
+  // Warden's safety bound (Go 1.26+ no longer counts; see name-constraints.ts), counted as Go
+  // 1.25 did: per SAN, the CA's excluded subtrees of the SAN's form, then its permitted ones, so
   // 3 DNS SANs against 1 excluded + 2 permitted DNS subtrees make 9 comparisons.
   const inter = ca({ permitted: [dns("a.com"), dns("b.com")], excluded: [dns("c.com")] });
   const leaf = leafOf(inter, dns("x.a.com"), dns("y.b.com"), dns("z.a.com"));
