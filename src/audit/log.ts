@@ -99,6 +99,8 @@ export function subjectOf(state: { table: string; key: string } | undefined): st
 }
 
 const COLUMNS = "seq, id, type, action_id, time, hash, body, subject";
+/** Records per INSERT statement (8 parameters each: 800, under SQLite's limit of 999). */
+const INSERT_ROWS = 100;
 
 export class AuditStoreError extends Error {}
 
@@ -198,23 +200,21 @@ export class AuditLog {
     let { seq, hash } = h;
     const out: AuditRecord[] = [];
     const leaves: TreeRow[] = [];
+    const columns: unknown[][] = [];
     for (const e of entries) {
       seq++;
       const rec = { ...e.clean, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
       const body = spliceBody(e.members, { id: rec.id, prev_hash: hash, seq, time: rec.time });
       hash = sha256(body);
-      await tx.run("INSERT INTO audit_records (seq, id, type, action_id, time, hash, body, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", [
-        seq,
-        rec.id,
-        rec.type,
-        rec.action_id ?? null,
-        rec.time,
-        hash,
-        body,
-        subjectOf(rec.state),
-      ]);
+      columns.push([seq, rec.id, rec.type, rec.action_id ?? null, rec.time, hash, body, subjectOf(rec.state)]);
       out.push({ ...rec, hash });
       leaves.push({ seq, body });
+    }
+    // Several rows per statement: on PostgreSQL each statement is a round trip.
+    for (let i = 0; i < columns.length; i += INSERT_ROWS) {
+      const chunk = columns.slice(i, i + INSERT_ROWS);
+      const values = chunk.map((_, r) => `(${Array.from({ length: 8 }, (_, c) => `$${r * 8 + c + 1}`).join(", ")})`).join(", ");
+      await tx.run(`INSERT INTO audit_records (${COLUMNS}) VALUES ${values}`, chunk.flat());
     }
     await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
     // The Merkle tree grows in the same transaction (tree.ts): checkpoints and proofs need no rebuild.

@@ -15,8 +15,8 @@
 //     was not appended by the audit log (consistency.ts says so).
 // The tree's size is the number of its rows (read through MAX(pos)); appending needs only the
 // perfect subtrees of the current size (the frontier, at most log2(n) + 1 rows). Extenders are
-// serialised by the store's write lock on SQLite and a transaction-scoped advisory lock on
-// PostgreSQL.
+// serialised by the store's write lock on SQLite and by the audit head's row lock on PostgreSQL
+// (the audit append holds it already when it extends the tree; syncTree takes it).
 //
 // Nothing here is trusted by verification (consistency.ts recomputes leaves from bodies and uses
 // stored nodes only where they hash up to a signed root); stored nodes make proofs fast.
@@ -127,8 +127,9 @@ function frontierOf(n: number): Array<readonly [number, number]> {
   return out;
 }
 
+/** syncTree's turn among the extenders: the audit head's row lock, which every append takes first. */
 async function lockTree(tx: Queryable): Promise<void> {
-  if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(hashtext('warden:audit-tree'))");
+  if (tx.dialect === "postgres") await tx.query("SELECT seq FROM audit_head WHERE one = 1 FOR UPDATE");
 }
 
 function sizeOfRows(rows: number): number {
@@ -144,13 +145,12 @@ async function storedSize(q: Queryable): Promise<number> {
 
 /**
  * Adds rows (consecutive seqs, in order) to the tree inside a write transaction the caller holds
- * (the audit append's): one leaf each, plus the nodes they complete. If the tree lags behind
- * the first row (records appended before the tree existed), the missing records are read from
- * audit_records in the same transaction and added first. Holds the tree's lock until the
- * transaction ends. Returns the tree's new size.
+ * (the audit append's, which has locked the audit head's row: that is what serialises extenders):
+ * one leaf each, plus the nodes they complete. If the tree lags behind the first row (records
+ * appended before the tree existed), the missing records are read from audit_records in the same
+ * transaction and added first. Returns the tree's new size.
  */
 export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[]): Promise<number> {
-  await lockTree(tx);
   // One query for the size and the on_append mark (the hot path: every audit append).
   const [r] = await tx.query<{ n: number | null; on_append: number | null }>(
     "SELECT MAX(pos) AS n, (SELECT on_append FROM audit_tree_meta WHERE one = 1) AS on_append FROM audit_tree",
