@@ -64,10 +64,21 @@ function jsonUnmarshal(args: Value[]): Value {
 // ---------------------------------------------------------------------------------------------
 // YAML (YAML 1.1, as Go's yaml.v2 reads it: `yes` and `on` are booleans)
 
+const YAML_OPTIONS = { version: "1.1", intAsBigInt: true } as const;
+
+/**
+ * The first document of a stream: Go's decoder reads no further, except that its scanner looks
+ * ahead into the start of the next document, so an error there (a tab as indentation, say) fails.
+ */
 function yamlParse(s: string): Value {
-  const doc = YAML.parseDocument(s, { version: "1.1", intAsBigInt: true });
-  if (doc.errors.length > 0) throw builtinError(`yaml: ${doc.errors[0]!.message.split("\n")[0]}`);
-  return fromJSON(doc.toJS());
+  const docs = YAML.parseAllDocuments(s, YAML_OPTIONS);
+  // An empty stream has no documents; read it as one empty document (null).
+  const first = docs[0] ?? YAML.parseDocument(s, YAML_OPTIONS);
+  const next = docs[1];
+  const nextStart = next?.contents?.range[0] ?? next?.range[1];
+  const error = first.errors[0] ?? next?.errors.find((e) => e.pos[0] <= nextStart!);
+  if (error) throw builtinError(`yaml: ${error.message.split("\n")[0]}`);
+  return fromJSON(first.toJS());
 }
 
 function yamlStringify(v: Value): string {
@@ -75,36 +86,64 @@ function yamlStringify(v: Value): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// base64: Go's decoders insist on padding and ignore line breaks.
+// base64: Go's decoders insist on padding and skip line breaks. Errors give the byte offset at
+// which Go's decoder stops, so they read as OPA's do.
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const BASE64URL = /^[A-Za-z0-9\-_]*={0,2}$/;
+const STD_ALPHABET = /^[A-Za-z0-9+/]$/;
+const URL_ALPHABET = /^[A-Za-z0-9\-_]$/;
 
-function base64Decode(s: string, url: boolean): string {
-  const clean = s.replace(/[\r\n]/g, "");
-  const valid = (url ? BASE64URL : BASE64).test(clean) && clean.length % 4 === 0;
-  if (!valid) throw builtinError(`illegal base64 data at input byte ${badBase64Offset(clean, url)}`);
-  return text(Buffer.from(clean, url ? "base64url" : "base64"));
+/** The bytes `s` encodes, read as Go's base64.StdEncoding (or URLEncoding) reads them. */
+export function base64Bytes(s: string, url: boolean): Buffer {
+  const offset = base64ErrorOffset(utf8(s), url ? URL_ALPHABET : STD_ALPHABET);
+  if (offset >= 0) throw builtinError(`illegal base64 data at input byte ${offset}`);
+  return Buffer.from(s.replace(/[\r\n]/g, ""), url ? "base64url" : "base64");
 }
 
-/** Where Go's decoder gives up: the first character outside the alphabet, else the ragged end. */
-function badBase64Offset(s: string, url: boolean): number {
-  const alphabet = url ? /[A-Za-z0-9\-_]/ : /[A-Za-z0-9+/]/;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === "=") return s.length % 4 === 0 ? i : s.length - (s.length % 4);
-    if (!alphabet.test(s[i]!)) return i;
-  }
-  return s.length - (s.length % 4);
-}
-
-/** base64url.decode also takes unpadded input, padding it first (RFC 7515 appendix C). */
-function base64UrlDecode(args: Value[]): Value {
-  let s = str(args, 0);
+/** base64url.decode's bytes: unpadded input is padded first (RFC 7515 appendix C), as OPA does. */
+export function base64UrlBytes(s: string): Buffer {
   if (!s.endsWith("=")) {
-    if (s.length % 4 === 1) throw builtinError(`illegal base64url string: ${s}`);
-    s += "=".repeat((4 - (s.length % 4)) % 4);
+    // Go counts the length in bytes.
+    const ragged = utf8(s).length % 4;
+    if (ragged === 1) throw builtinError(`illegal base64url string: ${s}`);
+    s += "=".repeat((4 - ragged) % 4);
   }
-  return base64Decode(s, true);
+  return base64Bytes(s, true);
+}
+
+const isLineBreak = (b: number | undefined) => b === 0x0a || b === 0x0d;
+
+/**
+ * Where Go's decoder gives up, or -1 if it does not: it reads quanta of four characters, so a
+ * quantum cut short fails at its start, and a character outside the alphabet fails where it is.
+ */
+function base64ErrorOffset(bytes: Uint8Array, alphabet: RegExp): number {
+  let i = 0;
+  for (;;) {
+    for (let j = 0; j < 4; j++) {
+      if (i === bytes.length) return j === 0 ? -1 : i - j;
+      const b = bytes[i++]!;
+      if (alphabet.test(String.fromCharCode(b))) continue;
+      if (isLineBreak(b)) j--;
+      else if (b !== 0x3d) return i - 1;
+      else return paddingErrorOffset(bytes, i, j);
+    }
+  }
+}
+
+/** After a `=` at position `j` of its quantum (`i` just past it): `xx==` or `xxx=`, then the end. */
+function paddingErrorOffset(bytes: Uint8Array, i: number, j: number): number {
+  if (j < 2) return i - 1;
+  const skipLineBreaks = () => {
+    while (isLineBreak(bytes[i])) i++;
+  };
+  if (j === 2) {
+    skipLineBreaks();
+    if (i === bytes.length) return i;
+    if (bytes[i] !== 0x3d) return i - 1;
+    i++;
+  }
+  skipLineBreaks();
+  return i < bytes.length ? i : -1;
 }
 
 const base64Encode = (s: string, url: boolean, padded: boolean): string => {
@@ -182,7 +221,7 @@ function encodeObject(args: Value[]): Value {
     const v = o.get(k)!;
     const values = typeof v === "string" ? [v] : Array.isArray(v) ? v : v instanceof SetValue ? v.values() : undefined;
     if (values === undefined || values.some((x) => typeof x !== "string")) {
-      throw operandError(1, "expected value to be string or array of strings");
+      throw operandError(1, "values must be string, array[string], or set[string]");
     }
     for (const x of values as string[]) parts.push(`${queryEscape(k)}=${queryEscape(x)}`);
   }
@@ -222,11 +261,11 @@ export const ENCODING: BuiltinDef[] = [
   { name: "yaml.unmarshal", signature: fn([T.string], T.any), impl: (args) => yamlParse(str(args, 0)) },
   { name: "yaml.is_valid", signature: IS_VALID, impl: succeeds(yamlParse) },
   { name: "base64.encode", signature: STR_TO_STR, impl: (args) => base64Encode(str(args, 0), false, true) },
-  { name: "base64.decode", signature: STR_TO_STR, impl: (args) => base64Decode(str(args, 0), false) },
-  { name: "base64.is_valid", signature: IS_VALID, impl: succeeds((s) => base64Decode(s, false)) },
+  { name: "base64.decode", signature: STR_TO_STR, impl: (args) => text(base64Bytes(str(args, 0), false)) },
+  { name: "base64.is_valid", signature: IS_VALID, impl: succeeds((s) => base64Bytes(s, false)) },
   { name: "base64url.encode", signature: STR_TO_STR, impl: (args) => base64Encode(str(args, 0), true, true) },
   { name: "base64url.encode_no_pad", signature: STR_TO_STR, impl: (args) => base64Encode(str(args, 0), true, false) },
-  { name: "base64url.decode", signature: STR_TO_STR, impl: base64UrlDecode },
+  { name: "base64url.decode", signature: STR_TO_STR, impl: (args) => text(base64UrlBytes(str(args, 0))) },
   { name: "hex.encode", signature: STR_TO_STR, impl: (args) => Buffer.from(utf8(str(args, 0))).toString("hex") },
   { name: "hex.decode", signature: STR_TO_STR, impl: (args) => hexDecode(str(args, 0)) },
   { name: "urlquery.encode", signature: STR_TO_STR, impl: (args) => queryEscape(str(args, 0)) },

@@ -551,6 +551,9 @@ const SHORT_ESCAPES: Record<string, string> = {
   "\v": "\\v",
 };
 
+/** strconv.Quote: how OPA's messages print a Rego string (Go's %s of an ast.String). */
+export const goQuote = (s: string): string => quote(s, false);
+
 /** strconv.Quote (or QuoteToASCII): a Go double-quoted string literal. */
 function quote(s: string, asciiOnly: boolean): string {
   let out = '"';

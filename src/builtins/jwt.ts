@@ -11,66 +11,83 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { ObjectValue, compareNumbers, isNumber, toFloat, type Value } from "../values/value.ts";
-import type { BuiltinDef, BuiltinImpl } from "./builtin.ts";
+import { BuiltinError, type BuiltinDef, type BuiltinImpl } from "./builtin.ts";
 import { ANY_OBJECT, STRING_OBJECT, builtinError, fn, obj, operandError, str } from "./args.ts";
+import { base64UrlBytes } from "./encoding.ts";
 import { JSONSyntaxError, marshal, unmarshal } from "./jsontext.ts";
 import { T } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
+/** The three sections of a compact JWS, still base64url-encoded. */
 interface Token {
-  /** The signed text: "<header>.<payload>". */
+  header: string;
+  payload: string;
+  signature: string;
+}
+
+/** What a signature is checked over: the signed text "<header>.<payload>", and the signature. */
+interface Signed {
   signingInput: string;
-  header: ObjectValue;
-  payloadText: string;
   signature: Buffer;
 }
 
-const base64url = (s: string): Buffer => {
-  if (!/^[A-Za-z0-9_-]*=*$/.test(s)) throw builtinError(`illegal base64 data: ${s}`);
-  return Buffer.from(s, "base64url");
-};
-
-function jsonObject(text: string, what: string): ObjectValue {
+/** A decoded section as a JSON object, failing in OPA's words when it is not one. */
+function jsonObject(text: string): ObjectValue {
   let v: Value;
   try {
     v = unmarshal(text);
   } catch (e) {
-    if (e instanceof JSONSyntaxError) throw builtinError(`${what} must be a JSON object: ${e.message}`);
+    if (e instanceof JSONSyntaxError) throw builtinError(`invalid JSON: ${e.message}`);
     throw e;
   }
-  if (!(v instanceof ObjectValue)) throw builtinError(`${what} must be a JSON object`);
+  if (!(v instanceof ObjectValue)) throw builtinError("decoded JSON type was not an Object");
   return v;
 }
 
-/** The three sections, split: [header, payload, signature], still encoded. */
-function sections(args: Value[], i: number): [string, string, string] {
+/** A section's bytes; io.jwt.decode's errors name the section, the verifiers' do not. */
+function sectionBytes(encoded: string, section?: string): Buffer {
+  try {
+    return base64UrlBytes(encoded);
+  } catch (e) {
+    if (section === undefined || !(e instanceof BuiltinError)) throw e;
+    throw builtinError(`JWT ${section} had invalid encoding: ${e.message}`);
+  }
+}
+
+/** The three sections, split. */
+function sections(args: Value[], i: number): Token {
   const s = str(args, i);
   if (!s.includes(".")) throw builtinError("encoded JWT had no period separators");
   const parts = s.split(".");
   if (parts.length !== 3) throw builtinError(`encoded JWT must have 3 sections, found ${parts.length}`);
-  return parts as [string, string, string];
+  return { header: parts[0]!, payload: parts[1]!, signature: parts[2]! };
 }
 
-/** The signed text and the signature only (header and payload left undecoded). */
-function splitToken(args: Value[], i: number): Token {
-  const [h, p, sig] = sections(args, i);
-  return { signingInput: `${h}.${p}`, header: new ObjectValue(), payloadText: "", signature: base64url(sig) };
+/** The signed text and the decoded signature, the header and payload left undecoded. */
+function signed(t: Token): Signed {
+  return { signingInput: `${t.header}.${t.payload}`, signature: sectionBytes(t.signature) };
 }
 
-function decodeToken(args: Value[], i: number): Token {
-  const [h, p, sig] = sections(args, i);
-  const header = jsonObject(base64url(h).toString("utf8"), "JWT header");
+/** The header as a JSON object; OPA says "bad JWT header" when it is not one. */
+function headerObject(text: string): ObjectValue {
+  try {
+    return jsonObject(text);
+  } catch (e) {
+    if (e instanceof BuiltinError) throw builtinError(`bad JWT header: ${e.message}`);
+    throw e;
+  }
+}
+
+function decodeHeader(t: Token): ObjectValue {
+  const header = headerObject(sectionBytes(t.header, "header").toString("utf8"));
   // A JSON Web Encryption (RFC 7516 section 9: its header names an "enc") is not a signed token.
   if (header.getString("enc") !== undefined) throw builtinError("JWT is a JWE object, which is not supported");
-  return {
-    signingInput: `${h}.${p}`,
-    header,
-    payloadText: base64url(p).toString("utf8"),
-    signature: base64url(sig),
-  };
+  return header;
 }
+
+const decodePayload = (t: Token): string => sectionBytes(t.payload, "payload").toString("utf8");
 
 /** The registered header parameters; a `crit` naming any other one invalidates the token. */
 interface Header {
@@ -81,9 +98,9 @@ interface Header {
   unknown: string[];
 }
 
-function parseHeader(t: Token): Header {
+function parseHeader(header: ObjectValue): Header {
   const h: Header = { unknown: [] };
-  for (const [k, v] of t.header.entries()) {
+  for (const [k, v] of header.entries()) {
     const name = k as string;
     if (name === "alg" || name === "kid" || name === "typ" || name === "cty") {
       if (typeof v !== "string") throw builtinError(`${name}: must be a string`);
@@ -102,12 +119,21 @@ function headerValid(h: Header): boolean {
   return h.alg !== undefined && h.alg !== "" && !h.unknown.some((u) => h.crit?.has(u));
 }
 
-/** [header, payload, signature as hex], of the innermost token when tokens are nested. */
+/**
+ * [header, payload, signature as hex], of the innermost token when tokens are nested. Sections
+ * are decoded in OPA's order (header, payload, signature), which decides the error reported.
+ */
 function decode(args: Value[]): Value {
-  let t = decodeToken(args, 0);
-  // A nested token ("cty": "JWT") carries another token as its payload, sometimes quoted.
-  while (t.header.getString("cty") === "JWT") t = decodeToken([t.payloadText.replace(/^["']+|["']+$/g, "")], 0);
-  return [t.header, jsonObject(t.payloadText, "JWT payload"), t.signature.toString("hex")];
+  let t = sections(args, 0);
+  for (;;) {
+    const header = decodeHeader(t);
+    const payload = decodePayload(t);
+    // A nested token ("cty": "JWT") carries another token as its payload, sometimes quoted.
+    if (header.getString("cty") !== "JWT") {
+      return [header, jsonObject(payload), sectionBytes(t.signature, "signature").toString("hex")];
+    }
+    t = sections([payload.replace(/^["']+|["']+$/g, "")], 0);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +171,7 @@ interface VerificationKey {
  * whose `kid` the header names, if there is one; else any key whose `alg` (if it has one) is the
  * header's.
  */
-function signatureValid(t: Token, alg: string, key: { secret: string } | { keys: VerificationKey[] }, kid?: string): boolean {
+function signatureValid(t: Signed, alg: string, key: { secret: string } | { keys: VerificationKey[] }, kid?: string): boolean {
   const a = algorithm(alg);
   if (a === undefined) return false;
   if (a.family === "HS") {
@@ -219,11 +245,13 @@ function verifier(alg: string): BuiltinDef {
     signature: fn([T.string, T.string], T.boolean),
     impl: (args) => {
       const k = str(args, 1);
+      const t = sections(args, 0);
       // OPA checks an HMAC over the token's text without reading its header.
-      if (family === "HS") return signatureValid(splitToken(args, 0), alg, { secret: k });
+      if (family === "HS") return signatureValid(signed(t), alg, { secret: k });
+      // OPA's order: the keys, the signature, then the header (the payload is never decoded).
       const keys = publicKeys(k);
-      const t = decodeToken(args, 0);
-      return signatureValid(t, alg, { keys }, parseHeader(t).kid);
+      const s = signed(t);
+      return signatureValid(s, alg, { keys }, parseHeader(decodeHeader(t)).kid);
     },
   };
 }
@@ -273,18 +301,22 @@ function audienceMatches(claim: Value, aud: string | undefined): boolean {
 const decodeVerify: BuiltinImpl = (args, ctx) => {
   const c = constraints(args, ctx.nowNs);
   const unverified = [false, new ObjectValue(), new ObjectValue()];
-  let t = decodeToken(args, 0);
+  let t = sections(args, 0);
+  let header: ObjectValue;
+  let payloadText: string;
   for (;;) {
-    const h = parseHeader(t);
+    header = decodeHeader(t);
+    const h = parseHeader(header);
     if (!headerValid(h)) return unverified;
     const alg = h.alg!;
     if (c.alg !== undefined && c.alg !== alg) return unverified;
-    if (!signatureValid(t, alg, c.key, h.kid)) return unverified;
+    if (!signatureValid(signed(t), alg, c.key, h.kid)) return unverified;
+    payloadText = decodePayload(t);
     // A nested token ("cty": "JWT", in any case) is the payload: verify it in turn.
     if (h.cty?.toUpperCase() !== "JWT") break;
-    t = decodeToken([t.payloadText], 0);
+    t = sections([payloadText], 0);
   }
-  const payload = jsonObject(t.payloadText, "JWT payload");
+  const payload = jsonObject(payloadText);
   if (c.iss !== undefined && payload.getString("iss") !== c.iss) return unverified;
   const aud = payload.getString("aud");
   if (aud !== undefined ? !audienceMatches(aud, c.aud) : c.aud !== undefined) return unverified;
@@ -296,7 +328,7 @@ const decodeVerify: BuiltinImpl = (args, ctx) => {
     // Expired at exp itself; not yet valid strictly before nbf.
     if (claim === "exp" ? order >= 0 : order < 0) return unverified;
   }
-  return [true, t.header, payload];
+  return [true, header, payload];
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -308,7 +340,7 @@ const decodeVerify: BuiltinImpl = (args, ctx) => {
  */
 function signToken(headerText: string, payloadText: string, jwkText: string): string {
   const jwk = signingKey(jwkText);
-  const header = jsonObject(headerText, "JWT header");
+  const header = headerObject(headerText);
   const alg = header.getString("alg");
   if (typeof alg !== "string") throw builtinError("missing or invalid 'alg' header");
   const a = algorithm(alg);
@@ -320,7 +352,7 @@ function signToken(headerText: string, payloadText: string, jwkText: string): st
   if (a.family === "HS") {
     const k = jwk.k;
     if (typeof k !== "string") throw builtinError("JWK for HMAC signing must have a k member");
-    signature = createHmac(a.hash!, base64url(k)).update(input, "utf8").digest();
+    signature = createHmac(a.hash!, base64UrlBytes(k)).update(input, "utf8").digest();
   } else {
     let key: KeyObject;
     try {

@@ -135,31 +135,39 @@ function cidrContains(args: Value[]): Value {
 /**
  * The (CIDR, key) pairs of a cidr_contains_matches operand: a string is its own key; an array's
  * elements are keyed by index, an object's by key, a set's by themselves; an element is a CIDR
- * string or an array whose first element is one (`["10.0.0.0/8", "extra"]`).
+ * string or a non-empty array whose first element is one (`["10.0.0.0/8", "extra"]`). Pairs come
+ * one at a time, as OPA walks them, so a bad element fails only once the walk reaches it.
  */
-function cidrEntries(v: Value, pos: number): [string, Value][] {
-  if (typeof v === "string") return [[v, v]];
-  const entries: [Value, Value][] = Array.isArray(v)
+function* cidrEntries(v: Value, pos: number): Generator<[Value, Value]> {
+  if (typeof v === "string") {
+    yield [v, v];
+    return;
+  }
+  if (!Array.isArray(v) && !(v instanceof ObjectValue) && !(v instanceof SetValue)) throw typeError(pos + 1, v, "string", "array", "object", "set");
+  const elements: [Value, Value][] = Array.isArray(v)
     ? v.map((x, i) => [x, i])
     : v instanceof ObjectValue
       ? v.entries().map(([k, x]) => [x, k])
-      : v instanceof SetValue
-        ? v.values().map((x) => [x, x])
-        : [];
-  if (!Array.isArray(v) && !(v instanceof ObjectValue) && !(v instanceof SetValue)) throw typeError(pos + 1, v, "string", "array", "object", "set");
-  return entries.map(([x, k]) => {
-    const cidr = Array.isArray(x) ? x[0] : x;
-    if (typeof cidr !== "string") throw builtinError(`operand ${pos + 1} must contain strings or arrays whose first element is a string`);
-    return [cidr, k];
-  });
+      : v.values().map((x) => [x, x]);
+  for (const [x, k] of elements) yield [cidrOfElement(x, pos), k];
 }
 
-/** Every [key1, key2] whose CIDR of the first operand contains the CIDR or address of the second. */
+/** The CIDR an element names; an array's first element is checked as a CIDR later, by cidr_contains. */
+function cidrOfElement(x: Value, pos: number): Value {
+  if (typeof x === "string") return x;
+  if (Array.isArray(x) && x.length > 0) return x[0]!;
+  throw builtinError(`operand ${pos + 1}: element must be string or non-empty array`);
+}
+
+/**
+ * Every [key1, key2] whose CIDR of the first operand contains the CIDR or address of the second.
+ * The second operand is walked afresh for each pair of the first, as OPA does (an empty first
+ * operand leaves the second unread).
+ */
 function cidrContainsMatches(args: Value[]): Value {
   const out = new SetValue();
-  const right = cidrEntries(args[1]!, 1);
   for (const [cidr, k1] of cidrEntries(args[0]!, 0)) {
-    for (const [other, k2] of right) if (cidrContains([cidr, other]) === true) out.add([k1, k2]);
+    for (const [other, k2] of cidrEntries(args[1]!, 1)) if (cidrContains([cidr, other]) === true) out.add([k1, k2]);
   }
   return out;
 }

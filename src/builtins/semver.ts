@@ -3,6 +3,7 @@
 import type { Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { builtinError, fn, str } from "./args.ts";
+import { goQuote } from "./gofmt.ts";
 import { T } from "./types.ts";
 
 interface Version {
@@ -50,7 +51,8 @@ function compareIdentifiers(x: string, y: string): number {
 function version(args: Value[], i: number): Version {
   const s = str(args, i);
   const v = parseVersion(s);
-  if (v === undefined) throw builtinError(`operand ${i + 1}: string ${s} is not a valid SemVer`);
+  // OPA formats the operand as a Rego string, quoted.
+  if (v === undefined) throw builtinError(`operand ${i + 1}: string ${goQuote(s)} is not a valid SemVer`);
   return v;
 }
 

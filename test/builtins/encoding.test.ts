@@ -43,6 +43,16 @@ describe("YAML", () => {
     expect(failure("yaml.unmarshal", "a: [")).toMatch(/^eval_builtin_error: yaml: /);
   });
 
+  it("reads the first document of a stream, and the start of the next as Go's scanner does", () => {
+    expect(text("yaml.unmarshal", "a: 1\n---\nb: 2\n")).toBe('{"a": 1}');
+    expect(text("yaml.unmarshal", "a: 1\n---\nb: 2\n---\n\tc: 3\n")).toBe('{"a": 1}');
+    expect(text("yaml.unmarshal", "")).toBe("null");
+    // A tab as indentation right after the separator is an error; one further on is never read.
+    expect(text("yaml.is_valid", "a: 1\n---\n\tb: 2\n")).toBe("false");
+    expect(text("yaml.is_valid", "a: 1\n---\nb: [\n")).toBe("true");
+    expect(failure("yaml.unmarshal", "a: 1\n---\n@b\n")).toMatch(/^eval_builtin_error: yaml: /);
+  });
+
   it("writes sorted block YAML", () => {
     expect(str("yaml.marshal", { b: [1, 2], a: "yes", c: {} })).toBe('a: "yes"\nb:\n- 1\n- 2\nc: {}\n');
   });
@@ -68,6 +78,20 @@ describe("base64 and hex", () => {
     expect(failure("hex.decode", "686")).toBe("eval_builtin_error: encoding/hex: odd length hex string");
   });
 
+  it("reports the byte at which Go's decoder stops", () => {
+    // Padding cut short fails at the end; a third `=` or anything after the padding fails where it is.
+    expect(failure("base64.decode", "aG=")).toBe("eval_builtin_error: illegal base64 data at input byte 3");
+    expect(failure("base64.decode", "aG=x")).toBe("eval_builtin_error: illegal base64 data at input byte 2");
+    expect(failure("base64.decode", "aG==aG==")).toBe("eval_builtin_error: illegal base64 data at input byte 4");
+    expect(failure("base64.decode", "aGk=\nx")).toBe("eval_builtin_error: illegal base64 data at input byte 5");
+    // Line breaks are skipped but still counted; offsets count UTF-8 bytes.
+    expect(str("base64.decode", "aG\r\nk=")).toBe("hi");
+    expect(failure("base64.decode", "é$==")).toBe("eval_builtin_error: illegal base64 data at input byte 0");
+    expect(failure("base64url.decode", "aGk/")).toBe("eval_builtin_error: illegal base64 data at input byte 3");
+    expect(failure("base64url.decode", "aGkhx")).toBe("eval_builtin_error: illegal base64url string: aGkhx");
+    expect(failure("base64url.decode", "aé")).toBe("eval_builtin_error: illegal base64 data at input byte 1");
+  });
+
   it("counts the runes of decoded bytes, bad UTF-8 included", () => {
     expect(text("count", JSON.parse(text("base64.decode", "2E84ZuPUd7zfvCZSNEchVpDEIj6PL7JfLpIqyxVG16k=")))).toBe("30");
   });
@@ -83,7 +107,7 @@ describe("URL query encoding", () => {
   it("encodes and decodes objects", () => {
     expect(str("urlquery.encode_object", { b: ["2", "1"], a: "x y", c: set("z") })).toBe("a=x+y&b=2&b=1&c=z");
     expect(text("urlquery.decode_object", "a=1&b=2&a=3&c")).toBe('{"a": ["1", "3"], "b": ["2"], "c": [""]}');
-    expect(failure("urlquery.encode_object", { a: 1 })).toBe("eval_type_error: operand 1 expected value to be string or array of strings");
+    expect(failure("urlquery.encode_object", { a: 1 })).toBe("eval_type_error: operand 1 values must be string, array[string], or set[string]");
   });
 });
 

@@ -15,12 +15,32 @@ describe("io.jwt.decode", () => {
     expect(failure("io.jwt.decode", "abc")).toBe("eval_builtin_error: encoded JWT had no period separators");
     expect(failure("io.jwt.decode", "a.b")).toBe("eval_builtin_error: encoded JWT must have 3 sections, found 2");
   });
+
+  it("names the section that fails to decode, in OPA's order", () => {
+    const [header, payload] = JWT_IO.split(".");
+    const decodeError = (token: string) => failure("io.jwt.decode", token).replace("eval_builtin_error: ", "");
+    expect(decodeError(`eyJh$w.${payload}.c2ln`)).toBe("JWT header had invalid encoding: illegal base64 data at input byte 4");
+    expect(decodeError(`eyJh$.${payload}.c2ln`)).toBe("JWT header had invalid encoding: illegal base64url string: eyJh$");
+    expect(decodeError(`${header}.eyJzd/.c2ln`)).toBe("JWT payload had invalid encoding: illegal base64 data at input byte 5");
+    expect(decodeError(`${header}.${payload}.c2l*`)).toBe("JWT signature had invalid encoding: illegal base64 data at input byte 3");
+    expect(decodeError(`${header}.${payload}.c`)).toBe("JWT signature had invalid encoding: illegal base64url string: c");
+    // The header is read before the payload, and the payload's JSON before the signature.
+    expect(decodeError(`eyJh$.eyJzd/.c2ln`)).toMatch(/^JWT header/);
+    const b64 = (s: string) => Buffer.from(s).toString("base64url");
+    expect(decodeError(`${b64("[1]")}.${payload}.c2ln`)).toBe("bad JWT header: decoded JSON type was not an Object");
+    expect(decodeError(`${b64('{"alg":')}.${payload}.c2ln`)).toBe("bad JWT header: invalid JSON: unexpected end of JSON input");
+    expect(decodeError(`${header}.${b64("[1]")}.c2l*`)).toBe("decoded JSON type was not an Object");
+  });
 });
 
 describe("verification", () => {
   it("verifies HMAC signatures", () => {
     expect(text("io.jwt.verify_hs256", JWT_IO, "your-256-bit-secret")).toBe("true");
     expect(text("io.jwt.verify_hs256", JWT_IO, "wrong")).toBe("false");
+    // The verifiers report a bad signature encoding without naming the section, as OPA's do.
+    expect(failure("io.jwt.verify_hs256", `${JWT_IO.slice(0, JWT_IO.lastIndexOf("."))}.c2l*`, "k")).toBe(
+      "eval_builtin_error: illegal base64 data at input byte 3",
+    );
   });
 
   it("signs and verifies with RSA, RSA-PSS and ECDSA keys", () => {

@@ -47,7 +47,9 @@ describe("semver", () => {
     expect(text("semver.compare", "1.0.0", "1.0.0-alpha")).toBe("1");
     expect(text("semver.compare", "1.0.0-alpha.1", "1.0.0-alpha.beta")).toBe("-1");
     expect(text("semver.compare", "1.0.0+a", "1.0.0+b")).toBe("0");
-    expect(failure("semver.compare", "1.0.0", "x")).toBe("eval_builtin_error: operand 2: string x is not a valid SemVer");
+    expect(failure("semver.compare", "1.0.0", "x")).toBe('eval_builtin_error: operand 2: string "x" is not a valid SemVer');
+    // The operand is quoted as Go quotes a string.
+    expect(failure("semver.compare", "1.0.0-\u00e9\t", "1.0.0")).toBe('eval_builtin_error: operand 1: string "1.0.0-\u00e9\\t" is not a valid SemVer');
   });
 });
 
@@ -60,6 +62,16 @@ describe("net", () => {
     expect(text("net.cidr_contains", "2001:db8::/32", "10.0.0.1")).toBe("false");
     expect(text("net.cidr_intersects", "192.168.0.0/16", "192.168.1.0/24")).toBe("true");
     expect(failure("net.cidr_contains", "x", "1.1.1.1")).toBe("eval_builtin_error: invalid CIDR address: x");
+  });
+
+  it("matches CIDRs of collections, failing on a bad element when it is reached", () => {
+    expect(text("net.cidr_contains_matches", ["10.0.0.0/8", ["192.168.0.0/16", "lan"]], set("10.1.1.1"))).toBe('{[0, "10.1.1.1"]}');
+    expect(failure("net.cidr_contains_matches", [[]], "10.1.1.1")).toBe("eval_builtin_error: operand 1: element must be string or non-empty array");
+    expect(failure("net.cidr_contains_matches", "10.0.0.0/8", { a: 7 })).toBe("eval_builtin_error: operand 2: element must be string or non-empty array");
+    // An empty first operand leaves the second unread, as in OPA.
+    expect(text("net.cidr_contains_matches", [], [7])).toBe("set()");
+    // An array's first element is checked as cidr_contains checks its operands.
+    expect(failure("net.cidr_contains_matches", [[7]], "10.1.1.1")).toBe("eval_type_error: operand 1 must be string but got number");
   });
 
   it("validates, expands and merges", () => {
