@@ -230,6 +230,7 @@ export class Planner extends RulePlanner {
       case "ref":
         return this.ref(t, cont);
       case "array":
+        if (isConstant(t)) return cont(this.constant(t));
         return this.terms(t.items, (ops) => {
           const l = this.local();
           this.emit({ type: "makearray", capacity: ops.length, target: l });
@@ -237,6 +238,7 @@ export class Planner extends RulePlanner {
           cont(loc(l));
         });
       case "set":
+        if (isConstant(t)) return cont(this.constant(t));
         return this.terms(t.items, (ops) => {
           const l = this.local();
           this.emit({ type: "makeset", target: l });
@@ -244,6 +246,7 @@ export class Planner extends RulePlanner {
           cont(loc(l));
         });
       case "object":
+        if (isConstant(t)) return cont(this.constant(t));
         return this.terms(
           t.entries.flatMap(([k, v]) => [k, v]),
           (ops) => {
@@ -259,6 +262,60 @@ export class Planner extends RulePlanner {
         return this.comprehension(t, cont);
       case "call":
         return this.call(t, t.args, cont);
+    }
+  }
+
+  /**
+   * A constant term's operand, built directly: the same instructions as through `terms`, without
+   * a continuation per element (which would nest as deep as a large literal table is long). A
+   * part's local goes back to `free` once the part is in its parent, so a table takes a few
+   * locals, not one per element (WebAssembly allows 50,000 in a function).
+   */
+  private constant(t: Term, free: Local[] = []): Operand {
+    const take = () => free.pop() ?? this.local();
+    const put = (o: Operand) => void (o.kind === "local" && free.push(o.local));
+    switch (t.type) {
+      case "boolean":
+        return { kind: "bool", value: t.value };
+      case "string":
+        return this.str(t.value);
+      case "null": {
+        const l = take();
+        this.emit({ type: "makenull", target: l });
+        return loc(l);
+      }
+      case "number": {
+        const l = take();
+        const n = Number(t.value);
+        if (/^-?[0-9]+$/.test(t.value) && Number.isSafeInteger(n) && Math.abs(n) <= 0x7fffffff) this.emit({ type: "makenumberint", value: n, target: l });
+        else this.emit({ type: "makenumberref", index: this.strIndex(t.value), target: l });
+        return loc(l);
+      }
+      case "array":
+      case "set": {
+        const l = take();
+        this.emit(t.type === "array" ? { type: "makearray", capacity: t.items.length, target: l } : { type: "makeset", target: l });
+        for (const item of t.items) {
+          const value = this.constant(item, free);
+          this.emit(t.type === "array" ? { type: "arrayappend", value, array: l } : { type: "setadd", value, set: l });
+          put(value);
+        }
+        return loc(l);
+      }
+      case "object": {
+        const l = take();
+        this.emit({ type: "makeobject", target: l });
+        for (const [k, v] of t.entries) {
+          const key = this.constant(k, free);
+          const value = this.constant(v, free);
+          this.emit({ type: "objectinsert", key, value, object: l });
+          put(key);
+          put(value);
+        }
+        return loc(l);
+      }
+      default:
+        throw new Error(`internal error: ${t.type} is not a constant`);
     }
   }
 
