@@ -324,14 +324,30 @@ export class Planner extends RulePlanner {
    * another term binds by iteration (`foo == xs[foo]`) is planned after that term.
    */
   protected terms(ts: Term[], cont: (ops: Operand[]) => void, done: (Operand | undefined)[] = []): void {
-    const pending = ts.map((_, i) => i).filter((i) => done[i] === undefined);
-    if (pending.length === 0) return cont(done as Operand[]);
-    const next = pending.find((i) => this.evaluable(ts[i]!)) ?? pending[0]!;
-    this.term(ts[next]!, (op) => {
-      const now = [...done];
-      now[next] = op;
-      this.terms(ts, cont, now);
-    });
+    const now = [...done];
+    for (;;) {
+      const pending = ts.map((_, i) => i).filter((i) => now[i] === undefined);
+      if (pending.length === 0) return cont(now as Operand[]);
+      const next = pending.find((i) => this.evaluable(ts[i]!)) ?? pending[0]!;
+      // A term whose value comes once, in this very block, with these bindings (most of them)
+      // lets the loop go on here; one that iterates or binds (its continuation runs in a block
+      // of its own) plans the rest inside. So a long array of refs does not nest the stack.
+      const { scope } = this;
+      const [block, vars] = [scope.block, scope.vars];
+      let here: { op: Operand; at: number } | undefined;
+      this.term(ts[next]!, (op) => {
+        if (here === undefined && this.scope === scope && scope.block === block && scope.vars === vars) {
+          here = { op, at: block.stmts.length };
+          return;
+        }
+        const rest = [...now];
+        rest[next] = op;
+        this.terms(ts, cont, rest);
+      });
+      if (here === undefined) return;
+      if (block.stmts.length !== here.at) throw new Error("internal error: a term emitted statements after its value in the same block");
+      now[next] = here.op;
+    }
   }
 
   protected comprehension(t: Extract<Term, { type: "arraycomp" | "setcomp" | "objectcomp" }>, cont: TermCont): void {
