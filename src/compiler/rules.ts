@@ -66,10 +66,13 @@ export function nodeAt(root: RuleNode, path: string[], create: boolean): RuleNod
 
 /**
  * True if the node is part of the data document: every node is (packages, rules, and the
- * intermediate objects of ref heads such as `p.q.r.f(x)`), except a function's own node.
+ * intermediate objects of ref heads such as `p.q.r.f(x)`), except a function's own node. A
+ * function of no arguments (`f() := 1`) is a document too: OPA reads an empty argument list as
+ * none, so the package's document holds `f`'s value.
  */
 export function hasDocuments(n: RuleNode): boolean {
-  const functionOnly = (n.functions.length > 0 || n.defaultFunction !== undefined) && n.children.size === 0;
+  const f0 = n.functions[0] ?? n.defaultFunction;
+  const functionOnly = f0 !== undefined && f0.args.length > 0 && n.children.size === 0;
   return !functionOnly || n.isPackage || definesDocument(n);
 }
 

@@ -82,23 +82,31 @@ export function parseTerm(text: string, file = "term"): Term {
  * Rego v0 knows `if`, `contains`, `in` and `every` only when imported (`import future.keywords`,
  * `import future.keywords.<kw>` or `import rego.v1`); elsewhere they are names, as in OPA, so a
  * v0 library may define a function `contains(arr, x)`. The words not imported become identifiers.
+ * Importing `every` also imports `in`. Returns whether the module imports `rego.v1`.
  */
-function v0Keywords(tokens: Token[]): void {
+function v0Keywords(tokens: Token[]): boolean {
   const enabled = new Set<string>();
+  let regoV1 = false;
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i]!.kind !== "import") continue;
     const w = (k: number) => tokens[i + k]?.text;
-    if (w(1) === "rego" && w(2) === "." && w(3) === "v1") FUTURE_KEYWORDS.forEach((k) => enabled.add(k));
+    if (w(1) === "rego" && w(2) === "." && w(3) === "v1") {
+      regoV1 = true;
+      FUTURE_KEYWORDS.forEach((k) => enabled.add(k));
+    }
     if (w(1) !== "future" || w(2) !== "." || w(3) !== "keywords") continue;
     if (w(4) === "." && tokens[i + 5]) enabled.add(w(5)!);
     else FUTURE_KEYWORDS.forEach((k) => enabled.add(k));
   }
+  // `every x in xs` is written with `in`, so importing `every` makes `in` a keyword too (as in OPA).
+  if (enabled.has("every")) enabled.add("in");
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (!FUTURE_KEYWORDS.includes(t.kind) || enabled.has(t.kind)) continue;
     if (tokens[i - 1]?.text === "." && tokens[i - 2]?.text === "keywords") continue; // the import itself
     tokens[i] = { ...t, kind: "ident", value: t.text };
   }
+  return regoV1;
 }
 
 /**
@@ -118,8 +126,11 @@ class ParseFailure {
 
 function run<T>(text: string, file: string, opts: ParseOptions, f: (p: Parser) => T): T {
   const { tokens, comments } = lex(text, file);
-  if (opts.regoVersion === 0) v0Keywords(tokens);
-  const parser = new Parser(tokens, comments, file, opts.regoVersion ?? 1);
+  const version = opts.regoVersion ?? 1;
+  // A v0 module that imports rego.v1 must also be valid v1: its rules take the v1 syntax (OPA's
+  // RegoV0CompatV1), while the module stays v0 for the rest (e.g. the deprecated built-ins).
+  const ruleSyntax = version === 0 && !v0Keywords(tokens) ? 0 : 1;
+  const parser = new Parser(tokens, comments, file, version, ruleSyntax);
   try {
     return f(parser);
   } catch (e) {
@@ -142,6 +153,8 @@ class Parser {
     private readonly comments: Module["comments"],
     private readonly file: string,
     private readonly regoVersion: 0 | 1,
+    /** The rule syntax: 1 (`if` and `contains` required) in v1 and in v0 modules importing rego.v1. */
+    private readonly ruleSyntax: 0 | 1,
   ) {}
 
   // ---- entry points ----
@@ -397,7 +410,7 @@ class Parser {
    */
   private applyPartialSetShorthand(head: RuleHead, loc: Location): void {
     if (head.contains || head.args || head.value !== undefined || head.ref.length !== 2 || this.is("if")) return;
-    if (this.regoVersion === 1) {
+    if (this.ruleSyntax === 1) {
       const problems = [{ message: CONTAINS_REQUIRED, loc }];
       if (this.is("{")) problems.unshift({ message: IF_REQUIRED, loc });
       throw new ParseFailure(problems, this.pos);
@@ -419,7 +432,7 @@ class Parser {
   /** rule-body = "if" ( "{" query "}" | literal ) | "{" query "}" (pre-1.0 only) */
   private parseRuleBody(ruleLoc: Location): Body {
     if (this.accept("if")) return this.parseIfBody();
-    if (this.regoVersion === 1) this.errorAt(ruleLoc, IF_REQUIRED);
+    if (this.ruleSyntax === 1) this.errorAt(ruleLoc, IF_REQUIRED);
     return this.parseBraces();
   }
 

@@ -271,6 +271,26 @@ describe("pre-1.0 Rego (regoVersion 0)", () => {
     expect(() => rule("p contains x if { x := 1 }", v0)).toThrow(RegoErrors);
   });
 
+  it("makes `in` a keyword when `every` alone is imported, as OPA does", () => {
+    const m = parseModule("package p\nimport future.keywords.every\np { every x in [1] { x > 0 }; some y in [2] }", "m.rego", v0);
+    expect(m.rules[0]!.body.map((e) => e.kind)).toEqual(["every", "somein"]);
+  });
+
+  it("requires the v1 rule syntax in a module that imports rego.v1", () => {
+    const problems = (text: string) => {
+      try {
+        parseModule(`package p\nimport rego.v1\n${text}`, "m.rego", v0);
+        return [];
+      } catch (e) {
+        return (e as RegoErrors).errors.map((x) => x.detail);
+      }
+    };
+    expect(problems("p { true }")).toEqual(["`if` keyword is required before rule body"]);
+    expect(problems("q[x] if { x := 1 }")).toEqual([]);
+    expect(problems("s[x] { x := 1 }")).toContain("`contains` keyword is required for partial set rules");
+    expect(parseModule("package p\nimport rego.v1\np if { true }", "m.rego", v0).regoVersion).toBe(0);
+  });
+
   it("reads several bodies as several rules with one head", () => {
     const rs = rules("p { a } { b }", v0);
     expect(rs.map((r) => r.body)).toEqual([[termExpr(v("a"))], [termExpr(v("b"))]]);
