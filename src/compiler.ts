@@ -8,7 +8,7 @@ export { signBundle, packFiles, contentRevision } from "./bundle/index.ts";
 export type { SignOptions, BundleFiles } from "./bundle/index.ts";
 export { compileSources, planSources, parseAll } from "./pipeline.ts";
 export type { ParseOptions } from "./pipeline.ts";
-export type { CompiledPolicy } from "./compiler/compile.ts";
+export type { CompiledPolicy, CompileOptions } from "./compiler/compile.ts";
 export type { Module as RegoModule, Location } from "./syntax/ast.ts";
 export type { Policy as PlanPolicy } from "./ir/ir.ts";
 export type { SourceFile } from "./engine.ts";

@@ -131,13 +131,15 @@ function distance(a: string, b: string): number {
 async function report(e: unknown): Promise<number> {
   if (process.env.WARDEN_DEBUG) console.error(e);
   const { RegoError, RegoErrors, displayError } = await import("../errors.ts");
+  const { sourceExcerpt } = await import("./source-lines.ts");
+  const show = (err: InstanceType<typeof RegoError>) => console.error([displayError(err), ...sourceExcerpt(err.loc)].join("\n"));
   if (e instanceof RegoErrors) {
-    for (const err of e.errors) console.error(displayError(err));
+    e.errors.forEach(show);
     console.error(`${e.errors.length} error${e.errors.length === 1 ? "" : "s"}`);
     return 1;
   }
   if (e instanceof RegoError) {
-    console.error(displayError(e));
+    show(e);
     return 1;
   }
   const err = e as { code?: unknown; message?: unknown; path?: unknown; name?: unknown };

@@ -1,5 +1,5 @@
 // OPA's strict mode (`check -S`, `eval -S`), eval's --strict-builtin-errors, --fail and
-// --fail-defined, and -I (the input from standard input).
+// --fail-defined, -I (the input from standard input), and errors shown with their source line.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -126,5 +126,13 @@ limits := {"banned": "mallory"}
     const twice = run(["eval", "-I", "--input-json", "{}", "input.x"], "{}");
     expect(twice.status).toBe(2);
     expect(twice.stderr).toContain("give one of -i, --input-json and -I");
+  });
+
+  it("an error is printed with its source line and a caret at its column, leading tabs dropped", async () => {
+    const file = join(dir, "broken.rego");
+    writeFileSync(file, "package b\n\np if {\n\tx := nosuch.fn(1)\n\tx\n}\n");
+    const r = await cli(["check", file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${file}:4:7: rego_type_error: undefined function nosuch.fn\n\tx := nosuch.fn(1)\n\t     ^\n1 error\n`);
   });
 });

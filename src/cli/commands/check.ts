@@ -6,6 +6,7 @@ import type { SourceFile } from "../../engine.ts";
 import { parseModule } from "../../syntax/parser.ts";
 import { compileModules, type CompileOptions } from "../../compiler/compile.ts";
 import { RegoError, RegoErrors, displayError } from "../../errors.ts";
+import { sourceExcerpt } from "../source-lines.ts";
 
 export const check: Command = {
   summary: "compile policies and report every error, located",
@@ -26,7 +27,7 @@ export const check: Command = {
       console.log(JSON.stringify({ files: sources.length, errors: errors.map(errorJSON) }));
       return errors.length > 0 ? 1 : 0;
     }
-    for (const e of errors) console.error(displayError(e));
+    for (const e of errors) console.error([displayError(e), ...sourceExcerpt(e.loc)].join("\n"));
     if (errors.length > 0) {
       console.error(`${errors.length} error${errors.length === 1 ? "" : "s"}`);
       return 1;
