@@ -69,7 +69,7 @@ export class WardenTools {
     // needsApproval: the governor decides; execute: the body runs in the governed action, or the
     // ticket is resumed (see the top of this file and governed-call.ts).
     const needsApproval = (input: unknown, o: { toolCallId: string }) => this.calls.decide(name, input, o.toolCallId);
-    const execute = (input: unknown, o: ToolExecutionOptions) => this.calls.run(name, input, o.toolCallId, () => runBody(body as RunBody, input, o));
+    const execute = (input: unknown, o: ToolExecutionOptions) => this.calls.run(name, input, o.toolCallId, (granted) => runBody(body as RunBody, granted, o));
     return { ...t, needsApproval, execute } as T;
   }
 

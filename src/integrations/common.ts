@@ -3,7 +3,10 @@
 // tool body can read while it runs. The adapters (ai-sdk.ts, mcp.ts, openai-agents.ts) are thin
 // shells over these and over Governor.execute / resume; none of them decides anything itself.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { hashJSON } from "../canonical-json.ts";
+import { GovernanceRefusal } from "../governance/errors.ts";
 import type { ExecuteOptions, Governor, HandlerContext, Outcome } from "../governance/governor.ts";
+import { auditRefusal } from "../governance/refusals.ts";
 import type { ActionRequest, Approval, Principal, Ticket } from "../schemas/types.ts";
 
 /** How one tool maps to an action of the policy's inventory. Every field is optional. */
@@ -90,7 +93,7 @@ export function toolRequest(opts: GovernedAgentOptions, toolName: string, input:
     agent: { id: opts.agent.id, role: opts.agent.role },
     initiator: opts.initiator,
     action: m.action ?? toolName,
-    parameters: jsonSafe(parameters) as Record<string, unknown>,
+    parameters: jsonParameters(parameters),
     ...(opts.context ? { context: opts.context } : {}),
   };
   const resource = m.resource?.(input);
@@ -138,6 +141,51 @@ function lastComment(a: Approval): string {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The parameters as JSON (jsonSafe), except that a non-finite number is not turned into null: the
+ * parameters are then left as they are, so that the governor refuses them (input_invalid,
+ * audited) instead of deciding, and running, an amount of null where the model said Infinity.
+ */
+function jsonParameters(p: Record<string, unknown>): Record<string, unknown> {
+  let finite = true;
+  const text = JSON.stringify(p, (_k, v: unknown) => {
+    if (typeof v === "number" && !Number.isFinite(v)) finite = false;
+    return v;
+  });
+  return finite ? (JSON.parse(text) as Record<string, unknown>) : p;
+}
+
+/** hashJSON of a request, or undefined when it cannot be hashed (a non-finite number): never equal to a ticket's. */
+export function requestHash(request: ActionRequest): string | undefined {
+  try {
+    return hashJSON(request);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A retried call that is not the one Warden paused (another input, a state not sealed here),
+ * refused before the governor sees it: audited (input_invalid, with the request as retried when
+ * it can be recorded), and returned as the refused outcome.
+ */
+export async function refuseRetry(
+  governor: Governor,
+  request: ActionRequest,
+  message: string,
+  ctx: { operation: string; action_id?: string; approval_id?: string; details?: Record<string, unknown> },
+): Promise<Extract<Outcome, { status: "refused" }>> {
+  const e = new GovernanceRefusal("input_invalid", message);
+  await auditRefusal(governor.auditLog, e, {
+    operation: ctx.operation,
+    ...(ctx.action_id ? { action_id: ctx.action_id } : {}),
+    actor: { id: request.agent.id, kind: "agent" },
+    ...(requestHash(request) !== undefined ? { request } : {}),
+    details: { ...(ctx.details ?? {}), ...(ctx.approval_id ? { approval_id: ctx.approval_id } : {}) },
+  });
+  return { status: "refused", action_id: ctx.action_id ?? "", code: "input_invalid", error: message };
 }
 
 /** A JSON copy (drops undefined, functions; dates become strings): what the audit trail can hold. */

@@ -16,7 +16,8 @@
 // the timer bounding how long an allowed call waits for its run.
 import type { HandlerContext, HandlerResult, Outcome } from "../governance/governor.ts";
 import type { Approval, Ticket } from "../schemas/types.ts";
-import { MemoryTicketStore, ToolCallRefused, describeRefusal, outputRecord, toolRequest, withContext, type GovernedAgentOptions, type TicketStore } from "./common.ts";
+import { hashJSON } from "../canonical-json.ts";
+import { MemoryTicketStore, ToolCallRefused, describeRefusal, outputRecord, refuseRetry, requestHash, toolRequest, withContext, type GovernedAgentOptions, type TicketStore } from "./common.ts";
 
 type Refused = Exclude<Outcome, { status: "executed" }>;
 
@@ -110,7 +111,12 @@ export class GovernedCalls {
     const d = afterDecision(await Promise.race([started.then((ctx) => ({ ctx })), outcome.then((o) => ({ o }), (e: unknown) => ({ e }))]));
     switch (d.kind) {
       case "entered": {
-        const timer = setTimeout(() => settle.reject(new Error(`${this.o.framework} did not run tool ${name} (call ${callId}) within ${this.runTimeoutMs} ms`)), this.runTimeoutMs);
+        const timer = setTimeout(() => {
+          // Given up: the outcome is recorded failed, so a run that comes later must find no
+          // call to run (its body would run unrecorded, after the trail said it did not).
+          this.calls.delete(callId);
+          settle.reject(new Error(`${this.o.framework} did not run tool ${name} (call ${callId}) within ${this.runTimeoutMs} ms`));
+        }, this.runTimeoutMs);
         timer.unref();
         this.calls.set(callId, { kind: "run", ctx: d.ctx, settle, outcome, timer });
         return false;
@@ -125,8 +131,12 @@ export class GovernedCalls {
     }
   }
 
-  /** Runs the call's body inside the governed action decide opened, or resumes its ticket; throws when Warden refuses. */
-  async run(name: string, input: unknown, callId: string, body: () => unknown): Promise<unknown> {
+  /**
+   * Runs the call's body inside the governed action decide opened, or resumes its ticket; throws
+   * when Warden refuses. The body is given the input to run with: the framework's, or after a
+   * modify the approver's parameters.
+   */
+  async run(name: string, input: unknown, callId: string, body: (input: unknown) => unknown): Promise<unknown> {
     const action = this.opts.tools?.[name]?.action ?? name;
     const ticket = await this.tickets.get(callId);
     if (ticket) return this.resume(name, action, ticket, input, body);
@@ -138,7 +148,12 @@ export class GovernedCalls {
     clearTimeout(s.timer);
     let value: unknown;
     try {
-      value = await withContext(s.ctx, body);
+      // The body runs the call the governor decided, under this name and with this input: a call
+      // id run as another tool or with another input fails the action (audited) and never runs.
+      if (requestHash(toolRequest(this.opts, name, input).request) !== hashJSON(s.ctx.request)) {
+        throw new Error(`Warden refused ${name}: call ${callId} is run as another call than the one decided`);
+      }
+      value = await withContext(s.ctx, () => body(input));
       s.settle.resolve(resultOf(value));
     } catch (e) {
       s.settle.reject(e);
@@ -150,11 +165,19 @@ export class GovernedCalls {
     return value;
   }
 
-  private async resume(name: string, action: string, ticket: Ticket, input: unknown, body: () => unknown): Promise<unknown> {
-    const { execute } = toolRequest(this.opts, name, input);
+  private async resume(name: string, action: string, ticket: Ticket, input: unknown, body: (input: unknown) => unknown): Promise<unknown> {
+    const { request, execute } = toolRequest(this.opts, name, input);
+    // The framework runs the call from its messages, which the client holds and may have changed
+    // since Warden paused it (another amount, another order): only the call Warden paused
+    // resumes; any other is refused, audited, and its approval left as it is.
+    if (requestHash(request) !== ticket.request_hash) {
+      const o = await refuseRetry(this.opts.governor, request, `Warden refused ${name}: call ${ticket.action_id} is run with another input than the one approval ${ticket.approval_id} is for`, { operation: "tool.resume", action_id: ticket.action_id, approval_id: ticket.approval_id });
+      throw new ToolCallRefused(o, describeRefusal(action, o));
+    }
     let value: unknown;
     const outcome = await this.opts.governor.resume(ticket, async (ctx) => {
-      value = await withContext(ctx, body);
+      const granted = grantedInputOf(this.opts.tools?.[name], input, ticket.request.parameters, ctx.parameters);
+      value = await withContext(ctx, () => body(granted));
       return resultOf(value);
     }, execute);
     // The ticket stays: a replayed approval resumes it again and Warden refuses it
@@ -162,6 +185,22 @@ export class GovernedCalls {
     if (outcome.status !== "executed") throw new ToolCallRefused(outcome, describeRefusal(action, outcome));
     return value;
   }
+}
+
+/**
+ * The tool input that carries the parameters Warden granted: the framework's own when they are
+ * the ones it paused on, the approver's after a modify. A tool whose mapping derives parameters
+ * or its resource from the input cannot be given modified ones faithfully: the action fails
+ * (audited) rather than run what the approver did not grant.
+ */
+function grantedInputOf(mapping: { parameters?: unknown; resource?: (input: unknown) => string | undefined } | undefined, input: unknown, paused: Record<string, unknown>, granted: Record<string, unknown>): unknown {
+  if (hashJSON(granted) === hashJSON(paused)) return input;
+  const record = typeof input === "object" && input !== null && !Array.isArray(input);
+  const next = record ? granted : granted.input;
+  if (mapping?.parameters || (mapping?.resource && mapping.resource(next) !== mapping.resource(input))) {
+    throw new Error("the approver modified the parameters, and this tool's mapping cannot carry them back to its input: not run");
+  }
+  return next;
 }
 
 /** A tool's value as the handler's result: its audited output. */

@@ -43,16 +43,13 @@ import {
   type Tool,
 } from "@modelcontextprotocol/server";
 import { serveStdio, type ServeStdioOptions, type StdioServerHandle } from "@modelcontextprotocol/server/stdio";
-import { hashJSON } from "../canonical-json.ts";
 import type { ExternalEffect } from "../rollback/index.ts";
 import type { Outcome } from "../governance/governor.ts";
-import { GovernanceRefusal } from "../governance/errors.ts";
-import { auditRefusal } from "../governance/refusals.ts";
 import type { GovernanceState } from "../governance/state.ts";
 import { Authenticator, Unauthenticated, auditHttpRefusal, type JwtConfig } from "../serve/auth.ts";
 import type { Authenticated } from "../serve/tokens.ts";
 import type { ActionRequest, Ticket } from "../schemas/types.ts";
-import { describeRefusal, outputRecord, toolRequest, type GovernedAgentOptions, type ToolMapping } from "./common.ts";
+import { describeRefusal, outputRecord, refuseRetry, requestHash, toolRequest, type GovernedAgentOptions, type ToolMapping } from "./common.ts";
 import { seal, sealingKey, unseal } from "./request-state.ts";
 
 export { GatewaySecretError, MIN_SECRET_BYTES, sealingKey } from "./request-state.ts";
@@ -154,12 +151,16 @@ export class McpGateway {
    * acts. On a loopback address, requests whose Host or Origin is not a localhost name are refused
    * (DNS rebinding).
    */
-  async serveHttp(o: { authorize: HttpAuthorizer; host?: string; port?: number; path?: string }): Promise<HttpServerHandle> {
+  async serveHttp(o: { authorize: HttpAuthorizer; host?: string; port?: number; path?: string; requestTimeoutMs?: number }): Promise<HttpServerHandle> {
     const host = o.host ?? "127.0.0.1";
     const path = o.path ?? "/mcp";
     const handler = createMcpHandler(() => this.server(), { onerror: () => undefined });
     const loopback = isLoopback(host);
-    const http = createServer((req, res) => {
+    // A client must send its whole request (headers and up to 4 MiB of body) within the timeout
+    // (default 30 s; Node's own is 5 minutes): a slow or stalled sender does not hold a connection.
+    const requestTimeout = o.requestTimeoutMs ?? 30_000;
+    const timeouts = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))) };
+    const http = createServer(timeouts, (req, res) => {
       serveFetch(handler, { path, loopback, authorize: o.authorize }, req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
         res.end();
@@ -243,7 +244,7 @@ export class McpGateway {
       if (o.state !== undefined) {
         const ticket = this.unseal(o.state);
         if (!ticket) return this.refuseRetry(request, `Warden refused ${name}: the request state is not one this gateway issued`, {});
-        if (ticket.request_hash !== hashJSON(request)) {
+        if (ticket.request_hash !== requestHash(request)) {
           return this.refuseRetry(request, `Warden refused ${name}: the retried call is not the one approval ${ticket.approval_id} is for`, { action_id: ticket.action_id, approval_id: ticket.approval_id });
         }
         outcome = await this.opts.governor.resume(ticket, handler, options);
@@ -263,14 +264,7 @@ export class McpGateway {
 
   /** A retry refused before the governor sees it (a state not sealed here, other arguments): audited, then answered. */
   private async refuseRetry(request: ActionRequest, text: string, ids: { action_id?: string; approval_id?: string }): Promise<CallToolResult> {
-    const e = new GovernanceRefusal("input_invalid", text);
-    await auditRefusal(this.opts.governor.auditLog, e, {
-      operation: "mcp.retry",
-      ...(ids.action_id ? { action_id: ids.action_id } : {}),
-      actor: { id: request.agent.id, kind: "agent" },
-      request,
-      details: { tool_call: true, ...(ids.approval_id ? { approval_id: ids.approval_id } : {}) },
-    });
+    await refuseRetry(this.opts.governor, request, text, { operation: "mcp.retry", ...ids, details: { tool_call: true } });
     return refusal(`${text} (input_invalid)`);
   }
 

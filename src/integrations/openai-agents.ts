@@ -151,7 +151,7 @@ export class WardenAgentTools {
   private run(name: string, input: unknown, ctx: RunContext<never> | undefined, details: { toolCall?: { callId?: string } } | undefined, body: Body): Promise<unknown> {
     const callId = details?.toolCall?.callId;
     if (!callId) return Promise.reject(new Error(`Warden refused ${this.opts.tools?.[name]?.action ?? name}: the SDK gave no call id for tool ${name}`));
-    return this.calls.run(name, input, callId, () => body(input, ctx, details));
+    return this.calls.run(name, input, callId, (granted) => body(granted, ctx, details));
   }
 }
 

@@ -65,7 +65,9 @@ export class Authenticator {
     if (!this.keys || !this.jwt) throw new Unauthenticated("the bearer token is not a Warden API token, and no JWKS is configured");
     let sub: unknown;
     try {
-      const { payload } = await jwtVerify(token, this.keys, { issuer: this.jwt.issuer, audience: this.jwt.audience, algorithms: JWT_ALGORITHMS });
+      // exp is required: a JWT without one would stand for its principal for ever, and unlike an
+      // API token it cannot be revoked here.
+      const { payload } = await jwtVerify(token, this.keys, { issuer: this.jwt.issuer, audience: this.jwt.audience, algorithms: JWT_ALGORITHMS, requiredClaims: ["exp"] });
       sub = payload[this.jwt.claim ?? "sub"];
     } catch (e) {
       throw new Unauthenticated(`the JWT does not verify: ${(e as Error).message}`);

@@ -16,13 +16,19 @@ export interface ServeSettings {
   signInLimit: number;
   tracing: boolean;
   maxWaitMs: number;
+  /** Long-polls and event streams open at once per principal. */
+  maxWaiters: number;
+  /** Remote actions one agent may have started and not reported. */
+  maxRunning: number;
+  /** How long a client may take to send a whole request. */
+  requestTimeoutMs: number;
   jwt?: JwtConfig;
   clock: ClockOptions;
   /** Signs the audit tree's head and receipts served (a key from warden audit keygen). */
   checkpointSigner?: Signer;
 }
 
-const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "tracing", "config_dir"];
+const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "tracing", "max_waiters", "max_running", "request_timeout_seconds", "config_dir"];
 
 export class ServeConfigError extends Error {}
 
@@ -33,6 +39,12 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
   const num = (k: string, d: number) => {
     const v = raw[k] ?? d;
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ServeConfigError(`serve: ${k}: a number ≥ 0, not ${JSON.stringify(v)}`);
+    return v;
+  };
+  // A bound that 0 would switch off (a slow client would hold its connection for ever): above 0.
+  const positive = (k: string, d: number) => {
+    const v = num(k, d);
+    if (v === 0) throw new ServeConfigError(`serve: ${k}: a number above 0`);
     return v;
   };
   const str = (k: string) => {
@@ -83,6 +95,9 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     signInLimit: num("sign_in_limit", 10),
     tracing: bool("tracing"),
     maxWaitMs: num("max_wait_seconds", 60) * 1000,
+    maxWaiters: num("max_waiters", 16),
+    maxRunning: num("max_running", 256),
+    requestTimeoutMs: positive("request_timeout_seconds", 30) * 1000,
     ...(jwt ? { jwt } : {}),
     ...(checkpointSigner ? { checkpointSigner } : {}),
     clock: { intervalMs: num("clock_interval_seconds", 5) * 1000, ...(raw.warn_before_minutes !== undefined ? { warnBeforeMs: num("warn_before_minutes", 0) * 60_000 } : {}), webhooks, ...(publicUrl ? { publicUrl } : {}) },

@@ -58,6 +58,15 @@ for (const el of document.querySelectorAll("[data-due]")) {
 </script></body></html>`;
 }
 
+/** The host of an Origin header; a malformed one is no host (so never this origin). */
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function countdown(due: string): string {
   const s = Math.round((Date.parse(due) - Date.now()) / 1000);
   const text = s >= 0 ? `due in ${Math.floor(s / 60)} min ${s % 60} s` : `overdue by ${Math.floor(-s / 60)} min ${-s % 60} s`;
@@ -72,7 +81,7 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
   /** Forms must come from this origin (the cookie is SameSite=Strict too). */
   const sameOrigin = (req: FastifyRequest) => {
     const o = req.headers.origin;
-    if (o && o !== "null" && new URL(o).host !== req.headers.host) throw Object.assign(new Error("cross-origin form"), { statusCode: 403 });
+    if (o && o !== "null" && hostOf(o) !== req.headers.host) throw Object.assign(new Error("cross-origin form"), { statusCode: 403 });
   };
 
   app.get("/inbox/login", { config: { auth: false } }, async (_req, reply) =>
@@ -183,14 +192,21 @@ ${forms}`;
     const b = req.body as Record<string, string>;
     const verdict = b.verdict;
     if (verdict !== "approve" && verdict !== "reject" && verdict !== "modify") return html(reply, await approvalPage(p, a, `<p class="error" role="alert">Choose approve, modify or reject.</p>`), 400);
+    // The form's parameters are JSON typed by a person: not JSON is their mistake (400), not an internal error.
+    let parameters: unknown;
+    try {
+      parameters = verdict === "modify" ? JSON.parse(b.parameters ?? "{}") : undefined;
+    } catch (e) {
+      return html(reply, await approvalPage(p, a, `<p class="error" role="alert">The parameters are not JSON: ${esc((e as Error).message)}</p>`), 400);
+    }
     try {
       const decided = await governor.decideApproval({
         approval_id: a.approval_id,
         verdict,
         by: { id: p.id },
         saw: { request_hash: b.request_hash ?? "", revision: b.revision ?? "" },
-        ...(b.comment ? { comment: b.comment.slice(0, 4096) } : {}),
-        ...(verdict === "modify" ? { parameters: JSON.parse(b.parameters ?? "{}") } : {}),
+        ...(b.comment ? { comment: String(b.comment).slice(0, 4096) } : {}),
+        ...(verdict === "modify" ? { parameters } : {}),
       });
       deps.announce(decided);
       const note = `<p class="ok" role="status">Recorded: ${esc(verdict)}. The approval is now <strong>${esc(decided.status)}</strong>${decided.superseded_by ? `; a new approval ${esc(decided.superseded_by.slice(0, 8))} was opened for ${esc(decided.modification?.route?.approver_role ?? "another role")}` : ""}.</p>`;

@@ -25,7 +25,7 @@ export interface LedgerDeps {
 }
 
 /** A tree size or record number from the query string: a whole number, bounded. */
-function whole(v: unknown, what: string): number | undefined {
+export function whole(v: unknown, what: string): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "string" || !/^\d{1,15}$/.test(v)) throw new HttpRefusal(400, "input_invalid", `${what}: a whole number, not ${JSON.stringify(v)}`);
   return Number(v);

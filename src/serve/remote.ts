@@ -16,10 +16,17 @@
 // late report is refused (no_waiting_action). A report that never comes ends the wait after
 // `outcomeTimeoutMs`; the outcome is then recorded failed with that reason (the agent may still
 // have run it: the message says so).
-import type { Handler, HandlerResult, Outcome } from "../governance/governor.ts";
+import type { Handler, HandlerContext, HandlerResult, Outcome } from "../governance/governor.ts";
+import type { ActionRequest } from "../schemas/types.ts";
 import { patchBetween } from "../rollback/index.ts";
 
 export type Effect = "none" | "state" | "external";
+
+/** The agent may run the action now: exactly this request (after a modify, the approver's parameters). */
+export interface Go {
+  go: string;
+  request: ActionRequest;
+}
 
 export interface OutcomeReport {
   status: "succeeded" | "failed";
@@ -50,6 +57,7 @@ export class ReportError extends Error {
 
 export class RemoteRuns {
   private readonly waiting = new Map<string, Waiting>();
+  private readonly perAgent = new Map<string, number>();
 
   constructor(private readonly outcomeTimeoutMs = 15 * 60_000) {}
 
@@ -58,19 +66,38 @@ export class RemoteRuns {
     return this.waiting.size;
   }
 
+  /** Actions of this agent waiting for its report (each holds a handler open until then). */
+  running(agent: string): number {
+    return this.perAgent.get(agent) ?? 0;
+  }
+
+  private hold(action_id: string, w: Waiting): void {
+    this.waiting.set(action_id, w);
+    this.perAgent.set(w.agent, this.running(w.agent) + 1);
+  }
+
+  private drop(action_id: string): void {
+    const w = this.waiting.get(action_id);
+    if (!w) return;
+    this.waiting.delete(action_id);
+    const n = this.running(w.agent) - 1;
+    if (n > 0) this.perAgent.set(w.agent, n);
+    else this.perAgent.delete(w.agent);
+  }
+
   /**
    * Runs execute()/resume() with the remote handler: resolves "go" when the governor calls the
    * handler (the agent may run the action), or "done" with the governor's outcome when it never
    * does (blocked, paused, refused...).
    */
-  async start(agent: string, effect: Effect, run: (h: Handler) => Promise<Outcome>): Promise<{ go: string } | { done: Outcome }> {
-    let go!: (id: string) => void;
-    const called = new Promise<string>((r) => (go = r));
+  async start(agent: string, effect: Effect, run: (h: Handler) => Promise<Outcome>): Promise<Go | { done: Outcome }> {
+    let go!: (ctx: HandlerContext) => void;
+    const called = new Promise<HandlerContext>((r) => (go = r));
     let registered: Waiting | undefined;
     const handler: Handler = (ctx) =>
       new Promise<HandlerResult>((resolve, reject) => {
         const timer = setTimeout(() => {
-          this.waiting.delete(ctx.action_id);
+          this.drop(ctx.action_id);
           reject(new Error(`the agent reported no outcome within ${Math.round(this.outcomeTimeoutMs / 1000)} s: whether it ran the action is unknown`));
         }, this.outcomeTimeoutMs);
         timer.unref();
@@ -81,16 +108,16 @@ export class RemoteRuns {
           since: Date.now(),
           report: (r) => {
             clearTimeout(timer);
-            this.waiting.delete(ctx.action_id);
+            this.drop(ctx.action_id);
             if (r.status === "failed") return reject(new Error(r.error ?? "the agent reported a failure"));
             resolve(resultOf(ctx.action_id, r));
           },
         };
-        this.waiting.set(ctx.action_id, registered);
-        go(ctx.action_id);
+        this.hold(ctx.action_id, registered);
+        go(ctx);
       });
     const outcome = run(handler);
-    const first = await Promise.race([called.then((id) => ({ go: id })), outcome.then((o) => ({ done: o }))]);
+    const first = await Promise.race([called.then((ctx): Go => ({ go: ctx.action_id, request: ctx.request })), outcome.then((o) => ({ done: o }))]);
     if ("go" in first && registered) registered.outcome = outcome;
     return first;
   }

@@ -8,6 +8,8 @@
 // directory). Bodies are validated at the door against schemas/serve (schemas.ts) and bounded in
 // size; every refusal is a coded JSON error and an audit record (the governor's own refusals are
 // recorded once, by the governor; the service's own here).
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { hashJSON } from "../canonical-json.ts";
 import type { Evaluator } from "../evaluator/evaluator.ts";
@@ -18,14 +20,15 @@ import { auditRefusal } from "../governance/refusals.ts";
 import { CompensationRequired, RollbackConflict } from "../rollback/errors.ts";
 import type { ActionRequest, Approval, Decision } from "../schemas/types.ts";
 import { Authenticator, Unauthenticated, auditHttpRefusal, holds, needAgent, needOperation, needRoles, SERVICE_ROLES, type JwtConfig } from "./auth.ts";
-import { RemoteRuns, ReportError, type Effect, type OutcomeReport } from "./remote.ts";
+import { RemoteRuns, ReportError, type Effect, type Go, type OutcomeReport } from "./remote.ts";
 import { problems, type RequestSchema } from "./schemas.ts";
 import type { Authenticated } from "./tokens.ts";
 import type { ActionProposal, ActionResume, ApprovalVerdict, AuthZENEvaluation, AuthZENEvaluations, DataQuery, KillSwitchChange } from "./types.ts";
 import { Clock, type ClockOptions } from "./clock.ts";
 import { HttpRefusal } from "./errors.ts";
 import { registerInbox } from "./inbox.ts";
-import { registerLedger } from "./ledger.ts";
+import { registerLedger, whole } from "./ledger.ts";
+import { registerBodyParsers } from "./body.ts";
 import { tokenBuckets } from "./limit.ts";
 import { installTracing, NO_TRACING } from "./trace.ts";
 import type { Signer } from "../audit/checkpoint.ts";
@@ -36,11 +39,25 @@ export interface ServeOptions {
   governor: Governor;
   /** The evaluator the governor decides with (shared: the kill switch overlay reaches the Data API too). */
   evaluator: Evaluator;
+  /** The decision entrypoint the governor asks (default governance/decision): previews of a modify ask the same. */
+  entrypoint?: string;
   jwt?: JwtConfig;
   /** Largest request body, bytes (default 1 MiB). */
   bodyLimit?: number;
   /** Longest long-poll wait, ms (default 60 s). */
   maxWaitMs?: number;
+  /**
+   * Long-polls and event streams open at once per principal (default 16); the service as a whole
+   * holds 64 times that. Past either bound a wait is refused (429 too_many_waiters).
+   */
+  maxWaiters?: number;
+  /**
+   * Remote actions one agent may have started and not yet reported (default 256): each holds its
+   * handler open until the report or the outcome timeout. Past it, 429 too_many_running.
+   */
+  maxRunning?: number;
+  /** How long a client may take to send a whole request, headers and body, ms (default 30 s). */
+  requestTimeoutMs?: number;
   /** How long a started remote action waits for its outcome report, ms (default 15 min). */
   outcomeTimeoutMs?: number;
   /** Requests per second per principal (burst twice that); 0: no limit (default 200). */
@@ -115,21 +132,58 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   const store = governor.store;
   const auth = new Authenticator(store, opts.jwt);
   const runs = new RemoteRuns(opts.outcomeTimeoutMs);
+  const maxRunning = opts.maxRunning ?? 256;
+  /** Refused before the governor decides: an agent that never reports cannot pile up open actions. */
+  const roomToRun = (p: Authenticated) => {
+    if (runs.running(p.id) >= maxRunning) throw new HttpRefusal(429, "too_many_running", `${p.id} has ${runs.running(p.id)} actions started and not reported: report their outcomes first`);
+  };
   const maxWait = opts.maxWaitMs ?? 60_000;
   const metrics: Metrics = { decisions: new Map(), latency: [], requests: 0, refusals: 0 };
   const waiters = new Map<string, Set<() => void>>();
   const changed = (approval_id: string) => {
     for (const w of waiters.get(approval_id) ?? []) w();
   };
-  const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  // A client that sends its request slowly (or never finishes it) holds a connection: the whole
+  // request must arrive within requestTimeoutMs (408 otherwise), checked several times within it.
+  // Long-polls are unaffected: their request has arrived; only the answer takes its time.
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    requestTimeout,
+    http: { headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeout / 4))) },
+    // Requests Node refuses before fastify sees them (too slow, headers too large, not HTTP):
+    // answered {code, message} like every refusal, and audited, with the client's address.
+    clientErrorHandler: (err, socket) => {
+      const errCode = (err as { code?: string }).code;
+      if (errCode === "ECONNRESET" || socket.destroyed) return;
+      const [status, code, message] =
+        errCode === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "request_timeout", `the request did not arrive whole within ${requestTimeout} ms`]
+          : errCode === "HPE_HEADER_OVERFLOW"
+            ? [431, "headers_too_large", "the request's headers exceed the server's limit"]
+            : [400, "bad_request", "not a well-formed HTTP request"];
+      const body = JSON.stringify({ code, message });
+      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.destroy();
+      void auditHttpRefusal(audit, { route: "(before routing)", method: "-", code, message, ...(socket.remoteAddress ? { ip: socket.remoteAddress } : {}) }).catch(() => {});
+    },
+    // URLs the router refuses before any route (a malformed %-escape, a parameter past 100
+    // characters) go through the same coded, audited refusal as every other.
+    frameworkErrors: (e, req, reply) => {
+      const code = (e as { code?: string }).code;
+      const refusal = code === "FST_ERR_MAX_PARAM_LENGTH" ? new HttpRefusal(414, "uri_too_long", "a path segment is longer than 100 characters") : code === "FST_ERR_BAD_URL" ? new HttpRefusal(400, "bad_url", "the path holds a malformed %-escape") : e;
+      void onError(refusal, req, reply);
+    },
+  });
   // Installed first, so that the request span covers authentication and its refusals too.
   const tracing = opts.tracing ? await installTracing(app) : NO_TRACING;
   const rate = tokenBuckets(opts.rateLimit ?? 200, (opts.rateLimit ?? 200) * 2);
 
-  // Forms of the inbox: application/x-www-form-urlencoded into a plain object.
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  // Strict JSON (UTF-8, bounded depth, no duplicate keys, exact numbers); forms for the inbox only.
+  registerBodyParsers(app);
 
   app.addHook("onRequest", async (req) => {
     metrics.requests++;
@@ -144,8 +198,18 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     if (!rate(req.principal.id)) throw new HttpRefusal(429, "rate_limited", `${req.principal.id} sent more than ${opts.rateLimit ?? 200} requests per second`);
   });
 
-  app.setErrorHandler(async (e: unknown, req, reply) => {
-    const route = req.routeOptions.url ?? req.url.split("?")[0]!;
+  // Hoisted: the router's own refusals (frameworkErrors above) come here too, with no route matched.
+  async function onError(e: unknown, req: FastifyRequest, reply: FastifyReply) {
+    // The client went away while sending (or was cut off by the request timeout, audited there):
+    // nobody to answer and nothing refused.
+    if ((e as { code?: string }).code === "ECONNRESET" && req.raw.socket?.destroyed) return reply.code(499).send();
+    let route: string | undefined;
+    try {
+      route = req.routeOptions.url;
+    } catch {
+      // no route context: the router refused the URL
+    }
+    route ??= req.url.split("?")[0]!.slice(0, 512);
     const operation = `http ${req.method} ${route}`;
     const actor = req.principal ? { id: req.principal.id, kind: req.principal.kind } : undefined;
     let status = 500;
@@ -167,14 +231,22 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     } else {
       const err = e as { statusCode?: number; code?: string; message?: string };
       if (err.statusCode === 413 || err.code === "FST_ERR_CTP_BODY_TOO_LARGE") [status, body] = [413, { code: "body_too_large", message: `the body exceeds ${opts.bodyLimit ?? 1024 * 1024} bytes` }];
+      else if (err.statusCode === 415) [status, body] = [415, { code: "unsupported_media_type", message: err.message ?? "unsupported media type" }];
       else if (err.statusCode && err.statusCode < 500) [status, body] = [err.statusCode, { code: "bad_request", message: err.message ?? "bad request" }];
-      else body = { code: "internal", message: err.message ?? String(e) };
+      else {
+        // What failed inside (a store's or driver's message: paths, SQL, hosts) is for the
+        // operator's log, not for the caller: the caller gets an id to quote.
+        const incident = randomUUID();
+        console.error(`warden serve: internal error ${incident} on ${operation}: ${err.message ?? String(e)}`);
+        body = { code: "internal", message: `the service could not complete the request (incident ${incident})` };
+      }
       if (status < 500) await auditHttpRefusal(audit, { route, method: req.method, code: body.code as string, message: body.message as string, ...(req.principal ? { principal: req.principal } : {}), ip: req.ip }).catch(() => {});
     }
     metrics.refusals++;
     if (route.startsWith("/inbox") && req.method === "GET" && status === 401) return reply.redirect("/inbox/login");
     return reply.code(status).type("application/json").send(body);
-  });
+  }
+  app.setErrorHandler(onError);
 
   app.setNotFoundHandler(async (req) => {
     throw new HttpRefusal(404, "not_found", `no route ${req.method} ${req.url.split("?")[0]}`);
@@ -239,6 +311,9 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     // An agent asks only about itself; a policy enforcement point (warden:pep) about anyone.
     if (!holds(p, SERVICE_ROLES.pep)) {
       if (p.kind !== "agent" || input?.agent?.id !== p.id) throw new HttpRefusal(403, "not_permitted", `${p.id} may ask decisions only for input.agent.id = ${p.id} (or hold warden:pep)`);
+      // ... and under a role the directory gives it, as for its actions: never a role it claims.
+      const role = (input.agent as { role?: unknown }).role;
+      if (role !== undefined && (typeof role !== "string" || !p.roles.includes(role))) throw new HttpRefusal(403, "role_not_held", `${p.id} asks as ${JSON.stringify(role)}, a role the directory does not give it (it holds ${p.roles.join(", ") || "none"})`);
     }
     const t0 = performance.now();
     let d;
@@ -305,9 +380,11 @@ export async function createService(opts: ServeOptions): Promise<Service> {
 
   // --- governed actions for remote agents -------------------------------------------------
 
-  const answer = (reply: FastifyReply, o: Outcome | { go: string }, category?: string) => {
+  const answer = (reply: FastifyReply, o: Outcome | Go, category?: string) => {
     if ("go" in o) {
-      return reply.code(200).send({ status: "go", action_id: o.go, ...(category ? { category } : {}), outcome_url: `/v1/actions/${o.go}/outcome` });
+      // What to run is the request the governor let run: after a modify, the approver's
+      // parameters, not the ones the agent proposed (its ticket still holds those).
+      return reply.code(200).send({ status: "go", action_id: o.go, ...(category ? { category } : {}), action: o.request.action, parameters: o.request.parameters, outcome_url: `/v1/actions/${o.go}/outcome` });
     }
     switch (o.status) {
       case "paused":
@@ -340,6 +417,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const p = who(req);
     needAgent(p);
     const b = checked<ActionProposal>("action-proposal", req.body);
+    roomToRun(p);
     const effect: Effect = b.effect ?? "none";
     const t0 = performance.now();
     let category: string | undefined;
@@ -362,6 +440,11 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const { id } = req.params as { id: string };
     const b = checked<ActionResume>("action-resume", req.body);
     if ((b.ticket as { action_id?: unknown }).action_id !== id) throw new HttpRefusal(400, "input_invalid", `the ticket is for another action than ${id}`);
+    // Another agent's ticket is refused at the door: the governor would refuse to run it too, but
+    // only after telling its approval's state, and (under a new revision) expiring it for its owner.
+    const owner = (b.ticket as { request?: { agent?: { id?: unknown } } }).request?.agent?.id;
+    if (owner !== p.id) throw new HttpRefusal(403, "agent_mismatch", `the ticket is ${typeof owner === "string" ? `agent ${owner.slice(0, 128)}'s` : "no agent's"}; the caller is agent ${p.id}`);
+    roomToRun(p);
     const effect: Effect = b.effect ?? "none";
     let r;
     try {
@@ -433,8 +516,8 @@ export async function createService(opts: ServeOptions): Promise<Service> {
 
   app.get("/v1/approvals", async (req) => {
     const p = who(req);
-    const status = (req.query as { status?: string }).status ?? "pending";
-    if (!["pending", "approved", "modified", "rejected", "expired", "consumed", "all"].includes(status)) throw new HttpRefusal(400, "input_invalid", `status: ${status}`);
+    const status = (req.query as { status?: unknown }).status ?? "pending";
+    if (typeof status !== "string" || !["pending", "approved", "modified", "rejected", "expired", "consumed", "all"].includes(status)) throw new HttpRefusal(400, "input_invalid", `status: ${JSON.stringify(status).slice(0, 64)}`);
     const all = await store.listApprovals(status === "all" ? undefined : (status as Approval["status"]));
     return { approvals: all.filter((a) => p.kind !== "agent" && p.roles.some((r) => routedTo(a).includes(r))).sort((a, b) => a.due_at.localeCompare(b.due_at)) };
   });
@@ -442,7 +525,11 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   app.get("/v1/approvals/:id", async (req) => {
     const p = who(req);
     const a = await visibleApproval(p, (req.params as { id: string }).id);
-    return { approval: a, context: await approvalContext(governor, a) };
+    const context = await approvalContext(governor, a);
+    // Earlier decisions on the same action are other agents' actions: for the approvers, not for
+    // the agent that sees this approval only because it asked for it.
+    const approver = p.kind !== "agent" && p.roles.some((r) => routedTo(a).includes(r));
+    return { approval: a, context: approver ? context : { ...context, similar: [] } };
   });
 
   /**
@@ -474,7 +561,50 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     req.raw.once("close", onClose);
     return { gone, release: () => req.raw.off("close", onClose) };
   };
-  const waitTimeout = (req: FastifyRequest, fallbackS: number) => Math.min(maxWait, Math.max(0, Number((req.query as { timeout_s?: string }).timeout_s ?? fallbackS) * 1000 || 0));
+  /** timeout_s: seconds, a number ≥ 0 (refused otherwise, never read as another value), at most max_wait. */
+  const waitTimeout = (req: FastifyRequest, fallbackS: number) => {
+    const given = (req.query as { timeout_s?: unknown }).timeout_s;
+    if (given !== undefined && (typeof given !== "string" || !/^\d{1,9}(\.\d{1,3})?$/.test(given))) throw new HttpRefusal(400, "input_invalid", `timeout_s: seconds (a number ≥ 0), not ${JSON.stringify(given).slice(0, 64)}`);
+    return Math.min(maxWait, Number(given ?? fallbackS) * 1000);
+  };
+  /**
+   * Each wait holds a connection and polls the store once a second: a principal may hold
+   * maxWaiters at once, the service 64 times that; past either bound the wait is refused before
+   * it starts. Returns the release, to call when the wait ends.
+   */
+  const perPrincipal = opts.maxWaiters ?? 16;
+  const waitersOf = new Map<string, number>();
+  let waitersAll = 0;
+  const enterWait = (p: Authenticated): (() => void) => {
+    const mine = waitersOf.get(p.id) ?? 0;
+    if (mine >= perPrincipal || waitersAll >= perPrincipal * 64) throw new HttpRefusal(429, "too_many_waiters", `${mine >= perPrincipal ? `${p.id} already waits on ${mine} approvals` : "the service holds as many waits as it may"}: wait for one to end`);
+    waitersOf.set(p.id, mine + 1);
+    waitersAll++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      waitersAll--;
+      const n = (waitersOf.get(p.id) ?? 1) - 1;
+      if (n > 0) waitersOf.set(p.id, n);
+      else waitersOf.delete(p.id);
+    };
+  };
+  /**
+   * A wait outlives the check at its start: at each tick the credential is checked again (a
+   * revoked or expired token, a principal removed from the directory or from the role ends it)
+   * and so is that the approval it opened on is still routed to the principal.
+   */
+  const stillAllowed = async (req: FastifyRequest, a: Approval): Promise<void> => {
+    let p: Authenticated;
+    try {
+      p = await auth.authenticate(req.headers.authorization ?? sessionToken(req));
+    } catch (e) {
+      if (e instanceof Unauthenticated) throw new HttpRefusal(401, "unauthenticated", e.message);
+      throw e;
+    }
+    if (!visible(p, a)) throw new HttpRefusal(404, "not_found", `no approval ${a.approval_id} routed to a role of ${p.id}`);
+  };
   const waitAnswer = (a: Approval, id: string) => ({ status: a.status, approval_id: a.approval_id, original_approval_id: id, approval: a, ...(a.status === "pending" ? { timed_out: true } : {}) });
 
   app.get("/v1/approvals/:id/wait", async (req) => {
@@ -482,16 +612,20 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const { id } = req.params as { id: string };
     const timeout = waitTimeout(req, 30);
     let a = await visibleApproval(p, id);
+    const opened = a;
     const deadline = Date.now() + timeout;
+    const leave = enterWait(p);
     const { gone, release } = watchClose(req);
     try {
-      for (;;) {
+      for (let first = true; ; first = false) {
+        if (!first) await stillAllowed(req, opened);
         a = await effective(governor, a);
         if (a.status !== "pending" || Date.now() >= deadline || gone.closed) break;
         await changeOrTick(a.approval_id, deadline - Date.now(), gone);
       }
     } finally {
       release();
+      leave();
     }
     return waitAnswer(a, id);
   });
@@ -507,8 +641,10 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const p = who(req);
     const { id } = req.params as { id: string };
     const timeout = waitTimeout(req, maxWait / 1000);
-    let a = await effective(governor, await visibleApproval(p, id));
+    const opened = await visibleApproval(p, id);
+    let a = await effective(governor, opened);
     const deadline = Date.now() + timeout;
+    const leave = enterWait(p);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
@@ -538,13 +674,24 @@ export async function createService(opts: ServeOptions): Promise<Service> {
         }
         await changeOrTick(a.approval_id, deadline - Date.now(), gone);
         if (gone.closed) break;
+        await stillAllowed(req, opened);
         a = await effective(governor, a);
       }
     } catch (e) {
-      // The stream has begun: no status to send any more; the failure is the last event.
-      if (!gone.closed) send("error", { code: "internal", message: (e as Error).message });
+      // The stream has begun: no status to send any more; the failure is the last event (a
+      // refusal, such as a credential revoked meanwhile, audited as the error handler would).
+      let last: { code: string; message: string };
+      if (e instanceof HttpRefusal) {
+        last = { code: e.code, message: e.message };
+        await auditHttpRefusal(audit, { route: "/v1/approvals/:id/events", method: "GET", ...last, principal: p, ip: req.ip }).catch(() => {});
+      } else {
+        console.error(`warden serve: internal error in GET /v1/approvals/${id}/events: ${(e as Error).message}`);
+        last = { code: "internal", message: "the service could not follow the approval" };
+      }
+      if (!gone.closed) send("error", last);
     } finally {
       release();
+      leave();
       res.end();
     }
   });
@@ -567,9 +714,11 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   app.post("/v1/approvals/:id/preview", async (req) => {
     const p = who(req);
     const a = await visibleApproval(p, (req.params as { id: string }).id);
+    // The policy's answers to parameters of one's choosing are for those who decide, as in the inbox.
+    if (p.kind === "agent") throw new HttpRefusal(403, "agent_approver", `${p.id} is an agent; previews are for the people who decide approvals`);
     const params = ((req.body ?? {}) as { parameters?: unknown }).parameters;
     if (typeof params !== "object" || params === null || Array.isArray(params)) throw new HttpRefusal(400, "input_invalid", "parameters: an object");
-    return preview(governor, evaluator, a, params as Record<string, unknown>);
+    return preview(governor, evaluator, a, params as Record<string, unknown>, opts.entrypoint);
   });
 
   // --- the notify queue -------------------------------------------------------------------
@@ -607,9 +756,13 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   });
   app.get("/v1/audit/records", async (req) => {
     needRoles(who(req), SERVICE_ROLES.audit, "read the audit trail");
-    const q = req.query as { action_id?: string; since?: string; limit?: string };
+    const q = req.query as { action_id?: unknown; since?: unknown; limit?: unknown };
+    // Whole numbers or a refusal: a limit of -1 or "2.5", a since of "yesterday", are not guessed at.
+    const since = whole(q.since, "since");
+    const limit = Math.min(1000, whole(q.limit, "limit") ?? 100);
+    if (q.action_id !== undefined && typeof q.action_id !== "string") throw new HttpRefusal(400, "input_invalid", "action_id: one action id");
     const out = [];
-    for await (const r of audit.list({ ...(q.action_id ? { action_id: q.action_id } : {}), ...(q.since ? { since: Number(q.since) } : {}), limit: Math.min(1000, Number(q.limit ?? 100) || 100) })) out.push(r);
+    for await (const r of audit.list({ ...(q.action_id ? { action_id: q.action_id } : {}), ...(since !== undefined ? { since } : {}), limit })) out.push(r);
     return { records: out };
   });
 
@@ -620,7 +773,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     clock = new Clock(governor, { ...(opts.clock ?? {}), onChange: changed });
     clock.start();
   }
-  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, announce, signInLimit: opts.signInLimit ?? 10, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params) });
+  if (opts.inbox !== false) registerInbox(app, { governor, evaluator, visible, routedTo, announce, signInLimit: opts.signInLimit ?? 10, approvalContext: (a) => approvalContext(governor, a), preview: (a, params) => preview(governor, evaluator, a, params, opts.entrypoint) });
 
   return {
     app,
@@ -681,13 +834,15 @@ export async function approvalContext(governor: Governor, a: Approval): Promise<
 }
 
 /** The policy's decision on a modified request, before the modify is submitted (evaluated, not audited). */
-export async function preview(governor: Governor, evaluator: Evaluator, a: Approval, parameters: Record<string, unknown>): Promise<{ category: string; reasons: string[]; approval?: unknown; request_hash: string }> {
+export async function preview(governor: Governor, evaluator: Evaluator, a: Approval, parameters: Record<string, unknown>, entrypoint = "governance/decision"): Promise<{ category: string; reasons: string[]; approval?: unknown; request_hash: string }> {
   const { request } = await approvalContext(governor, a);
   if (!request) throw new HttpRefusal(409, "no_decision", `approval ${a.approval_id}: the audit trail holds no decision on its request`);
   const modified = { ...request, parameters: { ...request.parameters, ...parameters } };
   let d;
   try {
-    d = evaluator.evaluate("governance/decision", modified);
+    // The entrypoint the governor decides with: a preview of another policy would show the
+    // approver a decision the modify will not get.
+    d = evaluator.evaluate(entrypoint, modified);
   } catch (e) {
     throw new HttpRefusal(422, "evaluation_failed", (e as Error).message);
   }
@@ -698,5 +853,11 @@ export async function preview(governor: Governor, evaluator: Evaluator, a: Appro
 function sessionToken(req: FastifyRequest): string | undefined {
   if (!req.url.startsWith("/inbox")) return undefined;
   const m = /(?:^|;\s*)warden_session=([^;]+)/.exec(req.headers.cookie ?? "");
-  return m ? `Bearer ${decodeURIComponent(m[1]!)}` : undefined;
+  if (!m) return undefined;
+  try {
+    return `Bearer ${decodeURIComponent(m[1]!)}`;
+  } catch {
+    // A malformed cookie is no credential (401, the sign-in page), not an internal error.
+    return undefined;
+  }
 }

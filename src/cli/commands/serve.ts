@@ -22,7 +22,9 @@ verified against the configured JWKS. Approvals escalate and expire on the servi
   --json        print {"url": ...} as one JSON line once listening
 
 warden.yaml may hold a serve: mapping: host, port, body_limit, rate_limit, sign_in_limit (inbox
-sign-ins a minute per address, 10), max_wait_seconds, jwks_file | jwks_url with jwt_issuer,
+sign-ins a minute per address, 10), max_wait_seconds, max_waiters (long-polls and event streams
+open at once per principal, 16), max_running (remote actions an agent started and has not
+reported, 256), request_timeout_seconds (to send a whole request, 30), jwks_file | jwks_url with jwt_issuer,
 jwt_audience, jwt_claim; clock_interval_seconds, warn_before_minutes, public_url, webhooks:
 [{url, secret_env | secret_file, format: warden|slack}]; checkpoint_key_file (warden audit keygen)
 to sign the tree head GET /v1/audit/checkpoint serves; tracing: true for OpenTelemetry spans
@@ -57,11 +59,15 @@ export const serve: Command = {
       service = await createService({
         governor,
         evaluator,
+        ...(d.entrypoint !== undefined ? { entrypoint: d.entrypoint } : {}),
         bodyLimit: settings.bodyLimit,
         rateLimit: settings.rateLimit,
         signInLimit: settings.signInLimit,
         tracing: settings.tracing,
         maxWaitMs: settings.maxWaitMs,
+        maxWaiters: settings.maxWaiters,
+        maxRunning: settings.maxRunning,
+        requestTimeoutMs: settings.requestTimeoutMs,
         ...(settings.jwt ? { jwt: settings.jwt } : {}),
         ...(settings.checkpointSigner ? { checkpointSigner: settings.checkpointSigner } : {}),
         clock: v["no-clock"] ? false : settings.clock,
