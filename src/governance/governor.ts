@@ -247,6 +247,13 @@ export class Governor {
     const ticket = validate("ticket", rawTicket);
     if (hashJSON(ticket.request) !== ticket.request_hash) throw new GovernanceError(`ticket ${ticket.action_id}: the request does not match its hash`);
     const ctx = { operation: "resume", action_id: ticket.action_id, actor: agentOf(ticket.request), request_hash: ticket.request_hash };
+    // Another agent's ticket is refused before anything about its approval is read or changed
+    // (its status, or an expiry after a policy change, would otherwise be the caller's doing).
+    if (opts.agent !== undefined && opts.agent !== ticket.request.agent.id) {
+      const e = new GovernanceRefusal("agent_mismatch", `the caller is agent ${opts.agent}, the action is agent ${ticket.request.agent.id}'s`);
+      await auditRefusal(this.opts.audit, e, ctx);
+      return refusedOutcome(e, ticket.action_id);
+    }
     let a: Approval;
     try {
       a = await audited(this.opts.audit, ctx, () => this.currentApproval(ticket));

@@ -187,6 +187,14 @@ for (const backend of backends()) {
       expect(person).toMatchObject({ status: "refused", code: "unknown_agent" });
       const impersonated = await g.gov.execute(request("order.lookup", {}), h, { agent: "triage-bot" });
       expect(impersonated).toMatchObject({ status: "refused", code: "agent_mismatch" });
+      // Another agent's ticket: refused before its approval's status is read, and nothing changes.
+      const paused = await g.gov.execute(refund("M-1", 750), h, { resource: "orders/M-1" });
+      if (paused.status !== "paused") throw new Error(`expected paused, got ${paused.status}`);
+      const before = await g.gov.store.getApproval(paused.ticket.approval_id);
+      const stolen = await g.gov.resume(structuredClone(paused.ticket), h, { agent: "triage-bot", resource: "orders/M-1" });
+      expect(stolen).toEqual({ status: "refused", action_id: paused.action_id, code: "agent_mismatch", error: expect.any(String) });
+      expect(await g.gov.store.getApproval(paused.ticket.approval_id)).toEqual(before);
+      expect(await types(g.audit, paused.action_id)).toEqual(["decision", "approval", "refusal"]);
       expect(ran).toBe(0);
       for (const out of [claimed, unknown, person, impersonated]) {
         const recs = [];
