@@ -1,5 +1,7 @@
-// semver.is_valid and semver.compare, with the leniency of OPA's parser (from coreos/go-semver):
-// leading zeros are accepted, identifiers must be [0-9A-Za-z-] runs separated by dots.
+// semver.is_valid and semver.compare on SemVer 2.0.0 as OPA's current cases pin it: major, minor
+// and patch, and numeric pre-release identifiers, have no leading zero; a `-` or `+` is followed
+// by at least one identifier; identifiers are [0-9A-Za-z-] runs separated by dots (build
+// metadata may keep leading zeros). Earlier OPA releases (coreos/go-semver) accepted leading zeros.
 import type { Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { builtinError, fn, str } from "./args.ts";
@@ -12,7 +14,9 @@ interface Version {
 }
 
 const IDENTIFIERS = /^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/;
-const INT64 = /^[+]?[0-9]+$/;
+const NUMBER = /^(0|[1-9][0-9]*)$/;
+/** A numeric identifier with a leading zero (`01`); `0alpha` is alphanumeric and fine. */
+const LEADING_ZERO = /^0[0-9]+$/;
 
 function parseVersion(s: string): Version | undefined {
   const plus = s.indexOf("+");
@@ -21,9 +25,11 @@ function parseVersion(s: string): Version | undefined {
   const dash = rest.indexOf("-");
   const pre = dash < 0 ? "" : rest.slice(dash + 1);
   const parts = (dash < 0 ? rest : rest.slice(0, dash)).split(".");
-  if (parts.length !== 3 || !parts.every((p) => INT64.test(p) && BigInt(p) < 1n << 63n)) return undefined;
-  if ((pre !== "" && !IDENTIFIERS.test(pre)) || (metadata !== "" && !IDENTIFIERS.test(metadata))) return undefined;
-  return { core: parts.map((p) => BigInt(p)) as Version["core"], pre: pre === "" ? [] : pre.split(".") };
+  if (parts.length !== 3 || !parts.every((p) => NUMBER.test(p) && BigInt(p) < 1n << 63n)) return undefined;
+  if ((dash >= 0 && !IDENTIFIERS.test(pre)) || (plus >= 0 && !IDENTIFIERS.test(metadata))) return undefined;
+  const identifiers = pre === "" ? [] : pre.split(".");
+  if (identifiers.some((id) => LEADING_ZERO.test(id))) return undefined;
+  return { core: parts.map((p) => BigInt(p)) as Version["core"], pre: identifiers };
 }
 
 const sign = (n: number | bigint) => (n < 0 ? -1 : n > 0 ? 1 : 0);

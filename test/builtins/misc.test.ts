@@ -48,6 +48,10 @@ describe("semver", () => {
     expect(text("semver.compare", "1.0.0-alpha.1", "1.0.0-alpha.beta")).toBe("-1");
     expect(text("semver.compare", "1.0.0+a", "1.0.0+b")).toBe("0");
     expect(failure("semver.compare", "1.0.0", "x")).toBe('eval_builtin_error: operand 2: string "x" is not a valid SemVer');
+    // SemVer 2.0.0: no leading zero in a number or a numeric pre-release identifier, nothing empty.
+    for (const bad of ["01.2.3", "1.02.3", "1.2.03", "1.2.3-01", "1.2.3-alpha.01", "1.2.3-", "1.2.3+", "+1.2.3", "1.2.3-a..b"]) expect(text("semver.is_valid", bad), bad).toBe("false");
+    for (const good of ["0.0.0", "1.2.3-0", "1.2.3-0alpha", "1.2.3+001", "10.20.30-rc.1+build.007"]) expect(text("semver.is_valid", good), good).toBe("true");
+    expect(failure("semver.compare", "1.2.3", "1.2.3-01")).toBe('eval_builtin_error: operand 2: string "1.2.3-01" is not a valid SemVer');
     // The operand is quoted as Go quotes a string.
     expect(failure("semver.compare", "1.0.0-\u00e9\t", "1.0.0")).toBe('eval_builtin_error: operand 1: string "1.0.0-\u00e9\\t" is not a valid SemVer');
   });
