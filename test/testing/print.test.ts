@@ -2,6 +2,7 @@
 // the evaluation's print hook on the reference interpreter and on the WebAssembly host; shown by
 // `warden test` for failing tests (all with -v), sent to stderr by `warden eval`.
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { runCli as cli } from "../cli-run.ts";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,6 @@ import { planEntrypoints } from "../../src/planner/planner.ts";
 import { Interpreter } from "../../src/interpreter/interpreter.ts";
 import { fromJSON } from "../../src/values/value.ts";
 import { runTests } from "../../src/testing/run.ts";
-import { main } from "../../src/cli/main.ts";
 
 const POLICY = `package p
 
@@ -75,20 +75,6 @@ test_silent if true
       ["test_silent", "pass", undefined],
     ]);
   });
-
-  async function cli(args: string[]) {
-    let out = "";
-    let err = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-    vi.spyOn(console, "error").mockImplementation((...a) => void (err += a.join(" ") + "\n"));
-    vi.spyOn(console, "log").mockImplementation((...a) => void (out += a.join(" ") + "\n"));
-    try {
-      return { code: await main(args), out, err };
-    } finally {
-      vi.restoreAllMocks();
-    }
-  }
 
   it("shows the output of failing tests, of all with -v, and base64 in -f json (Go's []byte, as opa test -f json)", async () => {
     const plain = await cli(["test", dir]);

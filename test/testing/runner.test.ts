@@ -1,11 +1,11 @@
 // `warden test`: a directory of passing tests and one of failing tests (test/fixtures/policy-tests),
 // run through the WebAssembly engine; what is reported, how, and with which exit code.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { runCli as cli } from "../cli-run.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPaths } from "../../src/cli/files.ts";
-import { main } from "../../src/cli/main.ts";
 import { runTests, type TestRun } from "../../src/testing/run.ts";
 import { prettyReport } from "../../src/testing/report.ts";
 
@@ -18,19 +18,6 @@ async function runDir(dir: string, opts: Parameters<typeof runTests>[2] = {}): P
 }
 
 /** Runs the CLI, capturing what it writes. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(console, "log").mockImplementation((...a) => void (out += a.join(" ") + "\n"));
-  vi.spyOn(console, "error").mockImplementation((...a) => void (err += a.join(" ") + "\n"));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
