@@ -14,6 +14,7 @@ export interface ServeSettings {
   bodyLimit: number;
   rateLimit: number;
   signInLimit: number;
+  unauthenticatedLimit: number;
   tracing: boolean;
   maxWaitMs: number;
   /** Long-polls and event streams open at once per principal. */
@@ -28,7 +29,7 @@ export interface ServeSettings {
   checkpointSigner?: Signer;
 }
 
-const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "tracing", "max_waiters", "max_running", "request_timeout_seconds", "config_dir"];
+const KEYS = ["host", "port", "body_limit", "rate_limit", "max_wait_seconds", "jwks_file", "jwks_url", "jwt_issuer", "jwt_audience", "jwt_claim", "clock_interval_seconds", "warn_before_minutes", "public_url", "webhooks", "checkpoint_key_file", "sign_in_limit", "unauthenticated_limit", "tracing", "max_waiters", "max_running", "request_timeout_seconds", "config_dir"];
 
 export class ServeConfigError extends Error {}
 
@@ -93,6 +94,7 @@ export function serveSettings(raw: Record<string, unknown> = {}, env: NodeJS.Pro
     bodyLimit: num("body_limit", 1024 * 1024),
     rateLimit: num("rate_limit", 200),
     signInLimit: num("sign_in_limit", 10),
+    unauthenticatedLimit: num("unauthenticated_limit", 5),
     tracing: bool("tracing"),
     maxWaitMs: num("max_wait_seconds", 60) * 1000,
     maxWaiters: num("max_waiters", 16),

@@ -11,3 +11,6 @@ export class HttpRefusal extends Error {
     super(message);
   }
 }
+
+/** A refusal already counted into a summary record (unauthenticated.ts): not audited on its own. */
+export class CountedRefusal extends HttpRefusal {}

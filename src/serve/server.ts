@@ -25,7 +25,8 @@ import { problems, type RequestSchema } from "./schemas.ts";
 import type { Authenticated } from "./tokens.ts";
 import type { ActionProposal, ActionResume, ApprovalVerdict, AuthZENEvaluation, AuthZENEvaluations, DataQuery, KillSwitchChange } from "./types.ts";
 import { Clock, type ClockOptions } from "./clock.ts";
-import { HttpRefusal } from "./errors.ts";
+import { CountedRefusal, HttpRefusal } from "./errors.ts";
+import { UnauthenticatedRefusals } from "./unauthenticated.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerLedger, whole } from "./ledger.ts";
 import { registerBodyParsers } from "./body.ts";
@@ -70,6 +71,12 @@ export interface ServeOptions {
   tracing?: boolean;
   /** Inbox sign-in attempts a minute per client address (burst the same); 0: no limit (default 10). */
   signInLimit?: number;
+  /**
+   * Requests without a valid credential audited one by one per second per client address
+   * (default 5, burst 20 times; ten times that over all addresses); past it 429, and one
+   * summary record each 10 s counts them. 0: every one audited.
+   */
+  unauthenticatedLimit?: number;
   /** Signs GET /v1/audit/checkpoint and receipts (C2SP checkpoint); without it the tree head is unsigned. */
   checkpointSigner?: Signer;
 }
@@ -181,6 +188,8 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   // Installed first, so that the request span covers authentication and its refusals too.
   const tracing = opts.tracing ? await installTracing(app) : NO_TRACING;
   const rate = tokenBuckets(opts.rateLimit ?? 200, (opts.rateLimit ?? 200) * 2);
+  const unauthenticated = new UnauthenticatedRefusals(audit, opts.unauthenticatedLimit ?? 5);
+  app.addHook("onClose", () => unauthenticated.close());
 
   // Strict JSON (UTF-8, bounded depth, no duplicate keys, exact numbers); forms for the inbox only.
   registerBodyParsers(app);
@@ -192,8 +201,9 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     try {
       req.principal = await auth.authenticate(header);
     } catch (e) {
-      if (e instanceof Unauthenticated) throw new HttpRefusal(401, "unauthenticated", e.message);
-      throw e;
+      if (!(e instanceof Unauthenticated)) throw e;
+      if (!unauthenticated.admit(req.ip)) throw new CountedRefusal(429, "rate_limited", `too many requests without a valid credential from ${req.ip}`);
+      throw new HttpRefusal(401, "unauthenticated", e.message);
     }
     if (!rate(req.principal.id)) throw new HttpRefusal(429, "rate_limited", `${req.principal.id} sent more than ${opts.rateLimit ?? 200} requests per second`);
   });
@@ -217,7 +227,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     if (e instanceof HttpRefusal) {
       status = e.status;
       body = { code: e.code, message: e.message, ...e.extra };
-      await auditHttpRefusal(audit, { route, method: req.method, code: e.code, message: e.message, ...(req.principal ? { principal: req.principal } : {}), ip: req.ip }).catch(() => {});
+      if (!(e instanceof CountedRefusal)) await auditHttpRefusal(audit, { route, method: req.method, code: e.code, message: e.message, ...(req.principal ? { principal: req.principal } : {}), ip: req.ip }).catch(() => {});
     } else if (e instanceof GovernanceRefusal || e instanceof ApprovalError) {
       const code = e instanceof ApprovalError ? e.reason : e.code;
       status = GOVERNANCE_STATUS[code] ?? 403;

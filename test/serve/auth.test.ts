@@ -21,7 +21,7 @@ beforeAll(async () => {
   key = pair.privateKey as CryptoKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "ES256" };
   writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
-  s = await serve(`sqlite:${join(dir, "w.db")}`, { jwt: { jwksFile: join(dir, "jwks.json"), issuer: "https://idp.test", audience: "warden" } });
+  s = await serve(`sqlite:${join(dir, "w.db")}`, { jwt: { jwksFile: join(dir, "jwks.json"), issuer: "https://idp.test", audience: "warden" }, unauthenticatedLimit: 0 }); // every refusal on its own: this file counts them per route
   const p = await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750() });
   approval = { approval_id: p.body.approval_id, action_id: p.body.action_id, ticket: p.body.ticket, saw: { request_hash: p.body.ticket.request_hash, revision: p.body.ticket.revision } };
   running = (await s.call("support-bot-1", "POST", "/v1/actions", { request: lookup() })).body.action_id;

@@ -579,3 +579,35 @@ describe("fail closed", () => {
     }
   });
 });
+
+describe("a flood of requests without a credential", () => {
+  it("is audited one by one up to the per-address burst, then refused 429 and summed up in one record; the chain grows by a bounded count", async () => {
+    const flood = await serve(`sqlite:${join(dir, "flood.db")}`, { unauthenticatedLimit: 1 });
+    try {
+      const before = await flood.audit.count();
+      const statuses: number[] = [];
+      for (let i = 0; i < 60; i++) statuses.push((await flood.call(undefined, "GET", "/v1/approvals")).status);
+      // Burst 20 (1/s, 20 times that): 401 audited each, then 429 counted.
+      const first429 = statuses.indexOf(429);
+      expect(first429).toBeGreaterThanOrEqual(20);
+      expect(first429).toBeLessThanOrEqual(22);
+      expect(statuses.slice(0, first429).every((x) => x === 401)).toBe(true);
+      expect(statuses.slice(first429).every((x) => x === 429 || x === 401)).toBe(true);
+      const one = (await all(flood)).slice(before);
+      expect(one.filter((r) => (r.details as { code?: string }).code === "unauthenticated")).toHaveLength(statuses.filter((x) => x === 401).length);
+      await flood.close();
+      // Closing writes the summary of what was counted: one record, every counted request in it.
+      const log = await AuditLog.open(join(dir, "flood.db"));
+      const added: AuditRecord[] = [];
+      for await (const r of log.list({ type: "refusal" })) added.push(r);
+      const summary = added.filter((r) => (r.details as { operation?: string }).operation === "http (unauthenticated, summarised)");
+      expect(summary).toHaveLength(1);
+      const counted = statuses.filter((x) => x === 429).length;
+      expect(summary[0]!.details).toMatchObject({ code: "rate_limited", requests: counted, addresses: { "127.0.0.1": counted } });
+      expect((await log.verify()).ok).toBe(true);
+      await log.close();
+    } finally {
+      await flood.close().catch(() => undefined);
+    }
+  });
+});

@@ -22,7 +22,8 @@ verified against the configured JWKS. Approvals escalate and expire on the servi
   --json        print {"url": ...} as one JSON line once listening
 
 warden.yaml may hold a serve: mapping: host, port, body_limit, rate_limit, sign_in_limit (inbox
-sign-ins a minute per address, 10), max_wait_seconds, max_waiters (long-polls and event streams
+sign-ins a minute per address, 10), unauthenticated_limit (requests without a valid credential
+audited one by one a second per address, 5; beyond, 429 and one summary record each 10 s), max_wait_seconds, max_waiters (long-polls and event streams
 open at once per principal, 16), max_running (remote actions an agent started and has not
 reported, 256), request_timeout_seconds (to send a whole request, 30), jwks_file | jwks_url with jwt_issuer,
 jwt_audience, jwt_claim; clock_interval_seconds, warn_before_minutes, public_url, webhooks:
@@ -63,6 +64,7 @@ export const serve: Command = {
         bodyLimit: settings.bodyLimit,
         rateLimit: settings.rateLimit,
         signInLimit: settings.signInLimit,
+        unauthenticatedLimit: settings.unauthenticatedLimit,
         tracing: settings.tracing,
         maxWaitMs: settings.maxWaitMs,
         maxWaiters: settings.maxWaiters,
