@@ -6,8 +6,19 @@ import type { Term } from "../syntax/ast.ts";
 import type { Block, Func, Local, Operand, Plan, Stmt } from "../ir/ir.ts";
 import type { CompiledPolicy } from "../compiler/compile.ts";
 
-export const CONFLICT_COMPLETE = "complete rules must not produce multiple outputs";
-export const CONFLICT_FUNCTION = "functions must not produce multiple outputs for same inputs";
+/**
+ * Conflict messages in both of OPA's wordings, the earlier first ("complete rules must not
+ * produce multiple outputs"), then the current one, which names the rule ("rule data.a.p produced
+ * conflicting values"): tools and cases written against either release find theirs.
+ */
+export const conflictComplete = (path: string[]) => `complete rules must not produce multiple outputs: rule ${dataRefText(path)} produced conflicting values`;
+export const conflictFunction = (path: string[]) =>
+  `functions must not produce multiple outputs for same inputs: function ${dataRefText(path)} produced conflicting values for the same inputs`;
+
+/** `data.a.b["c-d"]`: a rule's path as Rego writes the ref. */
+function dataRefText(path: string[]): string {
+  return "data" + path.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join("");
+}
 export const CONFLICT_OBJECT = "object keys must be unique";
 
 /**

@@ -7,7 +7,7 @@ import { RegoError, RegoErrors } from "../errors.ts";
 import { hasDocuments, type RuleDef, type RuleNode } from "../compiler/rules.ts";
 import { constantValue } from "../compiler/terms.ts";
 import { toText } from "../values/value.ts";
-import { CONFLICT_COMPLETE, CONFLICT_FUNCTION, CONFLICT_OBJECT, FuncScope, loc, sortedMocks, type Cont, type TermCont } from "./emit.ts";
+import { conflictComplete, conflictFunction, CONFLICT_OBJECT, FuncScope, loc, sortedMocks, type Cont, type TermCont } from "./emit.ts";
 import { WithPlanner } from "./with.ts";
 
 export abstract class RulePlanner extends WithPlanner {
@@ -129,12 +129,12 @@ export abstract class RulePlanner extends WithPlanner {
   }
 
   protected completeBody(node: RuleNode, result: Local): void {
-    for (const d of node.complete) this.chain(d, result, CONFLICT_COMPLETE, []);
+    for (const d of node.complete) this.chain(d, result, conflictComplete(node.path), []);
     if (node.defaultRule) this.defaultValue(node.defaultRule, result);
   }
 
   protected functionBody(node: RuleNode, params: Local[], result: Local): void {
-    for (const d of node.functions) this.chain(d, result, CONFLICT_FUNCTION, params);
+    for (const d of node.functions) this.chain(d, result, conflictFunction(node.path), params);
     if (node.defaultFunction) this.defaultValue(node.defaultFunction, result);
   }
 
