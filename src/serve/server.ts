@@ -377,6 +377,11 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const b = checked<AuthZENEvaluations>("authzen-evaluations", req.body);
     const semantic = b.options?.evaluations_semantic ?? "execute_all";
     const list = b.evaluations?.length ? b.evaluations : [{}];
+    // Each evaluation is an audited decision: it costs a request of the caller's rate, so a batch
+    // cannot multiply what the limit allows (the request itself paid for the first).
+    for (let i = 1; i < list.length; i++) {
+      if (!rate(p.id)) throw new HttpRefusal(429, "rate_limited", `${p.id} sent more than ${opts.rateLimit ?? 200} decisions per second (a batch of ${list.length} counts as ${list.length})`);
+    }
     const out = [];
     for (const item of list) {
       const e = { subject: item.subject ?? b.subject, action: item.action ?? b.action, resource: item.resource ?? b.resource, context: { ...(b.context ?? {}), ...(item.context ?? {}) } };

@@ -611,3 +611,24 @@ describe("a flood of requests without a credential", () => {
     }
   });
 });
+
+describe("a batch of AuthZEN evaluations", () => {
+  it("costs one request of the caller's rate per evaluation: a batch past the limit is refused whole, before any decision", async () => {
+    const limited = await serve(`sqlite:${join(dir, "batch.db")}`, { rateLimit: 5 });
+    try {
+      const one = { action: { name: "order.lookup" }, resource: { type: "order", id: "A-1" } };
+      const body = (n: number) => ({ subject: { type: "agent", id: "support-bot-1" }, evaluations: Array.from({ length: n }, () => one) });
+      const ok = await limited.call("pep", "POST", "/access/v1/evaluations", body(4));
+      expect(ok.status).toBe(200);
+      expect(ok.body.evaluations).toHaveLength(4);
+      const before = await limited.audit.count();
+      const big = await limited.call("pep", "POST", "/access/v1/evaluations", body(40));
+      expect(big.status).toBe(429);
+      expect(big.body.code).toBe("rate_limited");
+      const added = (await all(limited)).slice(before);
+      expect(added.map((r) => r.type)).toEqual(["refusal"]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
