@@ -1,7 +1,7 @@
 // The compiler: parsed modules in, a rule tree of resolved, ordered, checked rules out. The stages
 // and their order are listed in stages.ts; this file holds the stages that are not in files of
 // their own (names and rules, rule conflicts, calls and `with` targets, safety ordering).
-import type { Body, Module, RefTerm, Rule, Term } from "../syntax/ast.ts";
+import type { Body, Import, Module, RefTerm, Rule, Term } from "../syntax/ast.ts";
 import { RegoError, RegoErrors } from "../errors.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 import { LocalNames, Resolver, type Declaration, type Globals } from "./scope.ts";
@@ -78,10 +78,7 @@ export function resolveRules(s: CompileState): void {
 /** Strict mode: an import (of data or input) that no var of the module resolved to. */
 function checkUnusedImports(m: Module, used: ReadonlySet<string>, errors: RegoError[]): void {
   for (const imp of m.imports) {
-    const head = imp.path.terms[0];
-    if (head?.type !== "var" || (head.name !== "data" && head.name !== "input") || imp.path.terms.length === 1) continue;
-    const last = imp.path.terms[imp.path.terms.length - 1]!;
-    const name = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
+    const name = importName(imp);
     if (name === undefined || used.has(name)) continue;
     errors.push(new RegoError("rego_compile_error", `import ${formatTerm(imp.path)}${imp.alias ? ` as ${imp.alias}` : ""} unused`, imp.loc));
   }
@@ -164,6 +161,17 @@ function packageRuleNames(modules: Module[]): Map<string, Set<string>> {
   return byPkg;
 }
 
+/**
+ * The name an import of data or input binds in its module (its alias, else its last key);
+ * undefined for rego.v1 and future.keywords (no-ops here) and for a bare `import data`.
+ */
+function importName(imp: Import): string | undefined {
+  const head = imp.path.terms[0];
+  if (head?.type !== "var" || (head.name !== "data" && head.name !== "input") || imp.path.terms.length === 1) return undefined;
+  const last = imp.path.terms[imp.path.terms.length - 1]!;
+  return imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
+}
+
 function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, errors: RegoError[]): Globals {
   const globals = new Map<string, RefTerm>();
   const imported = new Map<string, RefTerm>();
@@ -171,12 +179,8 @@ function moduleGlobals(m: Module, rulesByPackage: Map<string, Set<string>>, erro
     globals.set(name, dataRef([...m.package.path, name], m.package.loc));
   }
   for (const imp of m.imports) {
-    const head = imp.path.terms[0];
-    if (head?.type !== "var") continue;
-    if (head.name !== "data" && head.name !== "input") continue; // rego.v1, future.keywords: no-ops
-    const last = imp.path.terms[imp.path.terms.length - 1]!;
-    const alias = imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
-    if (!alias || imp.path.terms.length === 1) continue;
+    const alias = importName(imp);
+    if (!alias) continue;
     const earlier = imported.get(alias);
     if (earlier) {
       errors.push(new RegoError("rego_compile_error", `import must not shadow import ${refName(earlier)}`, imp.loc));

@@ -7,7 +7,7 @@ import type { RegoError } from "../errors.ts";
 import { LocalNames } from "./scope.ts";
 import { newNode, type RuleDef, type RuleNode } from "./rules.ts";
 import type { ArityOf } from "./safety.ts";
-import { checkCalls, checkConflicts, orderBodies, resolveRules } from "./compile.ts";
+import { checkCalls, checkConflicts, orderBodies, resolveRules, type CompileOptions } from "./compile.ts";
 import { checkRecursion } from "./recursion.ts";
 import { foldMetadataCalls } from "./metadata.ts";
 
@@ -66,7 +66,7 @@ export const STAGES: readonly Stage[] = [
 ];
 
 /** Runs every stage in order over `modules`; the errors are in the returned state. */
-export function runStages(modules: Module[], stages: readonly Stage[] = STAGES, opts: { strict?: boolean } = {}): CompileState {
+export function runStages(modules: Module[], stages: readonly Stage[] = STAGES, opts: CompileOptions = {}): CompileState {
   const s: CompileState = { modules, names: new LocalNames(), root: newNode([]), errors: [], broken: new Set(), strict: opts.strict === true };
   for (const stage of stages) stage.run(s);
   return s;

@@ -376,7 +376,7 @@ export class Governor {
     );
     try {
       const restored = await undo(this.opts.state, record);
-      const change = record.kind === "state" ? captureChange(id, record.resource!, before, restored) : noEffect(id);
+      const change = resource !== undefined ? captureChange(id, resource, before, restored) : noEffect(id);
       await transactPatiently(this.opts.audit.db, (tx) => this.opts.audit.appendIn(tx, [{ type: "outcome", action_id: id, actor, status: "succeeded", rolls_back: action_id, rollback: change }]));
       return { action_id: id, restored };
     } catch (e) {

@@ -201,25 +201,11 @@ export class Planner extends RulePlanner {
   /** Plans the evaluation of a term; `cont` receives its value (once per solution). */
   protected term(t: Term, cont: TermCont): void {
     switch (t.type) {
-      case "null": {
-        const l = this.local();
-        this.emit({ type: "makenull", target: l });
-        return cont(loc(l));
-      }
+      case "null":
       case "boolean":
-        return cont({ kind: "bool", value: t.value });
       case "string":
-        return cont(this.str(t.value));
-      case "number": {
-        const l = this.local();
-        const n = Number(t.value);
-        if (/^-?[0-9]+$/.test(t.value) && Number.isSafeInteger(n) && Math.abs(n) <= 0x7fffffff) {
-          this.emit({ type: "makenumberint", value: n, target: l });
-        } else {
-          this.emit({ type: "makenumberref", index: this.strIndex(t.value), target: l });
-        }
-        return cont(loc(l));
-      }
+      case "number":
+        return cont(this.scalar(t, () => this.local()));
       case "var":
         if (t.name === "data") return this.ref({ type: "ref", terms: [t], loc: t.loc }, cont);
         if (t.name === "input") {
@@ -275,22 +261,11 @@ export class Planner extends RulePlanner {
     const take = () => free.pop() ?? this.local();
     const put = (o: Operand) => void (o.kind === "local" && free.push(o.local));
     switch (t.type) {
+      case "null":
       case "boolean":
-        return { kind: "bool", value: t.value };
       case "string":
-        return this.str(t.value);
-      case "null": {
-        const l = take();
-        this.emit({ type: "makenull", target: l });
-        return loc(l);
-      }
-      case "number": {
-        const l = take();
-        const n = Number(t.value);
-        if (/^-?[0-9]+$/.test(t.value) && Number.isSafeInteger(n) && Math.abs(n) <= 0x7fffffff) this.emit({ type: "makenumberint", value: n, target: l });
-        else this.emit({ type: "makenumberref", index: this.strIndex(t.value), target: l });
-        return loc(l);
-      }
+      case "number":
+        return this.scalar(t, take);
       case "array":
       case "set": {
         const l = take();
@@ -319,16 +294,45 @@ export class Planner extends RulePlanner {
     }
   }
 
+  /** A scalar's operand: booleans and strings are operands themselves, null and numbers a local from `local`. */
+  private scalar(t: Extract<Term, { type: "null" | "boolean" | "string" | "number" }>, local: () => Local): Operand {
+    switch (t.type) {
+      case "boolean":
+        return { kind: "bool", value: t.value };
+      case "string":
+        return this.str(t.value);
+      case "null": {
+        const l = local();
+        this.emit({ type: "makenull", target: l });
+        return loc(l);
+      }
+      case "number": {
+        const l = local();
+        const n = Number(t.value);
+        if (/^-?[0-9]+$/.test(t.value) && Number.isSafeInteger(n) && Math.abs(n) <= 0x7fffffff) this.emit({ type: "makenumberint", value: n, target: l });
+        else this.emit({ type: "makenumberref", index: this.strIndex(t.value), target: l });
+        return loc(l);
+      }
+    }
+  }
+
   /**
    * Plans several terms; `cont` gets their operands in order. A term that needs a var which
    * another term binds by iteration (`foo == xs[foo]`) is planned after that term.
    */
   protected terms(ts: Term[], cont: (ops: Operand[]) => void, done: (Operand | undefined)[] = []): void {
     const now = [...done];
-    for (;;) {
-      const pending = ts.map((_, i) => i).filter((i) => now[i] === undefined);
-      if (pending.length === 0) return cont(now as Operand[]);
-      const next = pending.find((i) => this.evaluable(ts[i]!)) ?? pending[0]!;
+    for (let first = 0; ; ) {
+      // The first evaluable pending term, else the first pending one (`first`: none before it pending).
+      while (first < ts.length && now[first] !== undefined) first++;
+      if (first === ts.length) return cont(now as Operand[]);
+      let next = first;
+      for (let i = first; i < ts.length; i++) {
+        if (now[i] === undefined && this.evaluable(ts[i]!)) {
+          next = i;
+          break;
+        }
+      }
       // A term whose value comes once, in this very block, with these bindings (most of them)
       // lets the loop go on here; one that iterates or binds (its continuation runs in a block
       // of its own) plans the rest inside. So a long array of refs does not nest the stack.
