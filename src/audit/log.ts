@@ -185,9 +185,18 @@ export class AuditLog {
   }
 
   /**
+   * Inside a write transaction, makes every other appender (any process) wait until it ends, as
+   * an append does: for a compare-and-set on a row that does not exist yet. On SQLite the write
+   * transaction already excludes them.
+   */
+  async holdAppends(tx: Queryable): Promise<void> {
+    if (tx.dialect === "postgres") await tx.query("SELECT seq FROM audit_head WHERE one = 1 FOR UPDATE");
+  }
+
+  /**
    * Appends entries (validated as append does) inside a write transaction the caller holds on
    * this log's store, so that rows the records justify commit with them or not at all. Take the
-   * caller's own row locks before calling: this locks the head row until the transaction ends.
+   * caller's own row locks before calling: this locks the head row until the transaction ends (holdAppends).
    */
   async appendIn(tx: Queryable, entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
     const prepared = entries.map((e) => this.prepare(e));

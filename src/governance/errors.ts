@@ -24,6 +24,8 @@ export type RefusalCode =
   | "not_permitted"
   /** The approval was already used by an execution (an approval runs its action once). */
   | "already_executed"
+  /** The action was rolled back already, or is being rolled back (an action is rolled back once). */
+  | "already_rolled_back"
   /** The kill switch is on. */
   | "kill_switch"
   /** The audit store no longer extends the checkpoint signed last (rewritten, truncated): nothing runs. */

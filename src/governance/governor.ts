@@ -25,7 +25,7 @@ import { GovernanceError, GovernanceRefusal, type RefusalCode } from "./errors.t
 import { setKillSwitch } from "./kill-switch.ts";
 import { notifyItem, reviewNotified } from "./notify.ts";
 import { auditRefusal, audited, claimedActor, refusalEntry } from "./refusals.ts";
-import { GovernanceState, type KillSwitch } from "./state.ts";
+import { GovernanceState, type KillSwitch, type RollbackClaim } from "./state.ts";
 
 export { GovernanceError, GovernanceRefusal } from "./errors.ts";
 
@@ -355,11 +355,15 @@ export class Governor {
   /**
    * Undoes an executed action: only if its state still equals what the action left (otherwise
    * RollbackConflict, showing the difference); external effects ask for compensation instead.
-   * The rollback is an audited action of its own, by a principal who may roll back.
+   * The rollback is an audited action of its own, by a principal who may roll back. An action is
+   * rolled back once, here or in any other process: the claim on it is taken with the rollback's
+   * intent (compare-and-set), kept when the undo succeeds and released when it fails, so a second
+   * rollback is refused (already_rolled_back) while the first runs and after it.
    */
   async rollback(action_id: string, by: Principal | string): Promise<{ action_id: string; restored: unknown }> {
     const byId = typeof by === "string" ? by : by.id;
-    const actor = await audited(this.opts.audit, { operation: "rollback", action_id, actor: { id: byId } }, () => authorize(this.store, byId, "rollback"));
+    const ctx = { operation: "rollback", action_id, actor: { id: byId } };
+    const actor = await audited(this.opts.audit, ctx, () => authorize(this.store, byId, "rollback"));
     let record: RollbackRecord | undefined;
     for await (const r of this.opts.audit.list({ action_id, type: "outcome" })) if (r.rollback && r.rollback.kind !== "none") record = r.rollback;
     if (!record) throw new GovernanceError(`no executed action ${action_id} with a rollback record`);
@@ -368,21 +372,26 @@ export class Governor {
     // The state before is read ahead of the intent and goes on its started mark, in the intent's
     // transaction, so that recovery sees an interrupted rollback as one that may have applied.
     const before = resource !== undefined ? await this.opts.state.get(resource) : null;
-    await transactPatiently(this.opts.audit.db, (tx) =>
-      this.opts.audit.appendIn(tx, [
-        { type: "intent", action_id: id, actor, rolls_back: action_id, executed: { action: "warden.rollback", parameters: { action_id } }, ...(resource !== undefined ? { resource } : {}) },
-        { type: "started", action_id: id, ...(resource !== undefined ? { resource, before } : {}) },
-      ]),
+    await audited(this.opts.audit, ctx, () =>
+      transactPatiently(this.opts.audit.db, async (tx) => {
+        const held = (await this.store.read<RollbackClaim>(tx, "rollbacks", action_id, { lock: true }))?.value;
+        if (held) {
+          const when = held.status === "running" ? "is being rolled back" : "was rolled back";
+          throw new GovernanceRefusal("already_rolled_back", `action ${action_id} ${when} by rollback ${held.rollback_id}`);
+        }
+        const intent: AuditEntry = { type: "intent", action_id: id, actor, rolls_back: action_id, executed: { action: "warden.rollback", parameters: { action_id } }, ...(resource !== undefined ? { resource } : {}) };
+        await this.store.write(tx, "rollbacks", action_id, { rollback_id: id, status: "running" } satisfies RollbackClaim, intent);
+        await this.opts.audit.appendIn(tx, [{ type: "started", action_id: id, ...(resource !== undefined ? { resource, before } : {}) }]);
+      }),
     );
+    const settle = (claim: RollbackClaim | null, outcome: AuditEntry) => transactPatiently(this.opts.audit.db, (tx) => this.store.write(tx, "rollbacks", action_id, claim, outcome));
     try {
       const restored = await undo(this.opts.state, record);
       const change = resource !== undefined ? captureChange(id, resource, before, restored) : noEffect(id);
-      await transactPatiently(this.opts.audit.db, (tx) => this.opts.audit.appendIn(tx, [{ type: "outcome", action_id: id, actor, status: "succeeded", rolls_back: action_id, rollback: change }]));
+      await settle({ rollback_id: id, status: "done" }, { type: "outcome", action_id: id, actor, status: "succeeded", rolls_back: action_id, rollback: change });
       return { action_id: id, restored };
     } catch (e) {
-      await transactPatiently(this.opts.audit.db, (tx) =>
-        this.opts.audit.appendIn(tx, [{ type: "outcome", action_id: id, actor, status: "failed", rolls_back: action_id, error: (e as Error).message }]),
-      );
+      await settle(null, { type: "outcome", action_id: id, actor, status: "failed", rolls_back: action_id, error: (e as Error).message });
       throw e;
     }
   }

@@ -16,7 +16,7 @@ import { authorize } from "./directory.ts";
 import { GovernanceError } from "./errors.ts";
 import { notifyItem } from "./notify.ts";
 import { audited } from "./refusals.ts";
-import type { GovernanceState } from "./state.ts";
+import type { GovernanceState, RollbackClaim } from "./state.ts";
 
 export type Resolution = "completed" | "rolled_back" | "failed";
 
@@ -84,6 +84,10 @@ export async function resolveIncomplete(
       if (resolution === "completed" && category === "notify") {
         return state.write(tx, "notify_queue", action_id, notifyItem(action_id, item.intent.executed?.action ?? "unknown", now), outcome);
       }
+      // An interrupted rollback holds its claim on the action it undoes: kept if it completed,
+      // released otherwise (that action can be rolled back again).
+      const target = item.intent.rolls_back;
+      if (target !== undefined) return state.write(tx, "rollbacks", target, resolution === "completed" ? ({ rollback_id: action_id, status: "done" } satisfies RollbackClaim) : null, outcome);
       const [rec] = await state.audit.appendIn(tx, [outcome]);
       return rec!;
     });

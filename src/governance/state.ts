@@ -60,9 +60,24 @@ const MIGRATIONS: Migration[] = [
      seq ${q.types.int},
      hash TEXT
    );`,
+  // Rollback claims: an action is rolled back once (the row is the compare-and-set).
+  (q) => `
+   CREATE TABLE IF NOT EXISTS rollbacks (
+     action_id TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     seq ${q.types.int},
+     hash TEXT
+   );`,
 ];
 
-export type Table = "approvals" | "notify_queue" | "settings" | "principals" | "api_tokens";
+/** The governance tables: those an audit record's `state` may name (schemas/audit-record.schema.json). */
+export type Table = NonNullable<AuditRecord["state"]>["table"];
+
+/** Who rolls back an action (the rollback's own action id), while running and once done. */
+export interface RollbackClaim {
+  rollback_id: string;
+  status: "running" | "done";
+}
 
 export interface KillSwitch {
   on: boolean;
@@ -120,6 +135,11 @@ const SPECS: { [K in Table]: Spec<unknown> } = {
     columns: (key, t) => ({ id: key, body: JSON.stringify(t) }),
     value: (row) => JSON.parse(row.body as string),
   },
+  rollbacks: {
+    key: "action_id",
+    columns: (key, c) => ({ action_id: key, body: JSON.stringify(c) }),
+    value: (row) => JSON.parse(row.body as string),
+  },
 };
 
 /** A row of governance state, as the audit trail vouches for it. */
@@ -166,10 +186,13 @@ export class GovernanceState {
 
   /**
    * A row checked against the chain; undefined when it does not exist (and the chain agrees).
-   * `lock`: inside a write transaction, hold the row until it ends (compare-and-set).
+   * `lock`: inside a write transaction, hold the row until it ends (compare-and-set), and a row
+   * found absent stays absent: every writer of these tables appends to the audit trail, so
+   * holding the audit head's lock first (AuditLog.holdAppends) keeps them out until then.
    */
   async read<T>(q: Queryable, table: Table, key: string, opts: { lock?: boolean } = {}): Promise<Bound<T> | undefined> {
     const spec = SPECS[table];
+    if (opts.lock) await this.audit.holdAppends(q);
     const [row] = await q.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE ${spec.key} = $1${opts.lock ? q.forUpdate : ""}`, [key]);
     let rec: AuditRecord | undefined;
     try {

@@ -404,7 +404,7 @@ details?: {
  * The governance state this record sets: the row `key` of `table` holds exactly `value` from this record on (null: the row is removed). Rows are checked against it at use and by audit verify.
  */
 state?: {
-table: ("approvals" | "notify_queue" | "settings" | "principals" | "api_tokens")
+table: ("approvals" | "notify_queue" | "settings" | "principals" | "api_tokens" | "rollbacks")
 key: string
 /**
  * The row's content, or null when removed.

@@ -92,6 +92,7 @@ const GOVERNANCE_STATUS: Record<string, number> = {
   not_permitted: 403,
   kill_switch: 403,
   already_executed: 409,
+  already_rolled_back: 409,
   tampered_state: 500,
   // ApprovalError reasons
   wrong_approval: 400,

@@ -13,7 +13,7 @@ import { openEvaluator, type Deployment } from "../../src/governance/deployment.
 import type { Handler, Outcome } from "../../src/governance/governor.ts";
 import { GovernanceState } from "../../src/governance/state.ts";
 import { listIncomplete, resolveIncomplete } from "../../src/governance/recover.ts";
-import { FileStateStore, MemoryStateStore } from "../../src/rollback/index.ts";
+import { FileStateStore, MemoryStateStore, RollbackConflict } from "../../src/rollback/index.ts";
 import type { Approval } from "../../src/schemas/types.ts";
 import { backends } from "../audit/backends.ts";
 import { governed, lead, policyBundle, request, type Governed } from "./fixture.ts";
@@ -275,6 +275,55 @@ for (const backend of backends()) {
 
       const d: Deployment = { store: "unused", bundles: join(dir, "no-bundles"), revision: "r", state: join(dir, "s"), mode: "enforce" };
       await expect(openEvaluator(d)).rejects.toThrow(/no verification key is configured, and unsigned bundles are refused/);
+    });
+
+    it("an action is rolled back exactly once: sequential, then 20 trials of 8 concurrent rollbacks from 2 processes; a failed one releases its claim", async () => {
+      const stateDir = join(dir, `state-rollback-${backend.name}`);
+      const g = await open({ state: new FileStateStore(stateDir) });
+      const touch = (order: string, n: number) => g.gov.execute(request("order.update_address", { order }), async ({ state }) => void (await state.put(`orders/${order}`, { address: `new-${n}` })), { resource: `orders/${order}` });
+      const rollbackIntents = async (target: string) => {
+        let n = 0;
+        for await (const r of g.audit.list({ type: "intent" })) if (r.rolls_back === target) n++;
+        return n;
+      };
+
+      await g.state.put("orders/B-0", { address: "old" });
+      const first = await touch("B-0", 0);
+      await g.gov.rollback(first.action_id, "ops");
+      await expect(g.gov.rollback(first.action_id, "ops")).rejects.toMatchObject({ code: "already_rolled_back" });
+      expect(await rollbackIntents(first.action_id)).toBe(1);
+
+      // A rollback that fails on a conflict leaves the action to be rolled back later.
+      const conflicted = await touch("B-0", 1);
+      await g.state.put("orders/B-0", { address: "edited" });
+      await expect(g.gov.rollback(conflicted.action_id, "ops")).rejects.toBeInstanceOf(RollbackConflict);
+      await g.state.put("orders/B-0", { address: "new-1" });
+      await g.gov.rollback(conflicted.action_id, "ops");
+      expect(await g.state.get("orders/B-0")).toEqual({ address: "old" });
+
+      const workers = [new Worker(g.store, plainBundleFile, stateDir), new Worker(g.store, plainBundleFile, stateDir)];
+      try {
+        await Promise.all(workers.map((w) => w.ready));
+        for (let t = 0; t < 20; t++) {
+          const order = `B-${t + 1}`;
+          await g.state.put(`orders/${order}`, { address: "old" });
+          const done = await touch(order, t);
+          const results = (await Promise.all(workers.map((w) => w.call({ op: "rollback", action_id: done.action_id, times: 4 })))).flat();
+          expect(results.filter((r) => r === "rolled_back")).toHaveLength(1);
+          expect(results.filter((r) => r === "already_rolled_back")).toHaveLength(7);
+          expect(await rollbackIntents(done.action_id)).toBe(1);
+          expect(await g.state.get(`orders/${order}`)).toEqual({ address: "old" });
+        }
+      } finally {
+        await Promise.all(workers.map((w) => w.close()));
+      }
+      // Every refusal is on the chain, and the claims agree with it.
+      let refused = 0;
+      for await (const r of g.audit.list({ type: "refusal" })) if ((r.details as { code?: string }).code === "already_rolled_back") refused++;
+      expect(refused).toBe(1 + 20 * 7);
+      expect((await g.audit.verify()).ok).toBe(true);
+      expect((await g.gov.store.check()).mismatches).toEqual([]);
+      await g.gov.dispose();
     });
 
     it("outcomes as they happened: a handler that ignores the abort completes and can be rolled back", async () => {

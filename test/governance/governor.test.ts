@@ -156,7 +156,36 @@ describe("governor", () => {
     expect(resolved).toMatchObject({ status: "failed", details: { recovered: "rolled_back", handler_started: true } });
     expect(await documents.get("orders/A-1")).toEqual({ total: 120, discounts: [20] });
     expect(await listIncomplete(state)).toEqual([]);
+    // The interrupted rollback's claim on the action went with it: the action can be rolled back
+    // again, once.
+    await gov.rollback(done.action_id, "ops");
+    expect(await documents.get("orders/A-1")).toEqual({ total: 120, discounts: [] });
+    await expect(gov.rollback(done.action_id, "ops")).rejects.toMatchObject({ code: "already_rolled_back" });
     expect((await audit.verify()).ok).toBe(true);
+    expect((await state.check()).mismatches).toEqual([]);
+  });
+
+  it("an interrupted rollback keeps its claim while incomplete and after recovery marks it completed", async () => {
+    class StallingStore extends MemoryStateStore {
+      armed = false;
+      override async put(key: string, value: unknown): Promise<void> {
+        await super.put(key, value);
+        if (this.armed) await new Promise(() => {});
+      }
+    }
+    const documents = new StallingStore();
+    const { gov } = await setup({ state: documents });
+    await documents.put("orders/A-2", { total: 80, discounts: [] });
+    const done = await gov.execute(request("discount.apply", { order: "A-2", amount: 5 }), applyDiscount, { resource: "orders/A-2" });
+    documents.armed = true;
+    void gov.rollback(done.action_id, "ops");
+    await vi.waitFor(async () => expect(await documents.get("orders/A-2")).toEqual({ total: 80, discounts: [] }));
+    documents.armed = false;
+    await expect(gov.rollback(done.action_id, "ops")).rejects.toMatchObject({ code: "already_rolled_back", message: expect.stringContaining("is being rolled back") });
+    const [cut] = await listIncomplete(gov.store);
+    await resolveIncomplete(gov.store, documents, cut!.action_id, "completed", "ops");
+    await expect(gov.rollback(done.action_id, "ops")).rejects.toMatchObject({ code: "already_rolled_back", message: expect.stringContaining("was rolled back") });
+    expect((await gov.store.check()).mismatches).toEqual([]);
   });
 
   it("the kill switch aborts an in-flight action and blocks new ones", async () => {
