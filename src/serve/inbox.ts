@@ -1,5 +1,5 @@
 // The approver inbox: server-rendered HTML pages (no client framework, no dev server). Sign in
-// with an API token (kept in an HttpOnly, SameSite=Strict cookie); the approvals routed to my
+// with an API token (kept in an HttpOnly, Secure, SameSite=Strict cookie); the approvals routed to my
 // roles with their SLA countdown; one approval with its full context; approve, modify (the
 // policy's new decision shown before submitting) or reject, each with a comment; the kill switch
 // with a confirmation. Forms post back with the same checks as the JSON API (the governor
@@ -99,11 +99,11 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
       await governor.auditLog.append({ type: "refusal", details: { operation: "http POST /inbox/login", code: "unauthenticated", message: "sign-in with an unknown or wrong token", ip: req.ip } });
       return html(reply, page("Sign in", `<h1>Sign in</h1><p class="error" role="alert">That token is not valid.</p><form method="post" action="/inbox/login" aria-label="Sign in"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`), 401);
     }
-    reply.header("set-cookie", `warden_session=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/inbox`);
+    reply.header("set-cookie", `warden_session=${encodeURIComponent(token)}; HttpOnly; Secure; SameSite=Strict; Path=/inbox`);
     return reply.redirect("/inbox", 303);
   });
   app.post("/inbox/logout", { config: { auth: false } }, async (_req, reply) => {
-    reply.header("set-cookie", "warden_session=; HttpOnly; SameSite=Strict; Path=/inbox; Max-Age=0");
+    reply.header("set-cookie", "warden_session=; HttpOnly; Secure; SameSite=Strict; Path=/inbox; Max-Age=0");
     return reply.redirect("/inbox/login", 303);
   });
 

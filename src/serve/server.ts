@@ -534,8 +534,13 @@ export async function createService(opts: ServeOptions): Promise<Service> {
     const p = who(req);
     const status = (req.query as { status?: unknown }).status ?? "pending";
     if (typeof status !== "string" || !["pending", "approved", "modified", "rejected", "expired", "consumed", "all"].includes(status)) throw new HttpRefusal(400, "input_invalid", `status: ${JSON.stringify(status).slice(0, 64)}`);
+    const { limit, after } = pageOf(req.query as Record<string, unknown>);
     const all = await store.listApprovals(status === "all" ? undefined : (status as Approval["status"]));
-    return { approvals: all.filter((a) => p.kind !== "agent" && p.roles.some((r) => routedTo(a).includes(r))).sort((a, b) => a.due_at.localeCompare(b.due_at)) };
+    const mine = all.filter((a) => p.kind !== "agent" && p.roles.some((r) => routedTo(a).includes(r))).sort(byDue);
+    const rest = after ? mine.filter((a) => byDue(a, after) > 0) : mine;
+    const page = rest.slice(0, limit);
+    const last = page[page.length - 1];
+    return { approvals: page, ...(rest.length > limit && last ? { next: cursorOf(last) } : {}) };
   });
 
   app.get("/v1/approvals/:id", async (req) => {
@@ -807,6 +812,35 @@ function checked<T>(name: RequestSchema, body: unknown): T {
   const p = problems(name, body);
   if (p.length) throw new HttpRefusal(400, "input_invalid", `invalid ${name}: ${p.slice(0, 8).join("; ")}`);
   return body as T;
+}
+
+/** Approval lists are ordered by due time, then id: the order pages follow. */
+type Due = Pick<Approval, "due_at" | "approval_id">;
+const byDue = (a: Due, b: Due) => a.due_at.localeCompare(b.due_at) || a.approval_id.localeCompare(b.approval_id);
+
+const PAGE_LIMIT = { default: 100, max: 500 };
+
+/** A page's cursor: where the next page starts (opaque to clients: base64url of its sort key). */
+function cursorOf(a: Due): string {
+  return Buffer.from(JSON.stringify([a.due_at, a.approval_id])).toString("base64url");
+}
+
+/** `limit` (1–500, default 100) and `after` (a cursor from `next`), each refused when malformed. */
+function pageOf(query: Record<string, unknown>): { limit: number; after?: Due } {
+  const { limit, after } = query;
+  if (limit !== undefined && (typeof limit !== "string" || !/^[1-9]\d{0,2}$/.test(limit) || Number(limit) > PAGE_LIMIT.max)) {
+    throw new HttpRefusal(400, "input_invalid", `limit: a whole number from 1 to ${PAGE_LIMIT.max}, not ${JSON.stringify(limit).slice(0, 64)}`);
+  }
+  const page = { limit: limit === undefined ? PAGE_LIMIT.default : Number(limit) };
+  if (after === undefined) return page;
+  let key: unknown;
+  try {
+    key = typeof after === "string" && after.length <= 512 ? JSON.parse(Buffer.from(after, "base64url").toString("utf8")) : undefined;
+  } catch {
+    key = undefined;
+  }
+  if (!Array.isArray(key) || key.length !== 2 || !key.every((k) => typeof k === "string")) throw new HttpRefusal(400, "input_invalid", "after: not a cursor this service gave (use the list's `next`)");
+  return { ...page, after: { due_at: key[0] as string, approval_id: key[1] as string } };
 }
 
 /** The approval a decision on this one leads to now: itself, or the one its modification opened. */

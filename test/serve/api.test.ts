@@ -2,7 +2,10 @@
 // agent end to end (propose a 750 refund → 202; an approver approves; the agent's long-poll
 // returns approved; the resume runs it once; the chain verifies), auto actions reported by the
 // agent, the Data API, AuthZEN, the kill switch, bounded bodies and schema refusals.
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { backends } from "../audit/backends.ts";
 import { lookup, refund750, serve } from "./fixture.ts";
 
@@ -113,7 +116,39 @@ for (const backend of backends()) {
 }
 
 describe("decisions, bodies and schemas (SQLite)", { timeout: 60_000 }, () => {
-  const store = async () => `sqlite:${(await import("node:os")).tmpdir()}/warden-serve-${process.pid}-${Math.random().toString(36).slice(2)}.db`;
+  const dir = mkdtempSync(join(tmpdir(), "warden-serve-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const store = async () => `sqlite:${join(dir, `t${n++}.db`)}`;
+
+  it("approval lists come in pages: limit and the cursor `next` walk every approval once, in due order; a bad limit or cursor is 400", async () => {
+    const s = await serve(await store());
+    try {
+      for (let i = 0; i < 7; i++) expect((await s.call("support-bot-1", "POST", "/v1/actions", { request: refund750(`P-${i}`), effect: "state" })).status).toBe(202);
+      const whole = (await s.call("lena", "GET", "/v1/approvals?status=all")).body;
+      expect(whole.approvals).toHaveLength(7);
+      expect(whole.next).toBeUndefined();
+      const seen: string[] = [];
+      let next: string | undefined;
+      let pages = 0;
+      do {
+        const r = await s.call("lena", "GET", `/v1/approvals?status=all&limit=3${next ? `&after=${next}` : ""}`);
+        expect(r.status).toBe(200);
+        expect(r.body.approvals.length).toBeLessThanOrEqual(3);
+        seen.push(...r.body.approvals.map((a: { approval_id: string }) => a.approval_id));
+        next = r.body.next;
+        pages++;
+      } while (next);
+      expect(pages).toBe(3);
+      expect(seen).toEqual(whole.approvals.map((a: { approval_id: string }) => a.approval_id));
+      for (const bad of ["limit=0", "limit=501", "limit=2.5", "limit=1&limit=2", "after=bm9wZQ", `after=${"A".repeat(600)}`]) {
+        const r = await s.call("lena", "GET", `/v1/approvals?${bad}`);
+        expect([bad, r.status, r.body.code]).toEqual([bad, 400, "input_invalid"]);
+      }
+    } finally {
+      await s.close();
+    }
+  });
 
   it("OPA's Data API and AuthZEN answer with the decision id and revision; each decision is audited", async () => {
     const s = await serve(await store());

@@ -43,6 +43,8 @@ describe("inbox sign-in", () => {
     const r = await signIn(s, s.tokens.lena!);
     expect(r.status).toBe(303);
     expect(r.headers.get("set-cookie")).toMatch(/^warden_session=wdn_/);
+    // Never sent over plain HTTP to another host; browsers keep it on loopback (the browser tests).
+    expect(r.headers.get("set-cookie")!.split("; ")).toEqual(expect.arrayContaining(["HttpOnly", "Secure", "SameSite=Strict"]));
   });
 });
 
