@@ -2,8 +2,8 @@
 // by `warden build` (buildBundle), test, eval, check and fmt alike.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep, basename, dirname } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { SourceFile } from "./engine.ts";
+import { firstYamlDocument, YamlSyntaxError } from "./yaml.ts";
 
 /** A path that does not exist, a malformed data file, two data files that disagree. The CLI exits 2. */
 export class LoadError extends Error {
@@ -84,12 +84,12 @@ export function readData(file: string): unknown {
       throw new LoadError(`${file}:${at.line}:${at.col}: invalid JSON: ${message.replace(/ in JSON at position \d+.*$/s, "")}`);
     }
   }
+  // As `opa test` and `opa eval -d` read YAML: the first document of a stream (src/yaml.ts).
   try {
-    return safeIntegers(parseYaml(text, { intAsBigInt: true }));
+    return safeIntegers(firstYamlDocument(text));
   } catch (e) {
-    const err = e as Error & { linePos?: { line: number; col: number }[] };
-    const at = err.linePos?.[0] ?? { line: 1, col: 1 };
-    throw new LoadError(`${file}:${at.line}:${at.col}: invalid YAML: ${err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`);
+    if (!(e instanceof YamlSyntaxError)) throw e;
+    throw new LoadError(`${file}:${e.line}:${e.col}: invalid YAML: ${e.message.replace(/ at line \d+, column \d+:?$/, "")}`);
   }
 }
 

@@ -44,6 +44,11 @@ describe("data files (allData, as opa test)", () => {
     expect(typeof (data.a as { b: { limits: { max: unknown } } }).b.limits.max).toBe("number");
   });
 
+  it("reads YAML as OPA's loader does: the first document of a stream, YAML 1.1 booleans", () => {
+    const root = tree({ "k8s/deploy.yaml": "kind: Service\nexposed: yes\n---\nkind: Deployment\n" });
+    expect(loadPaths([root], { allData: true }).data).toEqual({ k8s: { kind: "Service", exposed: true } });
+  });
+
   it("keeps reading only data.json and data.yaml without allData (bundle layout)", () => {
     const root = tree({ "a/data.json": '{"x": 1}', "a/other.json": '{"y": 2}' });
     expect(loadPaths([root]).data).toEqual({ a: { x: 1 } });

@@ -7,6 +7,7 @@ import type { BuiltinDef } from "./builtin.ts";
 import { builtinError, fn, obj, operandError, str } from "./args.ts";
 import { JSONSyntaxError, marshal, toPlain, unmarshal } from "./jsontext.ts";
 import { T } from "./types.ts";
+import { firstYamlDocument, YamlSyntaxError } from "../yaml.ts";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -62,23 +63,15 @@ function jsonUnmarshal(args: Value[]): Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// YAML (YAML 1.1, as Go's yaml.v2 reads it: `yes` and `on` are booleans)
+// YAML (src/yaml.ts: as Go's yaml.v2 reads it)
 
-const YAML_OPTIONS = { version: "1.1", intAsBigInt: true } as const;
-
-/**
- * The first document of a stream: Go's decoder reads no further, except that its scanner looks
- * ahead into the start of the next document, so an error there (a tab as indentation, say) fails.
- */
 function yamlParse(s: string): Value {
-  const docs = YAML.parseAllDocuments(s, YAML_OPTIONS);
-  // An empty stream has no documents; read it as one empty document (null).
-  const first = docs[0] ?? YAML.parseDocument(s, YAML_OPTIONS);
-  const next = docs[1];
-  const nextStart = next?.contents?.range[0] ?? next?.range[1];
-  const error = first.errors[0] ?? next?.errors.find((e) => e.pos[0] <= nextStart!);
-  if (error) throw builtinError(`yaml: ${error.message.split("\n")[0]}`);
-  return fromJSON(first.toJS());
+  try {
+    return fromJSON(firstYamlDocument(s));
+  } catch (e) {
+    if (e instanceof YamlSyntaxError) throw builtinError(`yaml: ${e.message}`);
+    throw e;
+  }
 }
 
 function yamlStringify(v: Value): string {
