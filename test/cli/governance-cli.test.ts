@@ -124,15 +124,22 @@ describe("warden governance commands", { timeout: 180_000 }, () => {
     await audit.close();
   });
 
-  it("rollback restores the state; a second rollback conflicts, showing the difference", async () => {
+  it("rollback refuses a changed state, showing the difference; restores it once; a second rollback is refused", async () => {
+    const documents = new FileStateStore(deployment.state);
+    const left = await documents.get("orders/A-1");
+    await documents.put("orders/A-1", { total: 120, discounts: [] });
+    const conflicted = await warden("rollback", discountId, "--by", "ops");
+    expect(conflicted.code).toBe(1);
+    expect(conflicted.stderr).toContain("conflict: cannot roll back action");
+    expect(conflicted.stderr).toMatch(/\/discounts\/0: 20 \(recorded\) -> absent \(now\)/);
+    await documents.put("orders/A-1", left);
     const first = await warden("rollback", discountId, "--by", "ops");
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`rolled back action ${discountId}`);
-    expect(await new FileStateStore(deployment.state).get("orders/A-1")).toEqual({ total: 120, discounts: [] });
+    expect(await documents.get("orders/A-1")).toEqual({ total: 120, discounts: [] });
     const again = await warden("rollback", discountId, "--by", "ops");
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain("conflict: cannot roll back action");
-    expect(again.stderr).toMatch(/\/discounts\/0: 20 \(recorded\) -> absent \(now\)/);
+    expect(again.stderr).toContain(`refused: already_rolled_back: action ${discountId} was rolled back by rollback`);
   });
 
   it("replay: zero differences exit 0; a tampered decision exits 1 and is shown", async () => {
