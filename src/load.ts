@@ -30,6 +30,11 @@ export interface LoadOptions {
    * (default: only `data.json`/`data.yaml`/`data.yml`, the bundle format's names, for `build`).
    */
   allData?: boolean;
+  /**
+   * Names to leave out below the given paths (`opa test --ignore`): shell patterns (Go's
+   * filepath.Match) matched against each file's or directory's own name.
+   */
+  ignore?: string[];
 }
 
 /**
@@ -45,7 +50,8 @@ export function loadPaths(paths: string[], opts: LoadOptions = {}): Loaded {
   for (const root of paths) {
     const st = statSync(root, { throwIfNoEntry: false });
     if (!st) throw new LoadError(`no such file or directory: ${root}`);
-    const files = st.isDirectory() ? walk(root) : [root];
+    const ignored = ignoreMatcher(opts.ignore ?? []);
+    const files = st.isDirectory() ? walk(root, ignored) : [root];
     for (const f of files.sort()) {
       const name = basename(f);
       if (name.endsWith(".rego")) {
@@ -60,16 +66,54 @@ export function loadPaths(paths: string[], opts: LoadOptions = {}): Loaded {
   return out;
 }
 
-function walk(dir: string): string[] {
+function walk(dir: string, ignored: (name: string) => boolean): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    if (entry.name.startsWith(".") || entry.name === "node_modules" || ignored(entry.name)) continue;
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
+    if (entry.isDirectory()) out.push(...walk(p, ignored));
     else out.push(p);
   }
   return out;
 }
+
+/** Whether a name matches one of the patterns, as OPA's loader filter GlobExcludeName matches. */
+function ignoreMatcher(patterns: string[]): (name: string) => boolean {
+  const res = patterns.map(globRegex).filter((r): r is RegExp => r !== undefined);
+  return (name) => res.some((r) => r.test(name));
+}
+
+/**
+ * Go's filepath.Match pattern as a regular expression: `*` any run of characters, `?` one,
+ * `[a-z]` and `[^a-z]` classes, `\` escaping the next character. A malformed pattern matches
+ * nothing (Go's ErrBadPattern).
+ */
+function globRegex(pattern: string): RegExp | undefined {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "\\") {
+      if (++i >= pattern.length) return undefined;
+      re += escapeRegex(pattern[i]!);
+    } else if (c === "[") {
+      const end = pattern.indexOf("]", i + 1);
+      if (end < 0) return undefined;
+      const body = pattern.slice(i + 1, end);
+      re += `[${body.startsWith("^") ? "^" + escapeClass(body.slice(1)) : escapeClass(body)}]`;
+      i = end;
+    } else re += escapeRegex(c);
+  }
+  try {
+    return new RegExp(`^${re}$`, "su");
+  } catch {
+    return undefined;
+  }
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const escapeClass = (s: string) => s.replace(/[\]\\^]/g, "\\$&");
 
 /** Reads a JSON or YAML document; a malformed one is refused with its line and column. */
 export function readData(file: string): unknown {

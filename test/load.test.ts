@@ -70,3 +70,25 @@ describe("data files (allData, as opa test)", () => {
     expect(refusal(() => loadPaths([tree({ "list.json": "[1]" })], { allData: true }))).toContain("must hold an object");
   });
 });
+
+describe("ignored names (opa test --ignore)", () => {
+  const root = tree({
+    "a/x.yaml": "v: 1",
+    "a/y.yaml": "v: 2",
+    "a/p.rego": "package a",
+    "vendor/v.rego": "package v",
+    "b/data.json": '{"w": 3}',
+  });
+
+  it("leaves out files and directories whose own name matches a shell pattern", () => {
+    const loaded = loadPaths([root], { tests: true, allData: true, ignore: ["*.yaml", "vend?r"] });
+    expect(loaded.sources.map((s) => s.file.slice(root.length))).toEqual(["/a/p.rego"]);
+    expect(loaded.data).toEqual({ b: { w: 3 } });
+  });
+
+  it("reads [classes] and escapes as Go's filepath.Match, and a malformed pattern matches nothing", () => {
+    expect(loadPaths([root], { allData: true, ignore: ["[xy].yaml"] }).data).toEqual({ b: { w: 3 } });
+    expect(loadPaths([root], { allData: true, ignore: ["[^x].yaml"] }).data).toEqual({ a: { v: 1 }, b: { w: 3 } });
+    expect(loadPaths([root], { allData: true, ignore: ["x\\.yaml", "[x"] }).data).toEqual({ a: { v: 2 }, b: { w: 3 } });
+  });
+});

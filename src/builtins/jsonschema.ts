@@ -1,15 +1,17 @@
-// JSON Schema: json.verify_schema and json.match_schema. Validation by ajv (drafts 6, 7 and
-// later; `$schema` of draft 4 is read as draft 7), with OPA's result shapes: [ok, error text or
-// null], and [match, [{error, type, field, desc}]] where the error types and descriptions follow
-// gojsonschema's (the library OPA uses) for the common keywords; others keep ajv's message.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { fromJSON, toJSON, type Value } from "../values/value.ts";
+// JSON Schema: json.verify_schema and json.match_schema, with OPA's result shapes: [ok, error text
+// or null], and [match, [{error, type, field, desc}]]. Whether a schema is valid is ajv's check
+// (drafts 6, 7 and later; `$schema` of another draft is read as draft 7); the errors of a match are
+// gojsonschema's (the library OPA uses), from a validator that follows it (jsonschema-validate.ts).
+import { Ajv } from "ajv";
+import { GoSchemaValidator, type Json, type Node } from "./jsonschema-validate.ts";
+import { ObjectValue, fromJSON, toJSON, type Value } from "../values/value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { builtinError, fn, typeError, ANY_OBJECT } from "./args.ts";
 import { T } from "./types.ts";
 
-const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateSchema: true, addUsedSchema: false });
-const compiled = new Map<string, ValidateFunction>();
+// Formats are gojsonschema's to check (and unknown ones pass): ajv neither checks nor warns.
+const ajv = new Ajv({ strict: false, validateSchema: true, validateFormats: false, logger: false });
+const compiled = new Map<string, GoSchemaValidator>();
 
 /** The schema operand: an object, or a string holding its JSON. */
 function schemaOf(v: Value, pos: number): object {
@@ -66,23 +68,37 @@ function emptyEnums(schema: unknown): unknown {
   return out;
 }
 
-function compile(schema: object): ValidateFunction {
+/** Checks the schema with ajv (which throws what is wrong with it), then builds its validator. */
+function compile(schema: object): GoSchemaValidator {
   const key = JSON.stringify(schema);
-  let f = compiled.get(key);
-  if (!f) {
+  let v = compiled.get(key);
+  if (!v) {
     checkTypeNames(schema);
     const s = emptyEnums(schema) as Record<string, unknown>;
-    if (typeof s.$schema === "string" && /draft-0[46]/.test(s.$schema)) delete s.$schema; // read as draft 7
-    f = ajv.compile(s);
+    // ajv knows draft 7's meta-schema only; gojsonschema reads other drafts' schemas alike.
+    if (typeof s.$schema === "string" && !/^https?:\/\/json-schema\.org\/draft-07\/schema#?$/.test(s.$schema)) delete s.$schema;
+    // Compiled as a schema of its own (so that `$ref: "#"` finds its root), then forgotten: an
+    // `$id` must not outlive the call.
+    try {
+      ajv.compile(s);
+    } finally {
+      ajv.removeSchema(s);
+    }
+    v = new GoSchemaValidator(schema as Node);
     if (compiled.size > 256) compiled.clear();
-    compiled.set(key, f);
+    compiled.set(key, v);
   }
-  return f;
+  return v;
 }
 
+/** What OPA answers for an operand that is neither a string of JSON nor an object. */
+const WRONG_TYPE = "wrong type, expected string or object";
+
 function verifySchema([schema]: Value[]): Value {
+  if (typeof schema === "string" && !isJSON(schema)) return [false, "jsonschema: invalid JSON string"];
+  if (typeof schema !== "string" && !(schema instanceof ObjectValue)) return [false, `jsonschema: ${WRONG_TYPE}`];
   try {
-    compile(schemaOf(schema!, 0));
+    compile(schemaOf(schema, 0));
     return [true, null];
   } catch (e) {
     if (e instanceof Error && !(e as { code?: unknown }).code) return [false, `jsonschema: ${e.message}`];
@@ -90,17 +106,31 @@ function verifySchema([schema]: Value[]): Value {
   }
 }
 
+function isJSON(s: string): boolean {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function matchSchema([doc, schema]: Value[]): Value {
   const document = typeof doc === "string" ? parseDocument(doc) : toJSON(doc!);
-  let validate: ValidateFunction;
+  let validator: GoSchemaValidator;
   try {
-    validate = compile(schemaOf(schema!, 1));
+    validator = compile(schemaOf(schema!, 1));
   } catch (e) {
     const message = (e as Error).message;
     throw builtinError(message.startsWith("has a primitive type") ? message : `invalid JSON schema: ${message}`);
   }
-  if (validate(document)) return [true, []];
-  return [false, (validate.errors ?? []).map((e) => fromJSON(resultError(e)))];
+  let errors;
+  try {
+    errors = validator.validate(document as Json);
+  } catch (e) {
+    throw builtinError((e as Error).message); // a $ref that does not resolve, or loops
+  }
+  return [errors.length === 0, errors.map((e) => fromJSON(e))];
 }
 
 function parseDocument(s: string): unknown {
@@ -109,75 +139,6 @@ function parseDocument(s: string): unknown {
   } catch {
     throw builtinError("invalid JSON document");
   }
-}
-
-/** gojsonschema's field names: `(root)`, `a.b`, `items.0`. */
-function fieldOf(path: string, extra?: string): string {
-  const parts = path.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  if (extra !== undefined) parts.push(extra);
-  return parts.length === 0 ? "(root)" : parts.join(".");
-}
-
-function goType(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-}
-
-function resultError(e: ErrorObject): { error: string; type: string; field: string; desc: string } {
-  const p = e.params as Record<string, unknown>;
-  let field = fieldOf(e.instancePath);
-  let type = e.keyword;
-  let desc = e.message ?? e.keyword;
-  switch (e.keyword) {
-    case "type":
-      type = "invalid_type";
-      desc = `Invalid type. Expected: ${String(p.type).split(",").join(", ")}, given: ${goType(e.data)}`;
-      break;
-    case "required":
-      desc = `${String(p.missingProperty)} is required`;
-      break;
-    case "enum":
-      desc = `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", ")}`;
-      break;
-    case "const":
-      desc = `${field} does not match: ${JSON.stringify(p.allowedValue)}`;
-      break;
-    case "additionalProperties":
-      type = "additional_property_not_allowed";
-      desc = `Additional property ${String(p.additionalProperty)} is not allowed`;
-      break;
-    case "minimum":
-      type = "number_gte";
-      desc = `Must be greater than or equal to ${String(p.limit)}`;
-      break;
-    case "maximum":
-      type = "number_lte";
-      desc = `Must be less than or equal to ${String(p.limit)}`;
-      break;
-    case "minLength":
-      type = "string_gte";
-      desc = `String length must be greater than or equal to ${String(p.limit)}`;
-      break;
-    case "maxLength":
-      type = "string_lte";
-      desc = `String length must be less than or equal to ${String(p.limit)}`;
-      break;
-    case "pattern":
-      desc = `Does not match pattern '${String(p.pattern)}'`;
-      break;
-    case "minItems":
-      type = "array_min_items";
-      desc = `Array must have at least ${String(p.limit)} items`;
-      break;
-    case "maxItems":
-      type = "array_max_items";
-      desc = `Array must have at most ${String(p.limit)} items`;
-      break;
-  }
-  if (field === "") field = "(root)";
-  return { error: `${field}: ${desc}`, type, field, desc };
 }
 
 const SCHEMA = T.union(T.string, ANY_OBJECT);

@@ -334,18 +334,52 @@ const decodeVerify: BuiltinImpl = (args, ctx) => {
 // ---------------------------------------------------------------------------------------------
 // io.jwt.encode_sign and encode_sign_raw
 
+/** The signing header as OPA 1.x reads it (jwx's jwsbb, over fastjson): a value, or why it is none. */
+type SigningHeader = { value: Value } | { reason: string };
+
+function signingHeader(text: string): SigningHeader {
+  const trimmed = text.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, "");
+  if (trimmed === "") return { reason: 'cannot parse JSON: cannot parse empty string; unparsed tail: ""' };
+  try {
+    return { value: unmarshal(text) };
+  } catch (e) {
+    if (!(e instanceof JSONSyntaxError)) throw e;
+    // fastjson takes a bare run of number characters (such as "e") as a number, unchecked, so
+    // such a header parses and merely lacks "alg".
+    if (/^[0-9.eE+-]+$/.test(trimmed)) return { value: 0 };
+    return { reason: `cannot parse JSON: ${e.message}` };
+  }
+}
+
+/** A header field as jwsbb.HeaderGetString gives it: the string, or why there is none. */
+function headerString(header: SigningHeader, key: string): string | { reason: string } {
+  if ("reason" in header) return header;
+  const v = header.value instanceof ObjectValue ? header.value.getString(key) : undefined;
+  if (v === undefined) return { reason: `jwsbb: header "${key}" not found` };
+  if (typeof v !== "string") return { reason: `value doesn't contain string; it contains ${fastjsonType(v)}` };
+  return v;
+}
+
+/** fastjson's name for a JSON value's type, as its errors give it. */
+function fastjsonType(v: Value): string {
+  if (v === null) return "null";
+  if (typeof v === "boolean") return String(v);
+  if (isNumber(v)) return "number";
+  return Array.isArray(v) ? "array" : "object";
+}
+
 /**
  * A compact JWS over the header and payload bytes as given. The key is a JWK, or the first key of
  * a JWK set. Unless the header's `typ` is a string other than "JWT", the payload must be JSON.
  */
 function signToken(headerText: string, payloadText: string, jwkText: string): string {
   const jwk = signingKey(jwkText);
-  const header = headerObject(headerText);
-  const alg = header.getString("alg");
-  if (typeof alg !== "string") throw builtinError("missing or invalid 'alg' header");
+  const header = signingHeader(headerText);
+  const alg = headerString(header, "alg");
+  if (typeof alg !== "string") throw builtinError(`missing or invalid 'alg' header: ${alg.reason}`);
   const a = algorithm(alg);
   if (a === undefined) throw builtinError(`unknown JWS algorithm: ${alg}`);
-  const typ = header.getString("typ");
+  const typ = headerString(header, "typ");
   if ((typeof typ !== "string" || typ === "JWT") && !isJSON(payloadText)) throw builtinError("type is JWT but payload is not JSON");
   const input = `${Buffer.from(headerText, "utf8").toString("base64url")}.${Buffer.from(payloadText, "utf8").toString("base64url")}`;
   let signature: Buffer;

@@ -58,7 +58,7 @@ function parseIPv6(s: string): bigint | undefined {
 const V4_MAPPED = 0xffffn << 32n;
 
 /** An address; IPv4-mapped IPv6 addresses count as IPv4, as Go's To4 makes them. */
-function parseIP(s: string): IP | undefined {
+export function parseIP(s: string): IP | undefined {
   const v4 = parseIPv4(s);
   if (v4 !== undefined) return { value: v4, bits: 32 };
   if (!s.includes(":")) return undefined;
@@ -119,6 +119,15 @@ function formatIP(ip: IP): string {
 }
 
 const formatNet = (n: Net) => `${formatIP(n.base)}/${n.prefix}`;
+
+/** An address literal as Go's net.IPAddr prints it (a zone only on IPv6), or undefined. */
+function addressLiteral(host: string): string | undefined {
+  const pct = host.indexOf("%");
+  const [addr, zone] = pct < 0 ? [host, ""] : [host.slice(0, pct), host.slice(pct)];
+  if (zone === "%" || (zone !== "" && !addr.includes(":"))) return undefined;
+  const ip = parseIP(addr);
+  return ip === undefined ? undefined : formatIP(ip) + zone;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -291,10 +300,12 @@ export const NET: BuiltinDef[] = [
   {
     name: "net.lookup_ip_addr",
     signature: fn([T.string], T.setOf(T.string)),
-    // Deliberately disabled, as OPA's Wasm target leaves it: evaluation is synchronous and
-    // replayable, so no DNS query is made. The operand is checked first, as OPA does.
+    // Lookups are deliberately disabled, as OPA's Wasm target leaves them: evaluation is
+    // synchronous and replayable, so no DNS query is made. An address literal needs none: Go's
+    // resolver answers it with the address itself, as OPA does.
     impl: (args) => {
-      str(args, 0);
+      const literal = addressLiteral(str(args, 0));
+      if (literal !== undefined) return SetValue.of([literal]);
       throw builtinError("network access is not available to policies (DNS lookups are disabled)");
     },
     nondeterministic: true,

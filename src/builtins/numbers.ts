@@ -94,7 +94,8 @@ function range(a: bigint, b: bigint, step: bigint, ctx: BuiltinContext): Value[]
 
 function rangeStep(args: Value[], ctx: BuiltinContext): Value {
   const step = bigint(args, 2);
-  if (step <= 0n) throw builtinError("step must be a positive number above zero");
+  // OPA 1.x's wording (topdown/numbers.go); earlier releases said "a positive number above zero".
+  if (step <= 0n) throw builtinError("step must be a positive integer");
   return range(bigint(args, 0), bigint(args, 1), step, ctx);
 }
 

@@ -145,10 +145,18 @@ function jsonPaths(args: Value[]): Value[][] {
   const v = args[1]!;
   if (!Array.isArray(v) && !(v instanceof SetValue)) throw typeError(2, v, "set", "array");
   return members(args, 1).map((p) => {
-    if (typeof p === "string") return p === "" ? [] : p.replace(/^\/+/, "").split("/").map(unescapePointer);
+    if (typeof p === "string") return pointerSegments(p);
     if (Array.isArray(p)) return p;
     throw operandError(2, `must be one of {set, array} containing string paths or array of path segments but got ${typeName(p)}`);
   });
+}
+
+/**
+ * A "/a/b" path's segments, read as OPA's parsePath does for json.filter, json.remove and
+ * json.patch alike: the leading slashes are optional (all are trimmed), and "" is the root.
+ */
+function pointerSegments(path: string): string[] {
+  return path === "" ? [] : path.replace(/^\/+/, "").split("/").map(unescapePointer);
 }
 
 function unescapePointer(segment: string): string {
@@ -237,13 +245,10 @@ function removeDoc(doc: Value, tree: Value | undefined): Value | undefined {
 // json.patch (RFC 6902), applied without mutating the input. A failed operation makes the
 // whole call undefined.
 
-/** A path as a JSON pointer ("/a/0") or an array of segments. */
+/** A path as a JSON pointer ("/a/0", or "a/0": OPA does not insist on the slash) or an array of segments. */
 function patchPath(v: Value | undefined): Value[] | undefined {
   if (Array.isArray(v)) return v;
-  if (typeof v !== "string") return undefined;
-  if (v === "") return [];
-  if (!v.startsWith("/")) return undefined;
-  return v.slice(1).split("/").map(unescapePointer);
+  return typeof v === "string" ? pointerSegments(v) : undefined;
 }
 
 /** A change to the child `key` of `container`: the new container, or undefined if it does not apply. */

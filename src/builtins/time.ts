@@ -585,6 +585,17 @@ function parseOffset(std: string, fail: () => Error, consume: (n: number) => voi
   return m[1] === "-" ? -total : total;
 }
 
+/** Whether Go's time.Parse(layout, value) succeeds (the JSON Schema date and time formats). */
+export function parsesAs(layout: string, value: string): boolean {
+  try {
+    parseLayout(layout, value);
+    return true;
+  } catch (e) {
+    if (e instanceof ParseFailure) return false;
+    throw e;
+  }
+}
+
 function parseWith(layout: string, value: string): Value {
   try {
     return nsValue(parseLayout(layout, value));

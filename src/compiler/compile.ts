@@ -1,7 +1,7 @@
 // The compiler: parsed modules in, a rule tree of resolved, ordered, checked rules out. The stages
 // and their order are listed in stages.ts; this file holds the stages that are not in files of
 // their own (names and rules, rule conflicts, calls and `with` targets, safety ordering).
-import type { Body, Import, Module, RefTerm, Rule, Term } from "../syntax/ast.ts";
+import type { Body, Import, Module, RefTerm, Rule, RuleHead, Term } from "../syntax/ast.ts";
 import { RegoError, RegoErrors } from "../errors.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
 import { LocalNames, Resolver, type Declaration, type Globals } from "./scope.ts";
@@ -13,6 +13,7 @@ import { constantValue, dataRef, forEachChild, isConstant, refName, termVars } f
 import { fits, typeText } from "./types.ts";
 import { runStages, type CompileState } from "./stages.ts";
 import { rewritePrint } from "./print.ts";
+import { rewriteComputedArgs } from "./head-args.ts";
 
 export interface CompiledPolicy {
   root: RuleNode;
@@ -38,7 +39,7 @@ export interface CompileOptions {
 }
 
 export function compileModules(written: Module[], opts: CompileOptions = {}): CompiledPolicy {
-  const modules = rewritePrint(written);
+  const modules = rewriteComputedArgs(rewritePrint(written));
   const s = runStages(modules, undefined, opts);
   throwIfAny(s.errors);
   return { root: s.root, names: s.names, modules, needs: new Needs(s.arityOf!) };
@@ -86,15 +87,26 @@ function checkUnusedImports(m: Module, used: ReadonlySet<string>, errors: RegoEr
 
 /**
  * Locals declared and never referred to again. A `some x` that nothing uses is an error in OPA
- * always; in strict mode so are unused function arguments and `:=` assignments. Vars bound by
- * `some … in` and `every` patterns are not checked (OPA does not either).
+ * always; in strict mode so are unused `:=` assignments (arguments: checkUnusedArgs). Vars bound
+ * by `some … in` and `every` patterns are not checked (OPA does not either).
  */
 function checkUnusedLocals(declarations: Declaration[], errors: RegoError[], strict: boolean): void {
   for (const d of declarations) {
     if (d.uses > 0) continue;
     if (d.kind === "declared") errors.push(new RegoError("rego_compile_error", `declared var ${d.name} unused`, d.loc));
     else if (strict && d.kind === "assigned") errors.push(new RegoError("rego_compile_error", `assigned var ${d.name} unused`, d.loc));
-    else if (strict && d.kind === "argument") errors.push(new RegoError("rego_compile_error", `unused argument ${d.name}. (hint: use _ (wildcard variable) instead)`, d.loc));
+  }
+}
+
+/**
+ * Strict mode: function arguments no branch of the else chain uses. OPA counts an argument's
+ * uses across the whole chain (`f(x, d) { x } else { d }` uses both) and reports each unused one
+ * once, at the head of the chain's first rule.
+ */
+function checkUnusedArgs(branches: Declaration[][], head: RuleHead, errors: RegoError[]): void {
+  const used = new Set(branches.flatMap((b) => b.filter((d) => d.uses > 0).map((d) => d.name)));
+  for (const d of branches[0] ?? []) {
+    if (!used.has(d.name)) errors.push(new RegoError("rego_compile_error", `unused argument ${d.name}. (hint: use _ (wildcard variable) instead)`, head.loc));
   }
 }
 
@@ -163,11 +175,13 @@ function packageRuleNames(modules: Module[]): Map<string, Set<string>> {
 
 /**
  * The name an import of data or input binds in its module (its alias, else its last key);
- * undefined for rego.v1 and future.keywords (no-ops here) and for a bare `import data`.
+ * undefined for rego.v1 and future.keywords (no-ops here) and for a bare `import data` without
+ * alias (it binds `data` to itself). An aliased root (`import input as req`) binds its alias.
  */
 function importName(imp: Import): string | undefined {
   const head = imp.path.terms[0];
-  if (head?.type !== "var" || (head.name !== "data" && head.name !== "input") || imp.path.terms.length === 1) return undefined;
+  if (head?.type !== "var" || (head.name !== "data" && head.name !== "input")) return undefined;
+  if (imp.path.terms.length === 1) return imp.alias;
   const last = imp.path.terms[imp.path.terms.length - 1]!;
   return imp.alias ?? (last.type === "string" ? last.value : last.type === "var" ? last.name : undefined);
 }
@@ -230,12 +244,16 @@ function resolveRule(rule: Rule, pkg: string[], r: Resolver, errors: RegoError[]
       loc: b.loc,
       source: b,
     };
-    // Each branch of an else chain is checked on its own, as OPA checks it.
-    checkUnusedLocals(r.ruleDeclarations(), errors, strict);
+    // Each branch of an else chain is checked on its own, as OPA checks it; arguments are shared.
+    const declarations = r.ruleDeclarations();
+    checkUnusedLocals(declarations, errors, strict);
+    argDeclarations.push(declarations.filter((d) => d.kind === "argument"));
     return def;
   };
+  const argDeclarations: Declaration[][] = [];
   const def = branch(rule, head.args);
   for (let e = rule.else; e; e = e.else) def.elses.push(branch(e, head.args));
+  if (strict) checkUnusedArgs(argDeclarations, head, errors);
   return def;
 }
 
@@ -397,4 +415,7 @@ function orderRule(d: RuleDef, safety: Safety): void {
   const r = safety.orderBody(d.body, bound);
   d.body = r.body;
   safety.checkHead([...d.keys, d.value, ...(d.key ? [d.key] : [])], r.bound);
+  d.keys = d.keys.map((k) => safety.orderTermClosures(k, r.bound));
+  d.value = safety.orderTermClosures(d.value, r.bound);
+  if (d.key) d.key = safety.orderTermClosures(d.key, r.bound);
 }

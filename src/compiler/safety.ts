@@ -146,33 +146,40 @@ export class Safety extends Needs {
 
   // --- closures -----------------------------------------------------------------------------
 
-  private orderClosures(e: Expr, bound: ReadonlySet<string>): Expr {
-    const visit = (t: Term): Term => {
-      switch (t.type) {
-        case "arraycomp":
-        case "setcomp": {
-          const r = this.orderBody(t.body, bound);
-          this.checkHead([t.term], r.bound);
-          return { ...t, body: r.body };
-        }
-        case "objectcomp": {
-          const r = this.orderBody(t.body, bound);
-          this.checkHead([t.key, t.value], r.bound);
-          return { ...t, body: r.body };
-        }
-        case "ref":
-          return { ...t, terms: t.terms.map(visit) };
-        case "call":
-          return { ...t, args: t.args.map(visit) };
-        case "array":
-        case "set":
-          return { ...t, items: t.items.map(visit) };
-        case "object":
-          return { ...t, entries: t.entries.map(([k, v]) => [visit(k), visit(v)] as [Term, Term]) };
-        default:
-          return t;
+  /**
+   * `t` with the bodies of the comprehensions in it ordered, given the vars bound around it. Rule
+   * heads need this as much as body expressions: OPA orders `p := {k | k = f(x); x = xs[_]}` too.
+   */
+  orderTermClosures(t: Term, bound: ReadonlySet<string>): Term {
+    const visit = (u: Term): Term => this.orderTermClosures(u, bound);
+    switch (t.type) {
+      case "arraycomp":
+      case "setcomp": {
+        const r = this.orderBody(t.body, bound);
+        this.checkHead([t.term], r.bound);
+        return { ...t, body: r.body };
       }
-    };
+      case "objectcomp": {
+        const r = this.orderBody(t.body, bound);
+        this.checkHead([t.key, t.value], r.bound);
+        return { ...t, body: r.body };
+      }
+      case "ref":
+        return { ...t, terms: t.terms.map(visit) };
+      case "call":
+        return { ...t, args: t.args.map(visit) };
+      case "array":
+      case "set":
+        return { ...t, items: t.items.map(visit) };
+      case "object":
+        return { ...t, entries: t.entries.map(([k, v]) => [visit(k), visit(v)] as [Term, Term]) };
+      default:
+        return t;
+    }
+  }
+
+  private orderClosures(e: Expr, bound: ReadonlySet<string>): Expr {
+    const visit = (t: Term): Term => this.orderTermClosures(t, bound);
     const withs = e.with.map((w) => ({ ...w, value: visit(w.value) }));
     switch (e.kind) {
       case "term":

@@ -101,16 +101,52 @@ export class Resolver {
     this.scope.topLevel = topLevelNames(body);
     return body.flatMap((e) => {
       const resolved = this.expr(e);
-      return resolved.negated ? this.outOfNegation(resolved) : [resolved];
+      if (!resolved.negated) return [resolved];
+      const { before, expr } = this.callsOutOfNegation(resolved);
+      return [...before, ...this.outOfNegation(expr)];
     });
   }
 
   /**
-   * As OPA's compiler does, the dynamic terms of a negated expression are evaluated before it, in
-   * expressions of their own: the refs among the arguments of a call of one of the policy's
-   * functions (`not f(input.x)` is `t = input.x; not f(t)`) and the refs used as keys of a ref
-   * (`not obj[input.k]`). So an undefined argument fails the body rather than making the
-   * negation true.
+   * OPA's compiler (expandExpr, stage RewriteExprTerms) evaluates every call nested in an
+   * expression's operands first, in an expression of its own, and for a negated expression that
+   * is outside the negation: `not "a" in object.keys(f(x))` fails the body when f(x) is undefined.
+   * The expression's own call stays negated; comprehensions keep their calls (closures).
+   */
+  private callsOutOfNegation(e: Expr): { before: Expr[]; expr: Expr } {
+    const before: Expr[] = [];
+    const expand = (t: Term): Term => {
+      switch (t.type) {
+        case "call": {
+          const call = { ...t, args: t.args.map(expand) };
+          const v = varTerm(this.names.fresh("$neg"), t.loc);
+          before.push({ kind: "unify", left: v, right: call, negated: false, with: e.with, loc: t.loc });
+          return v;
+        }
+        case "ref":
+          return { ...t, terms: t.terms.map(expand) };
+        case "array":
+        case "set":
+          return { ...t, items: t.items.map(expand) };
+        case "object":
+          return { ...t, entries: t.entries.map(([k, v]) => [expand(k), expand(v)] as [Term, Term]) };
+        default:
+          return t;
+      }
+    };
+    const operands = (t: Term): Term => (t.type === "call" ? { ...t, args: t.args.map(expand) } : expand(t));
+    let expr: Expr = e;
+    if (e.kind === "term") expr = { ...e, term: operands(e.term) };
+    else if (e.kind === "unify") expr = { ...e, left: expand(e.left), right: expand(e.right) };
+    return { before, expr };
+  }
+
+  /**
+   * As OPA's compiler does (stage RewriteDynamicTerms), the dynamic terms of a negated expression
+   * are evaluated before it, in expressions of their own: the refs among the arguments of a call,
+   * of a built-in as of one of the policy's functions (`not f(input.x)` is `t = input.x; not f(t)`,
+   * `not startswith(xs[0], "a")` likewise), and the refs used as keys of a ref (`not obj[input.k]`).
+   * So an undefined argument fails the body rather than making the negation true.
    */
   private outOfNegation(e: Expr): Expr[] {
     const before: Expr[] = [];
@@ -130,16 +166,18 @@ export class Resolver {
       if (t.type === "object") return { ...t, entries: t.entries.map(([k, v]) => [dynamic(k), dynamic(v)] as [Term, Term]) };
       return t;
     };
-    // Calls of the policy's functions only: a built-in's arguments (`not input.xs[_] == 1`) stay
-    // inside the negation, their existential vars with them.
-    const userCall = (t: Extract<Term, { type: "call" }>) => {
-      const head = t.operator.terms[0];
-      return head?.type === "var" && head.name === "data";
+    // The sides of a unification (and of `a == b`, which OPA's stage RewriteEquals makes one) keep
+    // their own ref, `not input.x == 1` holds when input.x is undefined; its keys, and the refs
+    // inside a composite side, move out.
+    const side = (t: Term): Term => (t.type === "ref" ? keys(t) : t.type === "var" ? t : dynamic(t));
+    const isEquals = (t: Extract<Term, { type: "call" }>) => refName(t.operator) === "equal" && t.args.length === 2;
+    const inTerm = (t: Term): Term => {
+      if (t.type !== "call") return side(t);
+      return { ...t, args: t.args.map(isEquals(t) ? side : dynamic) };
     };
-    const inTerm = (t: Term): Term => (t.type === "ref" ? keys(t) : t.type === "call" && userCall(t) ? { ...t, args: t.args.map(dynamic) } : t);
     let out: Expr = e;
     if (e.kind === "term") out = { ...e, term: inTerm(e.term) };
-    else if (e.kind === "unify") out = { ...e, left: inTerm(e.left), right: inTerm(e.right) };
+    else if (e.kind === "unify") out = { ...e, left: side(e.left), right: side(e.right) };
     return [...before, out];
   }
 
@@ -219,17 +257,30 @@ export class Resolver {
         return { ...t, operator: this.operator(t.operator), args: t.args.map((a) => this.term(a)) };
       case "arraycomp":
       case "setcomp":
-        return this.inClosure(t.body, (body) => ({ ...t, term: this.term(t.term), body }));
+        return this.inClosure(t.body, (body) => {
+          const [term, lifted] = this.liftHead(this.term(t.term));
+          return { ...t, term, body: [...body, ...lifted] };
+        });
       case "objectcomp":
-        return this.inClosure(t.body, (body) => ({
-          ...t,
-          key: this.term(t.key),
-          value: this.term(t.value),
-          body,
-        }));
+        return this.inClosure(t.body, (body) => {
+          const [key, liftedKey] = this.liftHead(this.term(t.key));
+          const [value, liftedValue] = this.liftHead(this.term(t.value));
+          return { ...t, key, value, body: [...body, ...liftedKey, ...liftedValue] };
+        });
       default:
         return this.mapChildren(t, (c) => this.term(c));
     }
+  }
+
+  /**
+   * OPA's RewriteComprehensionTerms: a comprehension head term that must be evaluated (a ref, a
+   * call or a comprehension in it) becomes `$head = term` at the end of the body, so that the
+   * vars its refs iterate over can bind the body's (`[o[k] | a = k; startswith(a, "x")]`).
+   */
+  private liftHead(t: Term): [Term, Expr[]] {
+    if (!requiresEval(t)) return [t, []];
+    const v = varTerm(this.names.fresh("$head"), t.loc);
+    return [v, [{ kind: "unify", left: v, right: t, negated: false, with: [], loc: t.loc }]];
   }
 
   /**
@@ -341,16 +392,27 @@ function topLevelNames(body: Body): Set<string> {
     exprTerms(e).forEach(visit);
   }
   for (const e of body) for (const w of e.with) if (w.value.type === "var" && isBuiltinName(w.value.name)) names.delete(w.value.name);
-  // A name the body declares with `some` is that declaration's var from there on: a closure
-  // before it that uses the name has its own var, as in OPA (which renames declared vars).
+  // A name the body declares with `some` or `:=` is that declaration's var from there on: a
+  // closure before it that uses the name has its own var, as in OPA (which renames declared vars).
   for (const e of body) {
     if (e.kind === "some") for (const v of e.vars) names.delete(v.name);
     if (e.kind === "somein") for (const p of e.key ? [e.key, e.value] : [e.value]) patternNames(p).forEach((n) => names.delete(n));
+    if (e.kind === "assign") patternNames(e.left).forEach((n) => names.delete(n));
   }
   return names;
 }
 
-/** The var names a `some … in` pattern declares. */
+/** OPA's requiresEval: whether a term has a ref, a call or a comprehension in it. */
+function requiresEval(t: Term): boolean {
+  if (t.type === "ref" || t.type === "call" || t.type === "arraycomp" || t.type === "setcomp" || t.type === "objectcomp") return true;
+  let found = false;
+  forEachChild(t, (c) => {
+    found ||= requiresEval(c);
+  });
+  return found;
+}
+
+/** The var names a `some … in` or `:=` pattern declares. */
 function patternNames(t: Term): string[] {
   if (t.type === "var") return [t.name];
   if (t.type === "array") return t.items.flatMap(patternNames);

@@ -64,6 +64,9 @@ const KNOWN_KEYS = new Set([
   // OPA's WebAssembly test generator compiled these cases without partial evaluation. Warden does
   // not partially evaluate, and the option never changes the expected outcome: ignored.
   "disable_partial",
+  // OPA's runner then drops the bindings of variables its compiler generated. Warden's query
+  // results bind only the query's own variables, so this changes nothing either: ignored.
+  "ignore_generated_vars",
 ]);
 
 /**

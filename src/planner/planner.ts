@@ -486,11 +486,15 @@ export class Planner extends RulePlanner {
    * `data.pkg[name]...` planned from inside data.pkg (a test rule next to the rules it looks
    * up, say): the whole document of data.pkg would include the rule being planned. As OPA, look
    * at each child instead, except the one being planned, whose own document is not a
-   * dependency of itself through a dynamic key; and at the base data under the path.
+   * dependency of itself through a dynamic key; and at the base data under the path. A child
+   * that only contains the rule being planned is looked at when the ref goes on below it
+   * (`data.templates[name].deny` from a test in data.templates.t): as OPA's GetRulesDynamic,
+   * the rest of the ref decides which of its rules are reached.
    */
   protected eachChild(node: RuleNode, key: Term, keys: Term[], i: number, cont: TermCont): void {
+    const whole = i + 1 === keys.length;
     for (const [name, child] of node.children) {
-      if (this.planningWithin(child, true)) continue;
+      if (whole ? this.planningWithin(child, true) : this.planningAt(child)) continue;
       this.inBlock(() => {
         const k = this.local();
         this.emit({ type: "assignvar", source: this.str(name), target: k });
@@ -503,7 +507,13 @@ export class Planner extends RulePlanner {
   /** Whether a rule at or under `node` (`orAt`: at it too) is being planned right now. */
   protected planningWithin(node: RuleNode, orAt: boolean): boolean {
     const prefix = `g.data.${node.path.join(".")}`;
-    return this.inProgress.some((n) => n.startsWith(prefix + ".") || (orAt && (n === prefix || n.startsWith(prefix + "#"))));
+    return this.inProgress.some((n) => n.startsWith(prefix + ".")) || (orAt && this.planningAt(node));
+  }
+
+  /** Whether the rule at `node` itself is being planned right now. */
+  protected planningAt(node: RuleNode): boolean {
+    const prefix = `g.data.${node.path.join(".")}`;
+    return this.inProgress.some((n) => n === prefix || n.startsWith(prefix + "#"));
   }
 
   /** A plain lookup in the data document (no rules on the way). */

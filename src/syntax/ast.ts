@@ -84,6 +84,8 @@ export interface CallTerm extends Node {
   args: Term[];
   /** True when the call was written as an infix operator (used for messages and formatting). */
   infix?: string;
+  /** Set when the call is a template string as the parser rewrote it, in the form it was written. */
+  template?: "string" | "raw";
 }
 
 export type Term =

@@ -327,6 +327,28 @@ class Printer {
     });
   }
 
+  /**
+   * A template string as it was written, from the call the parser made of it: literal text
+   * escaped for its form (braces as `\{` and `\}`), each `{expression}` on one line.
+   */
+  private templateString(t: Extract<Term, { type: "call" }>): string {
+    const raw = t.template === "raw";
+    const items = t.args[0]!.type === "array" ? t.args[0]!.items : [];
+    const parts = items.map((item) => {
+      if (item.type === "string") {
+        const text = raw ? item.value : JSON.stringify(item.value).slice(1, -1);
+        return text.replace(/[{}]/g, (c) => `\\${c}`);
+      }
+      const e = item.type === "setcomp" ? item.body[0] : undefined;
+      if (e?.kind !== "unify") return "";
+      const out = new Out([], "");
+      out.start(0);
+      new Printer(out, false).expr({ kind: "term", negated: false, with: e.with, term: e.right, loc: e.loc }, Infinity);
+      return `{${out.finish().replace(/\n$/, "")}}`;
+    });
+    return raw ? `$\`${parts.join("")}\`` : `$"${parts.join("")}"`;
+  }
+
   /** A term as a string on one line. */
   private inline(t: Term, minPrec: number): string {
     const out = new Out([], "");
@@ -390,6 +412,7 @@ class Printer {
           t.body,
         );
       case "call": {
+        if (t.template) return w(this.templateString(t));
         if (!t.infix) {
           w(`${this.operatorName(t.operator)}(`);
           this.list(t.args);

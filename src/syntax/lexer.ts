@@ -35,6 +35,8 @@ export type TokenKind =
   | "number"
   | "string"
   | "rawstring"
+  /** A template string (`$"..."` or `` $`...` ``); its pieces are in `parts`. */
+  | "template"
   | "eof"
   /** A lexing error; `value` holds the message. Lexing stops after it. */
   | "illegal"
@@ -52,7 +54,12 @@ export interface Token {
   spaceBefore: boolean;
   /** A newline separates this token from the previous one. */
   newlineBefore: boolean;
+  /** A template string's literal text and `{expression}`s, the expressions as their tokens. */
+  parts?: TemplatePart[];
 }
+
+/** A piece of a template string: literal text, or an expression's tokens (ending with `eof`). */
+export type TemplatePart = { text: string } | { tokens: Token[] };
 
 export interface LexResult {
   /** Always ends with an `eof` token (after an `illegal` one, if lexing failed). */
@@ -118,9 +125,7 @@ class Lexer {
         break;
       }
       try {
-        const [kind, value] = this.scanToken();
-        // Raw strings may span lines; the location was taken before scanning.
-        this.tokens.push({ kind, text: this.src.slice(start, this.pos), value, loc, spaceBefore, newlineBefore });
+        this.tokens.push(this.token(start, loc, spaceBefore, newlineBefore));
       } catch (e) {
         if (!(e instanceof LexError)) throw e;
         const errLoc = this.locAt(e.offset);
@@ -130,6 +135,74 @@ class Lexer {
       }
     }
     return { tokens: this.tokens, comments: this.comments };
+  }
+
+  /** Scans the token at `start`. Raw and template strings may span lines; `loc` was taken before. */
+  private token(start: number, loc: Location, spaceBefore: boolean, newlineBefore: boolean): Token {
+    if (this.src.charCodeAt(start) === 36 /* $ */ && /["`]/.test(this.src.charAt(start + 1))) {
+      const parts = this.scanTemplate();
+      return { kind: "template", text: this.src.slice(start, this.pos), value: "", loc, spaceBefore, newlineBefore, parts };
+    }
+    const [kind, value] = this.scanToken();
+    return { kind, text: this.src.slice(start, this.pos), value, loc, spaceBefore, newlineBefore };
+  }
+
+  /**
+   * A template string, `$"..."` (escapes as in strings) or `` $`...` `` (raw, may span lines).
+   * `{` opens an expression, lexed as tokens up to its matching `}`; `\{` and `\}` are the
+   * braces themselves, in both forms.
+   */
+  private scanTemplate(): TemplatePart[] {
+    const start = this.pos;
+    const raw = this.src.charAt(start + 1) === "`";
+    this.pos += 2;
+    const parts: TemplatePart[] = [];
+    let text = "";
+    for (;;) {
+      if (this.pos >= this.src.length) throw new LexError("non-terminated template string", start);
+      const ch = this.src.charAt(this.pos);
+      if (ch === (raw ? "`" : '"')) break;
+      if (ch === "\\" && /[{}]/.test(this.src.charAt(this.pos + 1))) {
+        text += this.src.charAt(this.pos + 1);
+        this.pos += 2;
+      } else if (ch === "{") {
+        if (text !== "") parts.push({ text });
+        text = "";
+        parts.push({ tokens: this.scanTemplateExpr(start) });
+      } else if (!raw && ch === "\\") {
+        text += this.scanEscape();
+      } else {
+        const c = ch.charCodeAt(0);
+        if (!raw && c === 10) throw new LexError("non-terminated template string", start);
+        if (!raw && c < 32) throw new LexError("illegal control character in string", this.pos);
+        if (c === 10) this.newline(this.pos);
+        text += ch;
+        this.pos++;
+      }
+    }
+    this.pos++; // closing quote
+    if (text !== "") parts.push({ text });
+    return parts;
+  }
+
+  /** The tokens of a template string's `{expression}` (at its `{`), with `eof` for the `}`. */
+  private scanTemplateExpr(templateStart: number): Token[] {
+    this.pos++;
+    const tokens: Token[] = [];
+    for (let depth = 0; ; ) {
+      const skipped = this.skipSpaceAndComments();
+      const start = this.pos;
+      const loc = this.locAt(start);
+      if (start >= this.src.length) throw new LexError("non-terminated template string", templateStart);
+      const t = this.token(start, loc, skipped !== "none", skipped === "newline");
+      if (t.kind === "}" && depth === 0) {
+        tokens.push({ ...t, kind: "eof", text: "" });
+        return tokens;
+      }
+      if (t.kind === "{") depth++;
+      if (t.kind === "}") depth--;
+      tokens.push(t);
+    }
   }
 
   /** The location of an offset on the current line. */

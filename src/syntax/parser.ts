@@ -27,7 +27,7 @@ import type {
 } from "./ast.ts";
 import { RegoError, RegoErrors } from "../errors.ts";
 import { attachAnnotations } from "./annotations.ts";
-import { isKeyword, lex, type Token, type TokenKind } from "./lexer.ts";
+import { isKeyword, lex, type TemplatePart, type Token, type TokenKind } from "./lexer.ts";
 
 export interface ParseOptions {
   /** 1 (default) for OPA 1.x syntax; 0 for pre-1.0 modules, where `if` is optional. */
@@ -155,6 +155,8 @@ class Parser {
     private readonly regoVersion: 0 | 1,
     /** The rule syntax: 1 (`if` and `contains` required) in v1 and in v0 modules importing rego.v1. */
     private readonly ruleSyntax: 0 | 1,
+    /** Numbers the variables of template strings' comprehensions, shared with the parsers of their expressions. */
+    private readonly templateVars = { next: 0 },
   ) {}
 
   // ---- entry points ----
@@ -651,6 +653,33 @@ class Parser {
 
   // ---- terms ----
 
+  /**
+   * A template string, as OPA's parser rewrites it: `$"a{x}b"` is the call
+   * `internal.template_string(["a", {__template_0 | __template_0 = x}, "b"])`. Each expression
+   * becomes the set of its values, so an undefined one is an empty set (written `<undefined>`)
+   * rather than failing; `with` modifiers stay on it.
+   */
+  private templateString(parts: TemplatePart[], form: "string" | "raw", loc: Location): Term {
+    const items = parts.map((part): Term => {
+      if ("text" in part) return { type: "string", value: part.text, loc };
+      const sub = new Parser(part.tokens, [], this.file, this.regoVersion, this.ruleSyntax, this.templateVars);
+      const expr = sub.nested(() => sub.parseLiteral());
+      if (!sub.is("eof")) sub.fail("expected }");
+      if (expr.kind !== "term" || expr.negated) this.errorAt(expr.loc, "template expression must be a term");
+      const v: Term = { type: "var", name: `__template_${this.templateVars.next++}`, loc: expr.loc };
+      return { type: "setcomp", term: v, body: [{ kind: "unify", negated: false, with: expr.with, left: v, right: expr.term, loc: expr.loc }], loc: expr.loc };
+    });
+    const operator: Term = {
+      type: "ref",
+      terms: [
+        { type: "var", name: "internal", loc },
+        { type: "string", value: "template_string", loc },
+      ],
+      loc,
+    };
+    return { type: "call", operator, args: [{ type: "array", items, loc }], template: form, loc };
+  }
+
   /** term = primary { "." var | "[" term "]" | "(" args ")" } (memoised by position) */
   private parseTerm(): Term {
     const start = this.pos;
@@ -693,6 +722,9 @@ class Parser {
       case "rawstring":
         this.advance();
         return { type: "string", value: t.value, raw: true, loc: t.loc };
+      case "template":
+        this.advance();
+        return this.templateString(t.parts!, t.text.startsWith("$`") ? "raw" : "string", t.loc);
       case "ident":
       case "contains": // a keyword only in rule heads; elsewhere the built-in `contains`
         return this.parseVar();

@@ -1,6 +1,6 @@
 // Test reports: OPA's layout for people (`opa test`), one JSON document for machines.
 import type { TestResult, TestRun } from "./run.ts";
-import { rowRanges } from "./coverage.ts";
+import { rowRanges, type CoverageReport } from "./coverage.ts";
 import { parseAbort } from "../wasm/abort.ts";
 
 const RULE = "-".repeat(80);
@@ -152,13 +152,44 @@ export function jsonReport(run: TestRun): string {
     ...(r.cases ? { cases: r.cases.map((c) => ({ name: c.name, ...(c.outcome === "fail" ? { fail: true } : {}) })) } : {}),
   }));
   if (!run.coverage) return JSON.stringify(tests, null, 2) + "\n";
-  const coverage = {
-    percent: run.coverage.percent,
-    covered: run.coverage.covered,
-    total: run.coverage.total,
-    files: Object.fromEntries(run.coverage.files.map((f) => [f.file, { percent: f.percent, covered: f.covered, not_covered: f.notCovered }])),
+  // With coverage on, `opa test` prints its coverage report instead of the tests (JSONCoverageReporter).
+  return JSON.stringify(coverageJSON(run.coverage), null, 2) + "\n";
+}
+
+/** Rows as OPA's ranges of consecutive rows: [3, 4, 5, 9] is [{start: {row: 3}, end: {row: 5}}, {start: {row: 9}, end: {row: 9}}]. */
+function rangesJSON(rows: number[]): { start: { row: number }; end: { row: number } }[] {
+  const out: { start: { row: number }; end: { row: number } }[] = [];
+  for (const row of rows) {
+    const last = out[out.length - 1];
+    if (last && row === last.end.row + 1) last.end = { row };
+    else out.push({ start: { row }, end: { row } });
+  }
+  return out;
+}
+
+/**
+ * A coverage report as OPA's cover.Report marshals it: per file the covered and not covered row
+ * ranges, line counts and percentage (Go's omitempty drops the empty and zero ones); then the totals.
+ */
+function coverageJSON(report: CoverageReport): object {
+  const pct = (covered: number, total: number) => (total === 0 ? 0 : (100 * covered) / total);
+  const files = report.files.map((f) => {
+    const total = f.covered.length + f.notCovered.length;
+    const entry = {
+      ...(f.covered.length ? { covered: rangesJSON(f.covered) } : {}),
+      ...(f.notCovered.length ? { not_covered: rangesJSON(f.notCovered) } : {}),
+      ...(f.covered.length ? { covered_lines: f.covered.length } : {}),
+      ...(f.notCovered.length ? { not_covered_lines: f.notCovered.length } : {}),
+      ...(pct(f.covered.length, total) ? { coverage: pct(f.covered.length, total) } : {}),
+    };
+    return [f.file, entry] as const;
+  });
+  return {
+    files: Object.fromEntries(files),
+    covered_lines: report.covered,
+    not_covered_lines: report.total - report.covered,
+    coverage: pct(report.covered, report.total),
   };
-  return JSON.stringify({ tests, coverage }, null, 2) + "\n";
 }
 
 /** A test's error as OPA's JSON has it: code, message and, when known, the location. */

@@ -8,6 +8,7 @@
 // copies of the modules (probes.ts). That run happens only for failing tests, or for all tests
 // with coverage on.
 import type { SourceFile } from "../engine.ts";
+import type { BuiltinContext } from "../builtins/builtin.ts";
 import { parseAll } from "../pipeline.ts";
 import { compileModules } from "../compiler/compile.ts";
 import { planEntrypoints } from "../planner/planner.ts";
@@ -149,9 +150,12 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   // While benchmarking, print() lines are dropped as they come (a round may run a million times).
   let benchmarking = false;
   let deadline = 0n;
-  const context = () => {
+  // One context per evaluation, made at its first host call: as in OPA, time.now_ns() is the
+  // same all through one test's query, and the per-query memo (rand.intn …) lasts as long.
+  let current: BuiltinContext | undefined;
+  const context = (): BuiltinContext => {
     if (deadline > 0n && process.hrtime.bigint() > deadline) throw timedOut(timeoutNs!);
-    return { nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map(), print: (line: string) => void (benchmarking || printed.push(line)) };
+    return (current ??= { nowNs: BigInt(Date.now()) * 1_000_000n, random: Math.random, cache: new Map(), print: (line: string) => void (benchmarking || printed.push(line)) });
   };
   const instance = await instantiateModule(module.wasm, { builtins: Object.keys(module.builtins), callSites: module.callSites, context });
   const loaded = instance.policy;
@@ -159,6 +163,7 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
   loaded.setData(new TextEncoder().encode(toJSONText(fromJSON(data ?? {}))).buffer as ArrayBuffer);
   const once = (t: TestCase): TestResult => {
     printed = [];
+    current = undefined;
     const start = process.hrtime.bigint();
     deadline = timeoutNs ? start + BigInt(timeoutNs) : 0n;
     let rs: { result?: unknown }[];
@@ -183,7 +188,10 @@ async function wasmEvaluator(policy: ReturnType<typeof planEntrypoints>, data: u
     try {
       for (let n = 1; ; ) {
         const start = process.hrtime.bigint();
-        for (let i = 0; i < n; i++) loaded.evaluate(undefined, t.entrypoint);
+        for (let i = 0; i < n; i++) {
+          current = undefined;
+          loaded.evaluate(undefined, t.entrypoint);
+        }
         const totalNs = elapsed(start);
         if (totalNs >= goalNs || n >= 1e9) return { n, totalNs };
         const perOp = Math.max(1, totalNs / n);

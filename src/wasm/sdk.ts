@@ -8,6 +8,7 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { RegoError, budgetExceeded, isBudgetExceeded } from "../errors.ts";
 import { parseAbort } from "./abort.ts";
 import { WardenHost, type HostOptions } from "./host.ts";
+import { importedMemoryPages } from "./memory-import.ts";
 import { STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE } from "./runtime-api.ts";
 
 /** Default largest linear memory of one instance: 256 MiB. */
@@ -85,7 +86,9 @@ export async function instantiateModule(wasm: Uint8Array, opts: InstanceOptions)
   const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   const host = new WardenHost(opts.builtins, opts);
   const maximum = Math.max(1, Math.floor(maxMemoryBytes / PAGE));
-  const policy = await loadPolicy(wasm, { initial: Math.min(5, maximum), maximum }, host.builtins);
+  // The SDK's default 5 pages, or what the module's data segments need when that is more.
+  const initial = Math.min(Math.max(5, importedMemoryPages(wasm) ?? 0), maximum);
+  const policy = await loadPolicy(wasm, { initial, maximum }, host.builtins);
   host.attach(policy);
   const instance = "instance" in policy.wasmInstance ? policy.wasmInstance.instance : policy.wasmInstance;
   const limit = instance.exports[STEP_LIMIT_EXPORT] as WebAssembly.Global | undefined;

@@ -140,6 +140,13 @@ describe("objects", () => {
     expect(text("json.patch", { a: 1 }, ops({ op: "remove", path: "/b" }))).toBe("undefined");
     expect(text("json.patch", set("a"), ops({ op: "add", path: "/b", value: "b" }))).toBe('{"a", "b"}');
   });
+
+  it("reads json.patch paths as OPA does: leading slashes optional, all of them trimmed", () => {
+    const ops = (...o: object[]) => o;
+    expect(text("json.patch", { a: 1 }, ops({ op: "add", path: "b", value: 2 }))).toBe('{"a": 1, "b": 2}');
+    expect(text("json.patch", { a: { b: 1 } }, ops({ op: "replace", path: "//a/b", value: 3 }))).toBe('{"a": {"b": 3}}');
+    expect(text("json.patch", { a: 1 }, ops({ op: "move", from: "a", path: "c" }))).toBe('{"c": 1}');
+  });
 });
 
 describe("type checks", () => {

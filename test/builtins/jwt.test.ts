@@ -76,3 +76,19 @@ describe("verification", () => {
     expect(failure("io.jwt.decode_verify", token, { aud: "you" })).toBe("eval_builtin_error: no key constraint");
   });
 });
+
+describe("io.jwt.encode_sign_raw header errors", () => {
+  // OPA 1.x reads the signing header with jwx's jwsbb (fastjson), wrapping its errors.
+  const key = JSON.stringify({ kty: "oct", k: "c2VjcmV0" });
+  const signError = (header: string) => failure("io.jwt.encode_sign_raw", header, "{}", key).replace("eval_builtin_error: ", "");
+
+  it("says why the header has no usable alg", () => {
+    expect(signError("")).toBe('missing or invalid \'alg\' header: cannot parse JSON: cannot parse empty string; unparsed tail: ""');
+    expect(signError('{"typ:"JWT", "alg":"HS256"}')).toMatch(/^missing or invalid 'alg' header: cannot parse JSON: /);
+    expect(signError("{}")).toBe('missing or invalid \'alg\' header: jwsbb: header "alg" not found');
+    // fastjson takes "e" for a number, which has no fields.
+    expect(signError("e")).toBe('missing or invalid \'alg\' header: jwsbb: header "alg" not found');
+    expect(signError('{"alg": 1}')).toBe("missing or invalid 'alg' header: value doesn't contain string; it contains number");
+    expect(signError('{"alg": "dummy"}')).toBe("unknown JWS algorithm: dummy");
+  });
+});

@@ -77,7 +77,8 @@ describe("numbers.range", () => {
   it("wants integers and a positive step", () => {
     expect(failure("numbers.range", 1.5, 2)).toBe("eval_type_error: operand 1 must be integer number but got floating-point number");
     expect(failure("numbers.range", "1", 2)).toBe("eval_type_error: operand 1 must be integer but got string");
-    expect(failure("numbers.range_step", 1, 2, 0)).toBe("eval_builtin_error: step must be a positive number above zero");
+    expect(failure("numbers.range_step", 1, 2, 0)).toBe("eval_builtin_error: step must be a positive integer");
+    expect(failure("numbers.range_step", 0, 10, -2)).toBe("eval_builtin_error: step must be a positive integer");
   });
 });
 

@@ -1,5 +1,5 @@
 // uri.parse / uri.is_valid (Go's net/url.Parse as OPA wraps it), regex.globs_match,
-// strings.split_n, array.flatten and the disabled net.lookup_ip_addr.
+// strings.split_n, array.flatten and net.lookup_ip_addr (address literals only: DNS is disabled).
 import { describe, expect, it } from "vitest";
 import { failure, text } from "./call.ts";
 
@@ -89,5 +89,16 @@ describe("net.lookup_ip_addr", () => {
   it("checks its operand, then refuses: no DNS from policies", () => {
     expect(failure("net.lookup_ip_addr", 1)).toBe("eval_type_error: operand 1 must be string but got number");
     expect(failure("net.lookup_ip_addr", "example.com")).toMatch(/^eval_builtin_error: network access is not available/);
+  });
+
+  it("answers an address literal with the address, as Go's resolver does without a query", () => {
+    expect(text("net.lookup_ip_addr", "10.0.0.0")).toBe('{"10.0.0.0"}');
+    expect(text("net.lookup_ip_addr", "::")).toBe('{"::"}');
+    expect(text("net.lookup_ip_addr", "2001:DB8:0:0::1")).toBe('{"2001:db8::1"}');
+    expect(text("net.lookup_ip_addr", "::ffff:10.1.2.3")).toBe('{"10.1.2.3"}');
+    expect(text("net.lookup_ip_addr", "fe80::1%eth0")).toBe('{"fe80::1%eth0"}');
+    // Go rejects leading zeros, and zones on IPv4: these would be host names, so no answer.
+    expect(failure("net.lookup_ip_addr", "010.0.0.1")).toMatch(/^eval_builtin_error: network access/);
+    expect(failure("net.lookup_ip_addr", "10.0.0.1%eth0")).toMatch(/^eval_builtin_error: network access/);
   });
 });

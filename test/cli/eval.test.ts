@@ -29,6 +29,14 @@ describe("warden eval -d", () => {
     expect(JSON.parse((await cli(["eval", "--v0-compatible", "-d", dir, "-f", "pretty", "data.a"])).out)).toEqual({ users: ["alice", "bob"], limit: 10 });
   });
 
+  it("loads _test.rego files too, as opa eval -d does", async () => {
+    const tests = mkdtempSync(join(tmpdir(), "warden-eval-tests-"));
+    writeFileSync(join(tests, "p.rego"), "package p\n\nallow if input.ok\n");
+    writeFileSync(join(tests, "p_test.rego"), "package p\n\ntest_allow if allow with input as {\"ok\": true}\n");
+    expect(JSON.parse((await cli(["eval", "-d", tests, "-f", "values", "data.p.test_allow"])).out)).toEqual([[true]]);
+    expect(JSON.parse((await cli(["eval", "-d", join(tests, "p_test.rego"), "-d", join(tests, "p.rego"), "-f", "values", "data.p.test_allow"])).out)).toEqual([[true]]);
+  });
+
   it("reads the policy as v1 without --v0-compatible", async () => {
     const r = await cli(["eval", "-d", dir, "data.p.allow"]);
     expect(r.code).not.toBe(0);

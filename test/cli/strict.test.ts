@@ -42,7 +42,8 @@ describe("strict mode", () => {
     expect(strict.code).toBe(1);
     expect(JSON.parse(strict.out).errors.map((e: { message: string; location: { row: number; col: number } }) => `${e.location.row}:${e.location.col} ${e.message}`)).toEqual([
       "3:1 import data.other.thing unused",
-      "6:6 unused argument y. (hint: use _ (wildcard variable) instead)",
+      // OPA locates an unused argument at the function's head, not at the argument.
+      "6:1 unused argument y. (hint: use _ (wildcard variable) instead)",
       "7:2 assigned var z unused",
       "8:6 assigned var b unused",
     ]);
@@ -75,6 +76,29 @@ limits := {"banned": "mallory"}
     const r = await cli(["check", "--strict", file]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
+  });
+
+  it("an argument used in any branch of an else chain is used; an unused one is reported once, at the head", async () => {
+    const file = join(dir, "chain.rego");
+    writeFileSync(
+      file,
+      `package c
+
+pick(x, fallback) := x if {
+	x != ""
+} else := fallback
+
+tag(kind, label) := "a" if {
+	kind == 1
+} else := "b" if {
+	kind == 2
+}
+`,
+    );
+    const r = await cli(["check", "-S", "--json", file]);
+    expect(JSON.parse(r.out).errors.map((e: { message: string; location: { row: number; col: number } }) => `${e.location.row}:${e.location.col} ${e.message}`)).toEqual([
+      "7:1 unused argument label. (hint: use _ (wildcard variable) instead)",
+    ]);
   });
 
   it("an unused `some` var is an error with or without strict mode, as in OPA", async () => {

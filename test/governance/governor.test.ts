@@ -24,6 +24,18 @@ async function types(audit: AuditLog, action_id: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * A state store whose writes stall once armed: the undo lands, the process never returns to
+ * write the outcome, as when it dies between the two.
+ */
+class StallingStore extends MemoryStateStore {
+  armed = false;
+  override async put(key: string, value: unknown): Promise<void> {
+    await super.put(key, value);
+    if (this.armed) await new Promise(() => {});
+  }
+}
+
 describe("governor", () => {
   it("runs auto and notify actions with intent and outcome, queueing notify ones for review", async () => {
     const { gov, audit, state } = await setup();
@@ -132,15 +144,6 @@ describe("governor", () => {
   });
 
   it("a rollback cut off after its undo applied is listed as one that may have run, and recovery can put the state back", async () => {
-    // A state store whose writes stall once armed: the undo lands, the process never returns to
-    // write the outcome, as when it dies between the two.
-    class StallingStore extends MemoryStateStore {
-      armed = false;
-      override async put(key: string, value: unknown): Promise<void> {
-        await super.put(key, value);
-        if (this.armed) await new Promise(() => {});
-      }
-    }
     const documents = new StallingStore();
     const { gov, audit } = await setup({ state: documents });
     await documents.put("orders/A-1", { total: 120, discounts: [] });
@@ -166,13 +169,6 @@ describe("governor", () => {
   });
 
   it("an interrupted rollback keeps its claim while incomplete and after recovery marks it completed", async () => {
-    class StallingStore extends MemoryStateStore {
-      armed = false;
-      override async put(key: string, value: unknown): Promise<void> {
-        await super.put(key, value);
-        if (this.armed) await new Promise(() => {});
-      }
-    }
     const documents = new StallingStore();
     const { gov } = await setup({ state: documents });
     await documents.put("orders/A-2", { total: 80, discounts: [] });

@@ -85,6 +85,12 @@ q if {
     expect(fmt(src)).toBe(`package a\n\nm := {\n\t"a": 1,\n\t"b": [1, 2],\n}\n\nn := [\n\t1,\n\t2,\n]\n`);
   });
 
+  it("writes template strings back as template strings, in the form they were written", () => {
+    const src = 'package t\n\np := $"x={input.a} \\{lit\\} \\"q\\" {1 + 2 with input as 1}"\n\nq := $`raw {input.a}\nline \\{b}`\n';
+    expect(fmt(src)).toBe('package t\n\np := $"x={input.a} \\{lit\\} \\"q\\" {1 + 2 with input as 1}"\n\nq := $`raw {input.a}\nline \\{b\\}`\n');
+    expect(fmt(fmt(src))).toBe(fmt(src));
+  });
+
   it("keeps a `with` written on its own line there, indented", () => {
     const src = "package a\ntest_x if {\n  allow with input as {}\n    with data.x as 1\n}\n";
     expect(fmt(src)).toBe("package a\n\ntest_x if {\n\tallow with input as {}\n\t\twith data.x as 1\n}\n");

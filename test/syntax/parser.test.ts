@@ -461,6 +461,18 @@ describe("terms", () => {
     expect(term('{"a": 1}.a')).toEqual(ref({ type: "object", entries: [[s("a"), n("1")]] }, s("a")));
   });
 
+  it("reads template strings as OPA rewrites them: a call with one set comprehension per expression", () => {
+    const part = (name: string, right: unknown) => ({ type: "setcomp", term: v(name), body: [{ kind: "unify", negated: false, with: [], left: v(name), right }] });
+    expect(term('$"a{x}b\\{c\\}"')).toEqual({ ...call([v("internal"), s("template_string")], [{ type: "array", items: [s("a"), part("__template_0", v("x")), s("b{c}")] }]), template: "string" });
+    // Expressions nest (strings and braces inside them do not end them); raw ones keep backslashes.
+    expect(term('$`{ {"}": $"{1}"} }\\t`')).toMatchObject({ args: [{ items: [{ body: [{ right: { type: "object" } }] }, s("\\t")] }] });
+    expect(errors(() => parseTerm('$"abc'))[0]).toContain("non-terminated template string");
+    expect(errors(() => parseTerm('$"{1 2}"'))[0]).toContain("unexpected number token: expected }");
+    expect(errors(() => parseTerm('$"{x = 1}"'))[0]).toContain("template expression must be a term");
+    // A raw template string spanning lines moves the rows of what follows.
+    expect(mod("x := $`a\n{1}\nb`\ny := 1").rules[1]!.loc.row).toBe(5);
+  });
+
   it("needs ref parts written together", () => {
     expect(errors(() => parseTerm("x [0]"))[0]).toContain("unexpected [ token");
     expect(errors(() => parseTerm("x. y"))[0]).toContain("expected ident");

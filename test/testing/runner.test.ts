@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPaths } from "../../src/cli/files.ts";
 import { runTests, type TestRun } from "../../src/testing/run.ts";
-import { prettyReport } from "../../src/testing/report.ts";
+import { jsonReport, prettyReport } from "../../src/testing/report.ts";
 
 const PASSING = "test/fixtures/policy-tests/passing";
 const FAILING = "test/fixtures/policy-tests/failing";
@@ -60,6 +60,16 @@ describe("passing tests", () => {
     expect(file!.covered).toEqual(expect.arrayContaining([6, 9, 10, 13, 15, 17, 19]));
     expect(cov.percent).toBeGreaterThan(50);
     expect(cov.percent).toBeLessThan(100);
+  });
+
+  it("prints coverage in JSON as opa test --coverage does: OPA's report, row ranges and totals", () => {
+    const report = JSON.parse(jsonReport(run));
+    const file = report.files[join(PASSING, "authz.rego")];
+    expect(file.not_covered).toEqual([{ start: { row: 22 }, end: { row: 24 } }]);
+    expect(file.not_covered_lines).toBe(3);
+    expect(report.not_covered_lines).toBe(3);
+    expect(report.coverage).toBeCloseTo((100 * report.covered_lines) / (report.covered_lines + 3), 10);
+    expect(Object.keys(report)).toEqual(["files", "covered_lines", "not_covered_lines", "coverage"]);
   });
 });
 
@@ -406,5 +416,57 @@ test_fails if { 1 == 2 }
     expect(alone.code).toBe(2);
     expect(alone.err).toContain("--benchtime goes with --bench");
     expect((await cli(["test", "--bench", "--benchtime", "soon", dir])).err).toContain("--benchtime takes a duration");
+  });
+});
+
+describe("one test is one query", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-query-"));
+  writeFileSync(
+    join(dir, "q_test.rego"),
+    `package q
+
+test_clock_is_fixed if {
+	before := time.now_ns()
+	count([x | some i in numbers.range(1, 20000); x := sprintf("%d", [i])]) > 0
+	before == time.now_ns()
+}
+
+test_memo_lasts_the_query if rand.intn("k", 1000000000) == rand.intn("k", 1000000000)
+`,
+  );
+
+  it("keeps time.now_ns() and the built-ins' memo for the whole test, as OPA does per query", async () => {
+    const r = await cli(["test", "-f", "json", dir]);
+    const tests = JSON.parse(r.out) as { name: string; fail?: boolean }[];
+    expect(tests.map((t) => [t.name, t.fail ?? false])).toEqual([
+      ["test_clock_is_fixed", false],
+      ["test_memo_lasts_the_query", false],
+    ]);
+  });
+});
+
+describe("a policy larger than the SDK's default memory", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-large-"));
+  // 400 kB of string constants: the module's data segments need more than 5 pages of 64 KiB.
+  writeFileSync(join(dir, "big_test.rego"), `package big\n\ntext := "${"a".repeat(400_000)}"\n\ntest_big if count(text) == 400000\n`);
+
+  it("gets the memory its data segments need", async () => {
+    const r = await cli(["test", dir]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("--ignore", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-ignore-"));
+  writeFileSync(join(dir, "a_test.rego"), "package a\n\ntest_a if data.v == 1\n");
+  writeFileSync(join(dir, "one.yaml"), "v: 1\n");
+  writeFileSync(join(dir, "two.yaml"), "v: 2\n");
+  writeFileSync(join(dir, "skip_test.rego"), "package a\n\ntest_b if false\n");
+
+  it("leaves out the files of the names given, repeated or comma-separated, as opa test does", async () => {
+    expect((await cli(["test", dir])).code).toBe(2); // one.yaml and two.yaml conflict
+    expect((await cli(["test", "--ignore", "two.yaml", "--ignore", "skip_*", dir])).code).toBe(0);
+    expect((await cli(["test", "--ignore", "two.yaml,skip_*", dir])).code).toBe(0);
   });
 });

@@ -93,7 +93,10 @@ const CASES: [string, ...Value[]][] = [
   ["sprintf", "%x %X %o %b %#x", [255, 255, 8, 5, 255]], ["sprintf", "%5d|%-5d|%05d|%+d|%.3d", [42, 42, -42, 7, 7]],
   ["sprintf", "%q %x %.2s %6s|%-6s|", ["a\"b\n", "hi", "héllo", "ab", "ab"]], ["sprintf", "%d %s", ["x", 1]],
   ["sprintf", "%d", []], ["sprintf", "%d", [1, 2, "x"]], ["sprintf", "100%% %", []], ["sprintf", "%d %v", [big, big]],
-  ["sprintf", "%t", [true]], ["sprintf", "%8.3f|%-8.2f|%08.3f", [3.14159, -2.5, -3.14159]], ["sprintf", "x", "notarray"],
+  ["sprintf", "%t", [true]],
+  // Go's rune verbs of an integer, and its string quoting (\xNN, \a-style escapes, + for ASCII, # for backquotes)
+  ["sprintf", "%q %q %q %c %U %#U %+q %q %q %-4q|", [1, 65, 39, 65, 65, 65, 233, 233, -1, 7]],
+  ["sprintf", "%q|%+q|%#q|%#q|%q|%.2q", ["a\u0001b\u007f\t\u0007", "é", "ab", "a`b", "\u00a0\u0085", "héllo"]], ["sprintf", "%8.3f|%-8.2f|%08.3f", [3.14159, -2.5, -3.14159]], ["sprintf", "x", "notarray"],
   // encoding
   ["json.marshal", O(["b", [1, 2.5, null]], ["a", S("<x>", "&")])], ["json.marshal", O([1, "one"], ["a", true])],
   ["json.marshal", "é\n\u2028"], ["json.marshal", big],

@@ -59,7 +59,8 @@ ${VERIFY_HELP}`,
     const format = (v.format as string | undefined) ?? "json";
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}: use ${FORMATS.join(", ")}`);
     const regoVersion = regoVersionOf(v);
-    const { sources, data } = loadPaths((v.data as string[] | undefined) ?? [], { regoVersion, allData: true });
+    // opa eval -d loads every .rego file, tests included: a test rule is queryable like any rule.
+    const { sources, data } = loadPaths((v.data as string[] | undefined) ?? [], { regoVersion, allData: true, tests: true });
     if (v.fail && v["fail-defined"]) throw new UsageError("--fail and --fail-defined exclude each other");
     const input = inputOption(v);
     const query = valuedQuery(rest[0]!, regoVersion);

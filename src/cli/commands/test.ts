@@ -8,7 +8,7 @@ import { parseDuration } from "../../testing/duration.ts";
 export const test: Command = {
   summary: "run the policy's tests (test_* rules) through the WebAssembly engine",
   usage:
-    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json | --json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--bench [--benchtime D]] [--v0-compatible]\n\n" +
+    "warden test [PATH...] [-v] [--run REGEX] [-f pretty|json | --json] [--timeout DURATION] [--var-values] [--coverage] [--threshold N] [--bench [--benchtime D]] [--ignore PATTERN] [--v0-compatible]\n\n" +
     "Runs every rule named test_* found in the .rego files under PATH (default: policy/), with the\n" +
     "data files there, as `opa test` does; todo_test_* rules are reported as skipped. A test passes\n" +
     "when its rule is defined and true; a test_x[name] or test_x contains name rule is parametrised:\n" +
@@ -19,11 +19,14 @@ export const test: Command = {
     "  -f, --format FMT   pretty (default) or json (opa test -f json: an array of {location, package, name, fail, error, skip, duration, output}; --json too)\n" +
     "  --var-values       with a failing expression, the values its variables had there\n" +
     "  -t, --timeout D    wall time per test, a Go duration (default 5s, 0 for none): past it, eval_cancel_error\n" +
-    "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter)\n" +
+    "  -c, --coverage     line coverage of the policy files (measured on the reference interpreter);\n" +
+    "                     with -f json, OPA's coverage report instead of the tests ({files, covered_lines, not_covered_lines, coverage})\n" +
     "  --threshold N      exit 1 when coverage is below N percent (implies --coverage)\n" +
     "  --bench            benchmark each passing test (opa test --bench): evaluations and ns/op;\n" +
     "                     in json, benchmark_result {N, T} (allocations are not counted)\n" +
     "  --benchtime D      how long each benchmark runs at least, a Go duration (default 1s)\n" +
+    "  --ignore PATTERN   leave out the files and directories of that name below PATH (a shell\n" +
+    "                     pattern such as '*.yaml'; repeated, or comma-separated, for several)\n" +
     V0_HELP,
   options: {
     ...JSON_OPTION,
@@ -36,6 +39,7 @@ export const test: Command = {
     "var-values": { type: "boolean" },
     bench: { type: "boolean" },
     benchtime: { type: "string" },
+    ignore: { type: "string", multiple: true },
     ...V0_OPTION,
   },
   async run(v, paths) {
@@ -59,7 +63,9 @@ export const test: Command = {
     if (v.benchtime !== undefined && v.bench !== true) throw new UsageError("--benchtime goes with --bench");
     const benchNs = parseDuration((v.benchtime as string | undefined) ?? "1s");
     if (benchNs === undefined || benchNs <= 0) throw new UsageError(`--benchtime takes a duration above zero such as 1s or 200ms: got ${JSON.stringify(v.benchtime)}`);
-    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v), allData: true });
+    // A string slice flag in OPA: each value may list several, comma-separated.
+    const ignore = ((v.ignore as string[] | undefined) ?? []).flatMap((p) => p.split(","));
+    const { sources, data } = loadPaths(paths.length ? paths : ["policy"], { tests: true, regoVersion: regoVersionOf(v), allData: true, ignore });
     let result;
     try {
       // The runner pulls in the compiler and binaryen: loaded only when tests run (bin/warden.mjs).

@@ -1,12 +1,12 @@
 // sprintf: Go's fmt.Sprintf over the argument kinds OPA hands it (int, *big.Int, float64, and
 // the Rego text of anything else as a string). Go's complaints are part of the output
 // (`%!d(string=x)`, `%!v(MISSING)`, `%!(EXTRA int=1)`), as OPA returns whatever Go prints.
-// Supported: flags + - space 0 #, width, precision; verbs v d s f F e E g x X o b q t %.
+// Supported: flags + - space 0 #, width, precision; verbs v d s f F e E g x X o b q c U t %.
 import { opa_malloc } from "../alloc";
-import { bufByte, bufBytes, bufGrow, bufLen, bufNew, bufPtr, bufU64 } from "../buf";
-import { dumpValue, quote, DUMP_SPACED } from "../dump";
+import { bufByte, bufBytes, bufGrow, bufLen, bufNew, bufPtr, bufRune, bufU64 } from "../buf";
+import { dumpValue, DUMP_SPACED } from "../dump";
 import { decimalDigits, decimalExp, toDecimal } from "../float";
-import { runeCount, runeOffset } from "../utf8";
+import { decodeRune, runeCount, runeOffset, runeWidth } from "../utf8";
 import { arrayGet, collLen, floatOf, intOf, numKind, strLen, strPtr, typeOf, NUM_FLOAT, NUM_INT, TYPE_ARRAY, TYPE_NUMBER, TYPE_STRING } from "../value";
 import { bufString } from "./strings";
 
@@ -194,7 +194,79 @@ function sign(t: usize, negative: bool): void {
 const DIGITS_LOWER = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 const DIGITS_UPPER = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70]);
 
+/** The rune Go's %c, %q and %U print for an integer: U+FFFD for what is not a scalar value. */
+function runeOf(i: i64): u32 {
+  if (i < 0 || i > 0x10ffff || (i >= 0xd800 && i <= 0xdfff)) return 0xfffd;
+  return <u32>i;
+}
+
+/**
+ * Go's strconv.IsPrint, up to its Unicode tables, which the runtime does not carry: ASCII
+ * graphic characters and space; of the rest, all but the C1 controls, no-break space and soft
+ * hyphen count as printable.
+ */
+function isPrint(r: u32): bool {
+  if (r < 0x80) return r >= 0x20 && r < 0x7f;
+  return r > 0xa0 && r != 0xad;
+}
+
+/**
+ * strconv's appendEscapedRune: the quote and backslash escaped, printable runes as they are
+ * (with `ascii`, only ASCII ones), else \a-style, \xNN, \uNNNN or \UNNNNNNNN.
+ */
+function escapedRune(t: usize, r: u32, q: u32, ascii: bool): void {
+  if (r == q || r == 92) {
+    bufByte(t, 92);
+    bufByte(t, r);
+    return;
+  }
+  if (isPrint(r) && (r < 0x80 || !ascii)) {
+    bufRune(t, r);
+    return;
+  }
+  const short = r == 7 ? 97 : r == 8 ? 98 : r == 12 ? 102 : r == 10 ? 110 : r == 13 ? 114 : r == 9 ? 116 : r == 11 ? 118 : 0;
+  if (short) {
+    bufByte(t, 92);
+    bufByte(t, short);
+    return;
+  }
+  const digits = r < 0x20 || r == 0x7f ? 2 : r < 0x10000 ? 4 : 8;
+  bufByte(t, 92);
+  bufByte(t, digits == 2 ? 120 : digits == 4 ? 117 : 85);
+  for (let k = digits - 1; k >= 0; k--) bufByte(t, load<u8>(DIGITS_LOWER + ((r >> (<u32>k * 4)) & 15)));
+}
+
+/** %c, %q and %U of an integer: the rune, Go's quoted rune literal, Unicode notation. */
+function formatRune(t: usize, i: i64, verb: u32): void {
+  const r = runeOf(i);
+  if (verb == 99) bufRune(t, r);
+  else if (verb == 113) {
+    bufByte(t, 39);
+    escapedRune(t, r, 39, fPlus);
+    bufByte(t, 39);
+  } else {
+    // U+0041, or U+0041 'A' with #; the number is the argument's, in at least four hex digits
+    bufByte(t, 85);
+    bufByte(t, 43);
+    const u = <u64>i;
+    let digits = 4;
+    while (digits < 16 && u >> (<u64>digits * 4) != 0) digits++;
+    for (let k = digits - 1; k >= 0; k--) bufByte(t, load<u8>(DIGITS_UPPER + <usize>((u >> (<u64>k * 4)) & 15)));
+    if (fSharp && <i64>r == i && isPrint(r)) {
+      bufByte(t, 32);
+      bufByte(t, 39);
+      bufRune(t, r);
+      bufByte(t, 39);
+    }
+  }
+  pad(t, 0, false);
+}
+
 function formatInt(t: usize, i: i64, verb: u32): bool {
+  if (verb == 99 || verb == 113 || verb == 85) {
+    formatRune(t, i, verb);
+    return true;
+  }
   let base: u64 = 0;
   if (verb == 100 || verb == 118) base = 10;
   else if (verb == 120 || verb == 88) base = 16;
@@ -238,13 +310,35 @@ function formatBigInt(t: usize, v: usize, verb: u32): bool {
   return true;
 }
 
+/** Go's %q of a string: strconv.Quote (QuoteToASCII with +), or backquoted with # when it can be. */
+function quoteString(t: usize, p: usize, len: u32): void {
+  const end = p + len;
+  if (fSharp && canBackquote(p, end)) {
+    bufByte(t, 96);
+    bufBytes(t, p, len);
+    bufByte(t, 96);
+    return;
+  }
+  bufByte(t, 34);
+  for (let q = p; q < end; q += runeWidth) escapedRune(t, decodeRune(q, end), 34, fPlus);
+  bufByte(t, 34);
+}
+
+function canBackquote(p: usize, end: usize): bool {
+  for (let q = p; q < end; q += runeWidth) {
+    const r = decodeRune(q, end);
+    if (r == 0xfffd || r == 0x60 || r == 0x7f || (r < 0x20 && r != 9)) return false;
+  }
+  return true;
+}
+
 function formatString(t: usize, s: usize, verb: u32): bool {
   const p = strPtr(s);
   let len = strLen(s);
   if (verb == 115 || verb == 118) {
     if (prec >= 0) len = runeOffset(p, len, prec);
     bufBytes(t, p, len);
-  } else if (verb == 113) quote(t, p, len, 0);
+  } else if (verb == 113) quoteString(t, p, prec >= 0 ? runeOffset(p, len, prec) : len);
   else if (verb == 120 || verb == 88) {
     const table = verb == 88 ? DIGITS_UPPER : DIGITS_LOWER;
     for (let i: u32 = 0; i < len; i++) {
