@@ -4,7 +4,7 @@
 // that is undefined is then an empty set (printed as `<undefined>`) instead of making the
 // expression fail, and one that iterates gives every value. Both engines then treat it as any
 // other built-in call (the Wasm module calls it on the host).
-import type { Location, Module, Term } from "../syntax/ast.ts";
+import { internalCall, valuesOf, type Location, type Module, type Term } from "../syntax/ast.ts";
 import { refName } from "./terms.ts";
 
 export const PRINT_BUILTIN = "internal.print";
@@ -41,17 +41,5 @@ export function rewritePrint(modules: Module[]): Module[] {
 }
 
 function printCall(args: Term[], loc: Location, name: () => string): Term {
-  const sets: Term[] = args.map((a) => {
-    const v: Term = { type: "var", name: name(), loc: a.loc };
-    return { type: "setcomp", term: v, body: [{ kind: "unify", negated: false, with: [], left: v, right: a, loc: a.loc }], loc: a.loc };
-  });
-  const operator: Term = {
-    type: "ref",
-    terms: [
-      { type: "var", name: "internal", loc },
-      { type: "string", value: "print", loc },
-    ],
-    loc,
-  };
-  return { type: "call", operator, args: [{ type: "array", items: sets, loc }], loc } as Term;
+  return internalCall("print", args.map((a) => valuesOf(a, name())), loc);
 }

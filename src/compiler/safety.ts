@@ -1,7 +1,7 @@
 // Stage: safety. Guarantees for the planner: in every body (rules, queries, comprehensions, every),
 // expressions are ordered so that each one's inputs are bound by earlier ones, and every var of a
 // rule head is bound by its body. Unsafe vars are reported as rego_unsafe_var_error.
-import type { Body, Expr, Term } from "../syntax/ast.ts";
+import { mapSubterms, type Body, type Expr, type Term } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
 import { forEachChild, sameConstantKey } from "./terms.ts";
 import { exprTermsDeep, isWildcard, namesFunction, Needs, refKeyVars, termVarsShallow, type ArityOf } from "./needs.ts";
@@ -164,17 +164,8 @@ export class Safety extends Needs {
         this.checkHead([t.key, t.value], r.bound);
         return { ...t, body: r.body };
       }
-      case "ref":
-        return { ...t, terms: t.terms.map(visit) };
-      case "call":
-        return { ...t, args: t.args.map(visit) };
-      case "array":
-      case "set":
-        return { ...t, items: t.items.map(visit) };
-      case "object":
-        return { ...t, entries: t.entries.map(([k, v]) => [visit(k), visit(v)] as [Term, Term]) };
       default:
-        return t;
+        return mapSubterms(t, visit);
     }
   }
 

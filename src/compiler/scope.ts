@@ -1,7 +1,7 @@
 // Stage: resolve names. Guarantees for the next stages: every var term names exactly one local of
 // one body (renamed `name$N`, unique across the compilation, `_` wildcards each their own), and
 // every reference to a rule or import is a `data...`/`input...` ref (or a call operator ref).
-import type { Body, Expr, Location, RefTerm, Term, VarTerm, With } from "../syntax/ast.ts";
+import { mapSubterms, type Body, type Expr, type Location, type RefTerm, type Term, type VarTerm, type With } from "../syntax/ast.ts";
 import { RegoError } from "../errors.ts";
 import { exprTerms, forEachChild, refName, refTerm, varTerm } from "./terms.ts";
 import { lookupBuiltin } from "../builtins/registry.ts";
@@ -123,15 +123,12 @@ export class Resolver {
           before.push({ kind: "unify", left: v, right: call, negated: false, with: e.with, loc: t.loc });
           return v;
         }
-        case "ref":
-          return { ...t, terms: t.terms.map(expand) };
-        case "array":
-        case "set":
-          return { ...t, items: t.items.map(expand) };
-        case "object":
-          return { ...t, entries: t.entries.map(([k, v]) => [expand(k), expand(v)] as [Term, Term]) };
-        default:
+        case "arraycomp":
+        case "setcomp":
+        case "objectcomp":
           return t;
+        default:
+          return mapSubterms(t, expand);
       }
     };
     const operands = (t: Term): Term => (t.type === "call" ? { ...t, args: t.args.map(expand) } : expand(t));

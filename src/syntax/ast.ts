@@ -103,6 +103,42 @@ export type Term =
   | ObjectComprehension
   | CallTerm;
 
+/**
+ * A copy of a ref, call, array, set or object with `f` applied to each direct subterm; other
+ * terms as they are. Comprehensions are the caller's to handle (their bodies are scopes).
+ */
+export function mapSubterms(t: Term, f: (u: Term) => Term): Term {
+  switch (t.type) {
+    case "ref":
+      return { ...t, terms: t.terms.map(f) };
+    case "call":
+      return { ...t, args: t.args.map(f) };
+    case "array":
+    case "set":
+      return { ...t, items: t.items.map(f) };
+    case "object":
+      return { ...t, entries: t.entries.map(([k, v]) => [f(k), f(v)] as [Term, Term]) };
+    default:
+      return t;
+  }
+}
+
+/**
+ * `{v | v = term}`: the set of a term's values over a fresh var `v`. OPA passes print() and
+ * template-string arguments so, and an undefined one is an empty set instead of failing.
+ */
+export function valuesOf(term: Term, v: string, withs: With[] = []): SetComprehension {
+  const x: Term = { type: "var", name: v, loc: term.loc };
+  return { type: "setcomp", term: x, body: [{ kind: "unify", negated: false, with: withs, left: x, right: term, loc: term.loc }], loc: term.loc };
+}
+
+/** A call of the built-in `internal.<name>` with one array argument. */
+export function internalCall(name: string, items: Term[], loc: Location): CallTerm {
+  const operator: RefTerm = { type: "ref", terms: [{ type: "var", name: "internal", loc }, { type: "string", value: name, loc }], loc };
+  return { type: "call", operator, args: [{ type: "array", items, loc }], loc };
+}
+
+
 export interface With extends Node {
   /** `input...`, `data...`, or a function/built-in name ref. */
   target: RefTerm;

@@ -25,6 +25,7 @@ import type {
   VarTerm,
   With,
 } from "./ast.ts";
+import { internalCall, valuesOf } from "./ast.ts";
 import { RegoError, RegoErrors } from "../errors.ts";
 import { attachAnnotations } from "./annotations.ts";
 import { isKeyword, lex, type TemplatePart, type Token, type TokenKind } from "./lexer.ts";
@@ -666,18 +667,9 @@ class Parser {
       const expr = sub.nested(() => sub.parseLiteral());
       if (!sub.is("eof")) sub.fail("expected }");
       if (expr.kind !== "term" || expr.negated) this.errorAt(expr.loc, "template expression must be a term");
-      const v: Term = { type: "var", name: `__template_${this.templateVars.next++}`, loc: expr.loc };
-      return { type: "setcomp", term: v, body: [{ kind: "unify", negated: false, with: expr.with, left: v, right: expr.term, loc: expr.loc }], loc: expr.loc };
+      return valuesOf(expr.term, `__template_${this.templateVars.next++}`, expr.with);
     });
-    const operator: Term = {
-      type: "ref",
-      terms: [
-        { type: "var", name: "internal", loc },
-        { type: "string", value: "template_string", loc },
-      ],
-      loc,
-    };
-    return { type: "call", operator, args: [{ type: "array", items, loc }], template: form, loc };
+    return { ...internalCall("template_string", items, loc), template: form };
   }
 
   /** term = primary { "." var | "[" term "]" | "(" args ")" } (memoised by position) */

@@ -9,7 +9,7 @@
 // set", which the reference interpreter does wherever it runs them. The numbers in an
 // evaluation's result set are the probes it reached. (Safety ordering may move an expression
 // that needs a later binding after its probe; the probe then fires a little early.)
-import type { Body, Expr, Location, Module, Rule, Term } from "../syntax/ast.ts";
+import { mapSubterms, type Body, type Expr, type Location, type Module, type Rule, type Term } from "../syntax/ast.ts";
 import type { Block, Policy, Stmt } from "../ir/ir.ts";
 import type { Value } from "../values/value.ts";
 
@@ -83,22 +83,13 @@ export function instrument(modules: Module[], opts: { varValues?: boolean } = {}
   };
   const term = (t: Term): Term => {
     switch (t.type) {
-      case "ref":
-        return { ...t, terms: t.terms.map(term) };
-      case "call":
-        return { ...t, args: t.args.map(term) };
-      case "array":
-      case "set":
-        return { ...t, items: t.items.map(term) };
-      case "object":
-        return { ...t, entries: t.entries.map(([k, v]) => [term(k), term(v)] as [Term, Term]) };
       case "arraycomp":
       case "setcomp":
         return { ...t, term: term(t.term), body: body(t.body) };
       case "objectcomp":
         return { ...t, key: term(t.key), value: term(t.value), body: body(t.body) };
       default:
-        return t;
+        return mapSubterms(t, term);
     }
   };
   const rule = (r: Rule): Rule => {
