@@ -62,19 +62,9 @@ export function inputText(input: unknown, limits: InputLimits): string | undefin
 
 /** True if `v` is within the limits for sure: measure() without the path, and without throwing. */
 function fits(v: unknown, depth: number, limits: InputLimits, seen: { keys: number; chars: number }): boolean {
-  switch (typeof v) {
-    case "string":
-      return (seen.chars += v.length) <= limits.maxBytes;
-    case "number":
-      return Number.isFinite(v);
-    case "boolean":
-    case "undefined":
-    case "function":
-    case "symbol":
-      return true;
-    case "bigint":
-      return false;
-  }
+  if (typeof v === "string") return (seen.chars += v.length) <= limits.maxBytes;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (typeof v !== "object") return typeof v !== "bigint";
   if (v === null) return true;
   if (typeof (v as { toJSON?: unknown }).toJSON === "function") return true;
   if (depth >= limits.maxDepth) return false;
@@ -82,9 +72,12 @@ function fits(v: unknown, depth: number, limits: InputLimits, seen: { keys: numb
     for (let i = 0; i < v.length; i++) if (!fits(v[i], depth + 1, limits, seen)) return false;
     return true;
   }
-  for (const key in v as object) {
-    if (!Object.hasOwn(v as object, key)) continue;
-    if (++seen.keys > limits.maxKeys || (seen.chars += key.length) > limits.maxBytes) return false;
+  // The keys JSON.stringify writes: own, enumerable, strings.
+  const keys = Object.keys(v);
+  if ((seen.keys += keys.length) > limits.maxKeys) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if ((seen.chars += key.length) > limits.maxBytes) return false;
     if (!fits((v as Record<string, unknown>)[key], depth + 1, limits, seen)) return false;
   }
   return true;

@@ -40,9 +40,6 @@ export interface WardenInstance {
   evaluateJSON?: (entrypoint: number, input: string | undefined) => unknown;
 }
 
-/** One decoder and one encoder for every instance (both are stateless). */
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /** What the stock SDK's LoadedPolicy holds and its typings leave out. */
 interface PolicyInternals {
@@ -65,7 +62,9 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
   const opaEval = exports.opa_eval as OpaEval | undefined;
   if (!(p.minorVersion >= 2) || typeof opaEval !== "function" || !(p.mem instanceof WebAssembly.Memory)) return undefined;
   const memory = p.mem;
-  let view = new Uint8Array(memory.buffer);
+  // A Buffer over the memory: its indexOf is memchr and its utf8 decoding is the native one
+  // (a Uint8Array's indexOf walks element by element). Renewed when the memory grows.
+  let view = Buffer.from(memory.buffer);
   return (entrypoint, input) => {
     const at = p.dataHeapPtr;
     let len = 0;
@@ -73,12 +72,12 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
       // UTF-8 takes at most 3 bytes per UTF-16 unit; grow first (a RangeError past the maximum).
       const need = at + input.length * 3 - memory.buffer.byteLength;
       if (need > 0) memory.grow(Math.ceil(need / PAGE));
-      if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer);
-      len = encoder.encodeInto(input, view.subarray(at)).written;
+      if (view.buffer !== memory.buffer) view = Buffer.from(memory.buffer);
+      len = view.write(input, at);
     }
     const ret = opaEval(0, entrypoint, p.dataAddr, at, len, at + len, 0);
-    if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer);
-    return JSON.parse(decoder.decode(view.subarray(ret, view.indexOf(0, ret))));
+    if (view.buffer !== memory.buffer) view = Buffer.from(memory.buffer);
+    return JSON.parse(view.toString("utf8", ret, view.indexOf(0, ret)));
   };
 }
 

@@ -7,9 +7,18 @@ import {
 
 /** Bytewise, which for UTF-8 is code point order, as Go compares strings. */
 export function compareStrings(a: usize, b: usize): i32 {
+  if (a == b) return 0;
   const la = strLen(a);
   const lb = strLen(b);
-  const c = memory.compare(strPtr(a), strPtr(b), la < lb ? la : lb);
+  const pa = strPtr(a);
+  const pb = strPtr(b);
+  // The first bytes decide most comparisons of distinct keys.
+  if (la > 0 && lb > 0) {
+    const x = load<u8>(pa);
+    const y = load<u8>(pb);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  const c = memory.compare(pa, pb, la < lb ? la : lb);
   if (c != 0) return c < 0 ? -1 : 1;
   return la < lb ? -1 : la > lb ? 1 : 0;
 }

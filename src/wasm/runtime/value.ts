@@ -12,7 +12,7 @@
 // comparison and printing need no further work. Values are immutable once handed out; only
 // the code that just built a collection appends or inserts into it.
 import { opa_malloc } from "./alloc";
-import { compareValues } from "./compare";
+import { compareStrings, compareValues } from "./compare";
 
 export const TYPE_NULL: u8 = 1;
 export const TYPE_BOOLEAN: u8 = 2;
@@ -122,6 +122,18 @@ function insertSlot(v: usize, at: u32, slot: u32): usize {
 export function search(data: usize, len: u32, slot: u32, key: usize): i32 {
   let lo: i32 = 0;
   let hi: i32 = <i32>len - 1;
+  // Most keys looked up are strings among strings (object fields): compared without dispatch.
+  if (typeOf(key) == TYPE_STRING) {
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = load<u32>(data + <usize>mid * slot);
+      const c = typeOf(at) == TYPE_STRING ? compareStrings(at, key) : compareValues(at, key);
+      if (c == 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -lo - 1;
+  }
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const c = compareValues(load<u32>(data + <usize>mid * slot), key);
