@@ -12,7 +12,7 @@
 //
 // Other components write their rows and the records that justify them in one transaction:
 // `appendIn(tx, ...)` inside `db.transaction`.
-import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "../ids.ts";
 import { canonicalJSON } from "../canonical-json.ts";
 import type { AuditRecord } from "../schemas/types.ts";
 import { SchemaError, validate } from "../schemas/validate.ts";
@@ -21,7 +21,7 @@ import { ChainWalker, ZERO_HASH, parseHead, sha256, sha256Bytes, type BadRecord,
 import { RowFrame, frameRow, readPage, sameRange } from "./page.ts";
 import { BodyFields, scanCanonical, specialsIn } from "./scan.ts";
 import { migrate, openStore, storeURL, type Db, type Migration, type OpenOptions, type Queryable } from "./db.ts";
-import { extendTreeIn, openTree, type TreeRow } from "./tree.ts";
+import { extendTreeIn, openTree, type Frontier, type TreeRow } from "./tree.ts";
 
 /** What a caller appends: a record without the fields the log assigns. */
 export type AuditEntry = Omit<AuditRecord, "seq" | "id" | "time" | "prev_hash" | "hash">;
@@ -32,7 +32,7 @@ const ASSIGNED = ["seq", "id", "time", "prev_hash", "hash"] as const;
 export interface AuditLogOptions extends OpenOptions {
   /** The clock stamping `time` (default: the system clock). */
   now?: () => Date;
-  /** Record ids (default: a random UUID). Must be unique in the store. */
+  /** Record ids (default: a UUIDv7 of the record's time, src/ids.ts). Must be unique in the store. */
   newId?: (seq: number) => string;
   /** Rows fetched per query when listing, exporting and verifying (default 2000; verify reads each page as one blob). */
   pageSize?: number;
@@ -99,6 +99,9 @@ export function subjectOf(state: { table: string; key: string } | undefined): st
 }
 
 const COLUMNS = "seq, id, type, action_id, time, hash, body, subject";
+/** Subjects whose checked record latestState keeps (the set is dropped when full). */
+const CHECKED_STATES = 10_000;
+
 /** Records per INSERT statement (8 parameters each: 800, under SQLite's limit of 999). */
 const INSERT_ROWS = 100;
 
@@ -106,7 +109,7 @@ export class AuditStoreError extends Error {}
 
 export class AuditLog {
   private readonly now: () => Date;
-  private readonly newId: (seq: number) => string;
+  private readonly newId: (seq: number, time: Date) => string;
   private readonly pageSize: number;
   private readonly merkleTree: boolean;
   /**
@@ -114,6 +117,14 @@ export class AuditLog {
    * checkpointer, which reads only what is committed. Must not throw or wait.
    */
   onAppend: ((records: number) => void) | undefined;
+  /**
+   * The tree's frontier after this log's last append, and the head hash it belongs to: the next
+   * append from that same head reuses it. (A head hash fixes every body before it, so it fixes
+   * the tree; an append rolled back leaves a head that never comes, or comes with the same tree.)
+   */
+  private lastFrontier: { head: string; frontier: Frontier } | undefined;
+  /** latestState's checked records by subject (frozen: callers share them). */
+  private readonly checkedStates = new Map<string, AuditRecord>();
 
   private constructor(
     /** The store; other components may keep their tables in it. */
@@ -122,7 +133,7 @@ export class AuditLog {
     options: AuditLogOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.newId = options.newId ?? (() => randomUUID());
+    this.newId = options.newId ?? ((_seq, time) => timeOrderedId(time.getTime()));
     this.pageSize = options.pageSize ?? 2000;
     this.merkleTree = options.merkleTree ?? true;
   }
@@ -212,7 +223,8 @@ export class AuditLog {
     const columns: unknown[][] = [];
     for (const e of entries) {
       seq++;
-      const rec = { ...e.clean, seq, id: this.newId(seq), time: this.now().toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
+      const time = this.now();
+      const rec = { ...e.clean, seq, id: this.newId(seq, time), time: time.toISOString(), prev_hash: hash } as Omit<AuditRecord, "hash">;
       const body = spliceBody(e.members, { id: rec.id, prev_hash: hash, seq, time: rec.time });
       hash = sha256(body);
       columns.push([seq, rec.id, rec.type, rec.action_id ?? null, rec.time, hash, body, subjectOf(rec.state)]);
@@ -227,7 +239,10 @@ export class AuditLog {
     }
     await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
     // The Merkle tree grows in the same transaction (tree.ts): checkpoints and proofs need no rebuild.
-    if (this.merkleTree) await extendTreeIn(tx, leaves);
+    if (this.merkleTree) {
+      const known = this.lastFrontier?.head === h.hash ? this.lastFrontier.frontier : undefined;
+      this.lastFrontier = { head: hash, frontier: await extendTreeIn(tx, leaves, known) };
+    }
     this.onAppend?.(out.length);
     return out;
   }
@@ -238,12 +253,16 @@ export class AuditLog {
    * set that row. Throws AuditStoreError when the record found is not an intact link of the chain.
    */
   async latestState(q: Queryable, table: string, key: string): Promise<AuditRecord | undefined> {
-    const subject = subjectOf({ table, key });
+    const subject = `${table}/${key}`;
     const [row] = await q.query<StoredRow>(
       `SELECT ${COLUMNS} FROM audit_records WHERE seq = (SELECT MAX(seq) FROM audit_records WHERE subject = $1)`,
       [subject],
     );
     if (!row) return undefined;
+    // Checked before, and still the newest for its subject with the same hash: the record as it
+    // was checked (a body altered since, its hash kept, is verify's to find; this is the truth).
+    const known = this.checkedStates.get(subject);
+    if (known && known.seq === Number(row.seq) && known.hash === row.hash) return known;
     const broken = (why: string) => new AuditStoreError(`audit record ${row.seq} (the latest for ${subject}) ${why}: run \`warden audit verify\``);
     if (sha256(row.body) !== row.hash) throw broken("does not hash to its stored hash");
     const rec = toRecord(row);
@@ -255,6 +274,8 @@ export class AuditLog {
       const [h] = await q.query<Head>("SELECT seq, hash FROM audit_head WHERE one = 1");
       if (!h || h.seq !== row.seq || h.hash !== row.hash) throw broken("is neither followed by a record nor the store's head");
     }
+    if (this.checkedStates.size >= CHECKED_STATES) this.checkedStates.clear();
+    this.checkedStates.set(subject, deepFreeze(rec));
     return rec;
   }
 
@@ -500,6 +521,14 @@ function spliceBody(members: readonly [string, string][], assigned: { id: string
     else all.push(extra[j++]!);
   }
   return `{${all.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 function toRecord(row: StoredRow): AuditRecord {

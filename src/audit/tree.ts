@@ -143,14 +143,22 @@ async function storedSize(q: Queryable): Promise<number> {
   return sizeOfRows(r?.n === null || r?.n === undefined ? 0 : Number(r.n) + 1);
 }
 
+/** The perfect subtrees of a tree of `size` leaves, largest first: all the next append needs. */
+export interface Frontier {
+  size: number;
+  nodes: Hash[];
+}
+
 /**
  * Adds rows (consecutive seqs, in order) to the tree inside a write transaction the caller holds
  * (the audit append's, which has locked the audit head's row: that is what serialises extenders):
  * one leaf each, plus the nodes they complete. If the tree lags behind the first row (records
  * appended before the tree existed), the missing records are read from audit_records in the same
- * transaction and added first. Returns the tree's new size.
+ * transaction and added first. `known`: the frontier at the tree's current size, if the caller
+ * holds it (from its previous append at this very head), so the stored one is not read back.
+ * Returns the frontier at the new size.
  */
-export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[]): Promise<number> {
+export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[], known?: Frontier): Promise<Frontier> {
   // One query for the size and the on_append mark (the hot path: every audit append).
   const [r] = await tx.query<{ n: number | null; on_append: number | null }>(
     "SELECT MAX(pos) AS n, (SELECT on_append FROM audit_tree_meta WHERE one = 1) AS on_append FROM audit_tree",
@@ -162,7 +170,7 @@ export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[]): Pro
     const lag = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 AND seq < $2 ORDER BY seq", [size, rows[0]!.seq]);
     todo = [...lag.map((x) => ({ seq: Number(x.seq), body: x.body })), ...rows];
   }
-  return appendLeaves(tx, size, todo);
+  return appendLeaves(tx, size, todo, known?.size === size ? known.nodes : undefined);
 }
 
 /** Whether the audit append extends the tree in its own transaction (extendTreeIn has run). */
@@ -171,12 +179,10 @@ export async function treeOnAppend(q: Queryable): Promise<boolean> {
   return Number(h?.on_append ?? 0) === 1;
 }
 
-async function appendLeaves(tx: Queryable, from: number, rows: readonly TreeRow[]): Promise<number> {
-  if (rows.length === 0) return from;
+async function appendLeaves(tx: Queryable, from: number, rows: readonly TreeRow[], known?: readonly Hash[]): Promise<Frontier> {
   let size = from;
-  const wanted = frontierOf(size);
-  const got = await fetchNodes(tx, wanted);
-  const frontier = wanted.map(([l, i]) => got.get(nodePos(l, i))!);
+  const frontier = known ? [...known] : await storedFrontier(tx, size);
+  if (rows.length === 0) return { size, nodes: frontier };
   const params: unknown[] = [];
   for (const row of rows) {
     if (row.seq !== size + 1) {
@@ -201,7 +207,13 @@ async function appendLeaves(tx: Queryable, from: number, rows: readonly TreeRow[
     const values = Array.from({ length: chunk.length / 2 }, (_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(", ");
     await tx.run(`INSERT INTO audit_tree (pos, hash) VALUES ${values}`, chunk);
   }
-  return size;
+  return { size, nodes: frontier };
+}
+
+async function storedFrontier(q: Queryable, size: number): Promise<Hash[]> {
+  const wanted = frontierOf(size);
+  const got = await fetchNodes(q, wanted);
+  return wanted.map(([l, i]) => got.get(nodePos(l, i))!);
 }
 
 export interface SyncResult {
@@ -225,11 +237,11 @@ export async function syncTree(db: Db, pageSize = 5000): Promise<SyncResult> {
     for (;;) {
       const page = await tx.query<TreeRow>("SELECT seq, body FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2", [size, pageSize]);
       if (page.length === 0) break;
-      size = await appendLeaves(
+      ({ size } = await appendLeaves(
         tx,
         size,
         page.map((r) => ({ seq: Number(r.seq), body: r.body })),
-      );
+      ));
       if (page.length < pageSize) break;
     }
     return { size, added: size - from };

@@ -93,6 +93,30 @@ for (const backend of backends()) {
       expect(Number(n)).toBe(2 * 240 - 4);
     });
 
+    it("an append rolled back, then another writer's appends to the same size, leave the first writer's next append on the right tree", async () => {
+      // The writer keeps the frontier of its last append (keyed by the head it made): here that
+      // head never commits, and another writer (another process, say) grows the log to the same
+      // size with other records. The first writer must read the stored frontier, not reuse its own.
+      const url = await backend.fresh();
+      const a = await logAt(url);
+      const b = await logAt(url);
+      await a.appendAll([entry(1), entry(2), entry(3)]);
+      await expect(
+        a.db.transaction(async (tx) => {
+          await a.appendIn(tx, [entry(4), entry(5)]);
+          throw new Error("the caller gives up");
+        }),
+      ).rejects.toThrow("the caller gives up");
+      await b.appendAll([entry(40), entry(50)]);
+      await a.appendAll([entry(6)]);
+      await b.appendAll([entry(7)]);
+      await a.appendAll([entry(8), entry(9)]);
+      const leaves = (await bodies(a)).map(leafHash);
+      expect(leaves).toHaveLength(9);
+      for (let m = 1; m <= leaves.length; m++) expect(toHex((await treeHead(a.db, m)).root), `size ${m}`).toBe(toHex(rootOf(leaves.slice(0, m))));
+      expect((await a.verify()).ok).toBe(true);
+    });
+
     it("stops at a hole in the records instead of skipping it", async () => {
       const log = await logAt(await backend.fresh());
       await log.appendAll(Array.from({ length: 6 }, (_, i) => entry(i)));

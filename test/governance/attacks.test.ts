@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/index.ts";
+import { sha256 } from "../../src/audit/chain.ts";
+import { canonicalJSON } from "../../src/canonical-json.ts";
 import { buildBundleBytes } from "../../src/bundle/index.ts";
 import { openEvaluator, type Deployment } from "../../src/governance/deployment.ts";
 import type { Handler, Outcome } from "../../src/governance/governor.ts";
@@ -251,6 +253,22 @@ for (const backend of backends()) {
       expect((await g.gov.killSwitch()).on).toBe(true);
       const mismatches = (await g.gov.store.check()).mismatches.map((m) => `${m.table}/${m.key}`);
       expect(mismatches).toEqual(expect.arrayContaining(["settings/kill_switch", "principals/sam"]));
+      await g.gov.dispose();
+    });
+
+    it("a directory entry read once, then rewritten in its record (rehashed) and its row, is refused: what was checked is not trusted past a changed hash", async () => {
+      const g = await open();
+      expect((await g.gov.store.principal("sam"))?.roles).not.toContain("support-lead");
+      const [rec] = await g.audit.db.query<{ seq: number; body: string }>("SELECT seq, body FROM audit_records WHERE subject = 'principals/sam' ORDER BY seq DESC LIMIT 1");
+      const forged = JSON.parse(rec!.body);
+      forged.state.value.roles = ["support-lead"];
+      const body = canonicalJSON(forged);
+      const hash = sha256(body);
+      await g.audit.db.run("UPDATE audit_records SET body = $1, hash = $2 WHERE seq = $3", [body, hash, rec!.seq]);
+      await g.audit.db.run("UPDATE principals SET body = $1, hash = $2 WHERE id = 'sam'", [JSON.stringify(forged.state.value), hash]);
+      const p = (await g.gov.execute(refund("T-9", 750), refundHandler, { resource: "orders/T-9" })) as Paused;
+      expect(await g.gov.decideApproval({ approval_id: p.approval.approval_id, verdict: "approve", by: { id: "sam" }, saw: saw(p) }).catch(reasonOf)).toBe("tampered_state");
+      expect((await g.gov.store.getApproval(p.approval.approval_id))?.status).toBe("pending");
       await g.gov.dispose();
     });
 
