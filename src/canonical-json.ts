@@ -15,16 +15,13 @@ function write(v: unknown): string {
     case "string":
       return JSON.stringify(v);
     case "number":
-      if (!Number.isFinite(v))
-        throw new TypeError(`canonical JSON cannot hold ${v}`);
+      if (!Number.isFinite(v)) throw new TypeError(`canonical JSON cannot hold ${v}`);
       return JSON.stringify(v);
     case "boolean":
       return v ? "true" : "false";
     case "object":
       if (v === null) return "null";
-      return Array.isArray(v)
-        ? writeArray(v)
-        : writeObject(v as Record<string, unknown>);
+      return Array.isArray(v) ? writeArray(v) : writeObject(v as Record<string, unknown>);
     case "bigint":
       throw new TypeError("canonical JSON cannot hold a bigint");
     default:

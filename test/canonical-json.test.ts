@@ -7,15 +7,8 @@ import { canonicalJSON } from "../src/canonical-json.ts";
 
 function reference(v: unknown): string {
   if (v === null || typeof v !== "object") {
-    if (
-      v === undefined ||
-      typeof v === "function" ||
-      typeof v === "symbol" ||
-      typeof v === "bigint"
-    )
-      throw new TypeError("not JSON");
-    if (typeof v === "number" && !Number.isFinite(v))
-      throw new TypeError("not JSON");
+    if (v === undefined || typeof v === "function" || typeof v === "symbol" || typeof v === "bigint") throw new TypeError("not JSON");
+    if (typeof v === "number" && !Number.isFinite(v)) throw new TypeError("not JSON");
     return JSON.stringify(v);
   }
   if (Array.isArray(v)) return `[${v.map(reference).join(",")}]`;
@@ -34,58 +27,21 @@ const outcome = (f: () => string) => {
 
 describe("canonicalJSON", () => {
   it("is the plain definition on arbitrary values (JSON documents, and values JSON cannot hold)", () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), (v) => canonicalJSON(v) === reference(v)),
-      { numRuns: 3000 },
-    );
-    const anything = fc.anything({
-      withBigInt: true,
-      withNullPrototype: true,
-      withObjectString: true,
-      withDate: true,
-    });
-    fc.assert(
-      fc.property(
-        anything,
-        (v) => outcome(() => canonicalJSON(v)) === outcome(() => reference(v)),
-      ),
-      { numRuns: 3000 },
-    );
+    fc.assert(fc.property(fc.jsonValue(), (v) => canonicalJSON(v) === reference(v)), { numRuns: 3000 });
+    const anything = fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true, withDate: true });
+    fc.assert(fc.property(anything, (v) => outcome(() => canonicalJSON(v)) === outcome(() => reference(v))), { numRuns: 3000 });
   });
 
   it("sorts keys by UTF-16 code units, integer-like keys included, and parses back to an equal document", () => {
-    const doc = {
-      b: 1,
-      a: { "10": true, "9": null, "": [1.5, -0, "é"] },
-      "\u{1f600}": 2,
-      "\uffff": 3,
-      z: undefined,
-    };
-    expect(canonicalJSON(doc)).toBe(
-      '{"a":{"":[1.5,0,"é"],"10":true,"9":null},"b":1,"\u{1f600}":2,"\uffff":3}',
-    ); // U+1F600 is D83D DE00 in UTF-16, before FFFF
-    fc.assert(
-      fc.property(fc.jsonValue(), (v) => {
-        expect(JSON.parse(canonicalJSON(v))).toEqual(
-          JSON.parse(JSON.stringify(v)),
-        );
-      }),
-      { numRuns: 1000 },
-    );
+    const doc = { b: 1, a: { "10": true, "9": null, "": [1.5, -0, "é"] }, "\u{1f600}": 2, "\uffff": 3, z: undefined };
+    expect(canonicalJSON(doc)).toBe('{"a":{"":[1.5,0,"é"],"10":true,"9":null},"b":1,"\u{1f600}":2,"\uffff":3}'); // U+1F600 is D83D DE00 in UTF-16, before FFFF
+    fc.assert(fc.property(fc.jsonValue(), (v) => {
+      expect(JSON.parse(canonicalJSON(v))).toEqual(JSON.parse(JSON.stringify(v)));
+    }), { numRuns: 1000 });
   });
 
   it("refuses what JSON cannot hold, wherever it is", () => {
-    for (const bad of [
-      undefined,
-      NaN,
-      Infinity,
-      1n,
-      () => 1,
-      Symbol("s"),
-      [1, undefined],
-      { a: [NaN] },
-      { a: { b: 2n } },
-    ]) {
+    for (const bad of [undefined, NaN, Infinity, 1n, () => 1, Symbol("s"), [1, undefined], { a: [NaN] }, { a: { b: 2n } }]) {
       expect(() => canonicalJSON(bad), String(bad)).toThrow(TypeError);
     }
   });

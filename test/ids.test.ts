@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { timeOrderedId } from "../src/ids.ts";
 
 describe("timeOrderedId (UUIDv7)", () => {
-  const V7 =
-    /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
   it("is a version 7, variant 10 UUID whose first 48 bits are the millisecond time", () => {
     const ms = Date.UTC(2026, 11, 6, 21, 0, 0, 123);
@@ -15,12 +14,9 @@ describe("timeOrderedId (UUIDv7)", () => {
   });
 
   it("sorts by time, and ids of one millisecond differ (across pool refills)", () => {
-    const ids = Array.from({ length: 5000 }, (_, i) =>
-      timeOrderedId(1_800_000_000_000 + Math.floor(i / 100)),
-    );
+    const ids = Array.from({ length: 5000 }, (_, i) => timeOrderedId(1_800_000_000_000 + Math.floor(i / 100)));
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(V7);
-    for (let i = 100; i < ids.length; i += 100)
-      expect(ids[i - 100]!.slice(0, 13) < ids[i]!.slice(0, 13)).toBe(true);
+    for (let i = 100; i < ids.length; i += 100) expect(ids[i - 100]!.slice(0, 13) < ids[i]!.slice(0, 13)).toBe(true);
   });
 });
