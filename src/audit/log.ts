@@ -91,6 +91,13 @@ const MIGRATIONS: Migration[] = [
     INSERT INTO audit_head (one, seq, hash) VALUES (1, 0, '${ZERO_HASH}') ON CONFLICT (one) DO NOTHING;`,
   `ALTER TABLE audit_records ADD COLUMN subject TEXT;
    CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records (subject, seq);`,
+  // Fewer index pages per durable commit (each commit writes every page it touched): intents
+  // only (what recovery looks for), and only records that set a governance row. An index on
+  // every record's type added one page per record type to each commit.
+  `DROP INDEX IF EXISTS audit_records_type;
+   DROP INDEX IF EXISTS audit_records_subject;
+   CREATE INDEX IF NOT EXISTS audit_records_intents ON audit_records (seq) WHERE type = 'intent';
+   CREATE INDEX IF NOT EXISTS audit_records_subjects ON audit_records (subject, seq) WHERE subject IS NOT NULL;`,
 ];
 
 /** The subject column of a record: the governance row its `state` sets, as `TABLE/KEY`. */
