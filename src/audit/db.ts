@@ -109,6 +109,11 @@ export async function openStore(url: string = storeURL(), options: OpenOptions =
   return openSQLite(path, options);
 }
 
+/** `($1, $2), ($3, $4), ...`: the VALUES of a multi-row INSERT of `rows` rows of `columns` each. */
+export function valuesList(rows: number, columns: number): string {
+  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(", ")})`).join(", ");
+}
+
 // --- group commit -----------------------------------------------------------------------------
 
 interface Job {

@@ -20,7 +20,7 @@ import { isAscii, isUtf8 } from "node:buffer";
 import { ChainWalker, ZERO_HASH, parseHead, sha256, sha256Bytes, type BadRecord, type Head, type StoredRow } from "./chain.ts";
 import { RowFrame, frameRow, readPage, sameRange } from "./page.ts";
 import { BodyFields, scanCanonical, specialsIn } from "./scan.ts";
-import { migrate, openStore, storeURL, type Db, type Migration, type OpenOptions, type Queryable } from "./db.ts";
+import { migrate, openStore, storeURL, valuesList, type Db, type Migration, type OpenOptions, type Queryable } from "./db.ts";
 import { extendTreeIn, openTree, type Frontier, type TreeRow } from "./tree.ts";
 
 /** What a caller appends: a record without the fields the log assigns. */
@@ -111,6 +111,8 @@ const CHECKED_STATES = 10_000;
 
 /** Records per INSERT statement (8 parameters each: 800, under SQLite's limit of 999). */
 const INSERT_ROWS = 100;
+/** The INSERT of n records, by n: made once (the statement cache is looked up by its text). */
+const INSERT_SQL: string[] = [];
 
 export class AuditStoreError extends Error {}
 
@@ -241,8 +243,7 @@ export class AuditLog {
     // Several rows per statement: on PostgreSQL each statement is a round trip.
     for (let i = 0; i < columns.length; i += INSERT_ROWS) {
       const chunk = columns.slice(i, i + INSERT_ROWS);
-      const values = chunk.map((_, r) => `(${Array.from({ length: 8 }, (_, c) => `$${r * 8 + c + 1}`).join(", ")})`).join(", ");
-      await tx.run(`INSERT INTO audit_records (${COLUMNS}) VALUES ${values}`, chunk.flat());
+      await tx.run((INSERT_SQL[chunk.length] ??= `INSERT INTO audit_records (${COLUMNS}) VALUES ${valuesList(chunk.length, 8)}`), chunk.flat());
     }
     await tx.run("UPDATE audit_head SET seq = $1, hash = $2 WHERE one = 1", [seq, hash]);
     // The Merkle tree grows in the same transaction (tree.ts): checkpoints and proofs need no rebuild.

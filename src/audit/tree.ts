@@ -20,7 +20,7 @@
 //
 // Nothing here is trusted by verification (consistency.ts recomputes leaves from bodies and uses
 // stored nodes only where they hash up to a signed root); stored nodes make proofs fast.
-import { migrate, type Db, type Migration, type Queryable } from "./db.ts";
+import { migrate, valuesList, type Db, type Migration, type Queryable } from "./db.ts";
 import {
   EMPTY_ROOT,
   HASH_SIZE,
@@ -179,6 +179,9 @@ export async function treeOnAppend(q: Queryable): Promise<boolean> {
   return Number(h?.on_append ?? 0) === 1;
 }
 
+/** The INSERT of n tree rows, by n: made once (the statement cache is looked up by its text). */
+const INSERT_SQL: string[] = [];
+
 async function appendLeaves(tx: Queryable, from: number, rows: readonly TreeRow[], known?: readonly Hash[]): Promise<Frontier> {
   let size = from;
   const frontier = known ? [...known] : await storedFrontier(tx, size);
@@ -204,8 +207,7 @@ async function appendLeaves(tx: Queryable, from: number, rows: readonly TreeRow[
   // Many rows per statement (at most 400: 800 parameters, under SQLite's limit).
   for (let i = 0; i < params.length; i += 800) {
     const chunk = params.slice(i, i + 800);
-    const values = Array.from({ length: chunk.length / 2 }, (_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(", ");
-    await tx.run(`INSERT INTO audit_tree (pos, hash) VALUES ${values}`, chunk);
+    await tx.run((INSERT_SQL[chunk.length / 2] ??= `INSERT INTO audit_tree (pos, hash) VALUES ${valuesList(chunk.length / 2, 2)}`), chunk);
   }
   return { size, nodes: frontier };
 }
