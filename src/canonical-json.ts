@@ -4,7 +4,7 @@
 //
 // One pass, appending to one string: every governed action canonicalises its request and four
 // audit records, so this is on the hot path (a builder of entries, maps and joins cost 3x this).
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export function canonicalJSON(value: unknown): string {
   return write(value);
@@ -58,5 +58,5 @@ function writeObject(o: Record<string, unknown>): string {
 
 /** SHA-256 (hex) of a document's canonical JSON. */
 export function hashJSON(value: unknown): string {
-  return createHash("sha256").update(canonicalJSON(value)).digest("hex");
+  return hash("sha256", canonicalJSON(value), "hex");
 }

@@ -17,13 +17,13 @@
 // some record on. The store keeps its head (seq, hash) in a separate row, which catches a
 // careless truncation; an attacker who edits that row too is caught only by a head recorded
 // outside the store (`verify --expect-head SEQ:HASH`, e.g. noted daily in a ticket or a log).
-import { createHash, hash } from "node:crypto";
+import { hash } from "node:crypto";
 import { canonicalJSON } from "../canonical-json.ts";
 
 export const ZERO_HASH = "0".repeat(64);
 
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 /** SHA-256 (hex) of stored bytes, in one call (verification hashes every body this way). */
