@@ -48,20 +48,24 @@ export class Authenticator {
     else if (jwt?.jwksUrl) this.keys = createRemoteJWKSet(new URL(jwt.jwksUrl));
   }
 
-  /** The principal of an Authorization header; throws Unauthenticated or GovernanceRefusal. */
-  async authenticate(header: string | undefined): Promise<Authenticated> {
+  /**
+   * The principal of an Authorization header, or (`session`) of the inbox's session cookie in
+   * that form; throws Unauthenticated or GovernanceRefusal.
+   */
+  async authenticate(header: string | undefined, opts: { session?: boolean } = {}): Promise<Authenticated> {
     if (!header) throw new Unauthenticated("no credentials: send Authorization: Bearer TOKEN");
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header);
     if (!m) throw new Unauthenticated("the Authorization header is not a bearer token");
     const token = m[1]!;
     if (token.startsWith("wdn_")) {
       try {
-        return await verifyToken(this.state, token);
+        return await verifyToken(this.state, token, new Date(), opts);
       } catch (e) {
         if (e instanceof GovernanceRefusal && e.code !== "tampered_state") throw new Unauthenticated(e.message);
         throw e;
       }
     }
+    if (opts.session) throw new Unauthenticated("the inbox cookie holds no session: sign in again");
     if (!this.keys || !this.jwt) throw new Unauthenticated("the bearer token is not a Warden API token, and no JWKS is configured");
     let sub: unknown;
     try {

@@ -1,5 +1,7 @@
 // The approver inbox: server-rendered HTML pages (no client framework, no dev server). Sign in
-// with an API token (kept in an HttpOnly, Secure, SameSite=Strict cookie); the approvals routed to my
+// with an API token, which opens a session of its own (tokens.ts: 8 hours, ended by signing out
+// or by revoking the token; the HttpOnly, Secure, SameSite=Strict cookie holds the session, never
+// the API token); the approvals routed to my
 // roles with their SLA countdown; one approval with its full context; approve, modify (the
 // policy's new decision shown before submitting) or reject, each with a comment; the kill switch
 // with a confirmation. Forms post back with the same checks as the JSON API (the governor
@@ -13,7 +15,7 @@ import { holds } from "./auth.ts";
 import { OPERATION_ROLES } from "../governance/directory.ts";
 import type { ApprovalContext } from "./server.ts";
 import type { Authenticated } from "./tokens.ts";
-import { verifyToken } from "./tokens.ts";
+import { SESSION_HOURS, closeSession, openSession, verifyToken } from "./tokens.ts";
 import { HttpRefusal } from "./errors.ts";
 import { tokenBuckets } from "./limit.ts";
 
@@ -28,6 +30,18 @@ export interface InboxDeps {
   signInLimit: number;
   approvalContext(a: Approval): Promise<ApprovalContext>;
   preview(a: Approval, parameters: Record<string, unknown>): Promise<{ category: string; reasons: string[]; approval?: unknown; request_hash: string }>;
+}
+
+/** The inbox session token the request's cookie holds, if any (a malformed one is none). */
+export function sessionCookie(req: FastifyRequest): string | undefined {
+  const m = /(?:^|;\s*)warden_session=([^;]+)/.exec(req.headers.cookie ?? "");
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    // A malformed cookie is no credential (401, the sign-in page), not an internal error.
+    return undefined;
+  }
 }
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -93,16 +107,21 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
     sameOrigin(req);
     if (!signIns(req.ip)) throw new HttpRefusal(429, "rate_limited", `more than ${deps.signInLimit} sign-in attempts a minute from ${req.ip}`, { retry_after_s: Math.ceil(60 / deps.signInLimit) });
     const token = String((req.body as { token?: unknown } | undefined)?.token ?? "");
+    let session: string;
     try {
-      await verifyToken(store, token);
+      session = (await openSession(store, await verifyToken(store, token))).token;
     } catch {
       await governor.auditLog.append({ type: "refusal", details: { operation: "http POST /inbox/login", code: "unauthenticated", message: "sign-in with an unknown or wrong token", ip: req.ip } });
       return html(reply, page("Sign in", `<h1>Sign in</h1><p class="error" role="alert">That token is not valid.</p><form method="post" action="/inbox/login" aria-label="Sign in"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`), 401);
     }
-    reply.header("set-cookie", `warden_session=${encodeURIComponent(token)}; HttpOnly; Secure; SameSite=Strict; Path=/inbox`);
+    reply.header("set-cookie", `warden_session=${encodeURIComponent(session)}; HttpOnly; Secure; SameSite=Strict; Path=/inbox; Max-Age=${SESSION_HOURS * 3600}`);
     return reply.redirect("/inbox", 303);
   });
-  app.post("/inbox/logout", { config: { auth: false } }, async (_req, reply) => {
+  // Signing out ends the session in the store (audited), not only in this browser.
+  app.post("/inbox/logout", { config: { auth: false } }, async (req, reply) => {
+    sameOrigin(req);
+    const session = sessionCookie(req);
+    if (session !== undefined) await closeSession(store, session);
     reply.header("set-cookie", "warden_session=; HttpOnly; Secure; SameSite=Strict; Path=/inbox; Max-Age=0");
     return reply.redirect("/inbox/login", 303);
   });

@@ -27,7 +27,7 @@ import type { ActionProposal, ActionResume, ApprovalVerdict, AuthZENEvaluation, 
 import { Clock, type ClockOptions } from "./clock.ts";
 import { CountedRefusal, HttpRefusal } from "./errors.ts";
 import { UnauthenticatedRefusals } from "./unauthenticated.ts";
-import { registerInbox } from "./inbox.ts";
+import { registerInbox, sessionCookie } from "./inbox.ts";
 import { registerLedger, whole } from "./ledger.ts";
 import { registerBodyParsers } from "./body.ts";
 import { tokenBuckets } from "./limit.ts";
@@ -198,9 +198,8 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   app.addHook("onRequest", async (req) => {
     metrics.requests++;
     if (req.routeOptions.config?.auth === false) return;
-    const header = req.headers.authorization ?? sessionToken(req);
     try {
-      req.principal = await auth.authenticate(header);
+      req.principal = await authenticateRequest(auth, req);
     } catch (e) {
       if (!(e instanceof Unauthenticated)) throw e;
       if (!unauthenticated.admit(req.ip)) throw new CountedRefusal(429, "rate_limited", `too many requests without a valid credential from ${req.ip}`);
@@ -619,7 +618,7 @@ export async function createService(opts: ServeOptions): Promise<Service> {
   const stillAllowed = async (req: FastifyRequest, a: Approval): Promise<void> => {
     let p: Authenticated;
     try {
-      p = await auth.authenticate(req.headers.authorization ?? sessionToken(req));
+      p = await authenticateRequest(auth, req);
     } catch (e) {
       if (e instanceof Unauthenticated) throw new HttpRefusal(401, "unauthenticated", e.message);
       throw e;
@@ -900,14 +899,9 @@ export async function preview(governor: Governor, evaluator: Evaluator, a: Appro
   return { category: r.category, reasons: r.reasons, ...(r.approval ? { approval: r.approval } : {}), request_hash: hashJSON(modified) };
 }
 
-function sessionToken(req: FastifyRequest): string | undefined {
-  if (!req.url.startsWith("/inbox")) return undefined;
-  const m = /(?:^|;\s*)warden_session=([^;]+)/.exec(req.headers.cookie ?? "");
-  if (!m) return undefined;
-  try {
-    return `Bearer ${decodeURIComponent(m[1]!)}`;
-  } catch {
-    // A malformed cookie is no credential (401, the sign-in page), not an internal error.
-    return undefined;
-  }
+/** Who sent the request: its Authorization header, else (inbox pages) its session cookie. */
+function authenticateRequest(auth: Authenticator, req: FastifyRequest): Promise<Authenticated> {
+  if (req.headers.authorization !== undefined) return auth.authenticate(req.headers.authorization);
+  const session = req.url.startsWith("/inbox") ? sessionCookie(req) : undefined;
+  return auth.authenticate(session === undefined ? undefined : `Bearer ${session}`, { session: session !== undefined });
 }

@@ -21,6 +21,12 @@ export interface TokenRow {
   expires_at?: string;
   revoked_at?: string;
   revoked_by?: string;
+  /**
+   * Set on an inbox session: the id of the API token it was opened with. A session is good only
+   * as the inbox's cookie (never as a bearer token), only while that token is, and until it
+   * expires or its holder signs out (which revokes it).
+   */
+  session_of?: string;
 }
 
 export interface Authenticated {
@@ -80,6 +86,51 @@ export async function revokeToken(state: GovernanceState, id: string, by: string
   );
 }
 
+/** How long an inbox session lasts from sign-in. */
+export const SESSION_HOURS = 8;
+
+/**
+ * Opens an inbox session for a principal signed in with an API token (audited, by the principal
+ * itself): a token row of its own, so the cookie never holds the API token. Returns the session
+ * token (shown once, like an API token) and its row.
+ */
+export async function openSession(state: GovernanceState, signedIn: Authenticated, now = new Date()): Promise<{ token: string; row: TokenRow }> {
+  if (signedIn.via !== "token" || !signedIn.token_id) throw new GovernanceRefusal("not_permitted", "an inbox session is opened with a Warden API token");
+  const id = randomBytes(8).toString("hex");
+  const secret = randomBytes(32).toString("base64url");
+  const row: TokenRow = {
+    id,
+    principal: signedIn.id,
+    sha256: sha256(secret),
+    label: "inbox session",
+    created_at: now.toISOString(),
+    created_by: signedIn.id,
+    expires_at: new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString(),
+    session_of: signedIn.token_id,
+  };
+  await state.transaction((tx) =>
+    state.write(tx, "api_tokens", id, row, { type: "token", actor: { id: signedIn.id, kind: signedIn.kind }, details: { event: "session_opened", token_id: id, principal: signedIn.id } }),
+  );
+  return { token: `wdn_${id}.${secret}`, row };
+}
+
+/** Signs a session out: revokes its row (audited, by its holder). Quietly does nothing for a token that is no live session. */
+export async function closeSession(state: GovernanceState, presented: string, now = new Date()): Promise<void> {
+  let holder: Authenticated;
+  try {
+    holder = await verifyToken(state, presented, now, { session: true });
+  } catch {
+    return;
+  }
+  const id = holder.token_id!;
+  await state.transaction(async (tx) => {
+    const cur = (await state.read<TokenRow>(tx, "api_tokens", id, { lock: true }))?.value;
+    if (!cur || cur.revoked_at) return;
+    const next: TokenRow = { ...cur, revoked_at: now.toISOString(), revoked_by: holder.id };
+    await state.write(tx, "api_tokens", id, next, { type: "token", actor: { id: holder.id, kind: holder.kind }, details: { event: "session_closed", token_id: id, principal: holder.id } });
+  });
+}
+
 /** Every token row (hashes only), checked against the chain. */
 export async function listTokens(state: GovernanceState): Promise<TokenRow[]> {
   return state.list<TokenRow>(state.db, "api_tokens");
@@ -89,8 +140,10 @@ export async function listTokens(state: GovernanceState): Promise<TokenRow[]> {
  * The principal a presented token stands for, with its roles from the directory now; throws
  * GovernanceRefusal (not audited here: the caller audits with the route) when the token is
  * malformed, unknown, wrong, revoked, expired, or its principal left the directory.
+ * `session`: the token came as the inbox's cookie, which must hold a session (and a session
+ * is refused anywhere else); a session holds only while the API token it was opened with does.
  */
-export async function verifyToken(state: GovernanceState, presented: string, now = new Date()): Promise<Authenticated> {
+export async function verifyToken(state: GovernanceState, presented: string, now = new Date(), opts: { session?: boolean } = {}): Promise<Authenticated> {
   const m = TOKEN.exec(presented);
   if (!m) throw new GovernanceRefusal("not_permitted", "the bearer token is not a Warden API token");
   const [, id, secret] = m;
@@ -100,6 +153,14 @@ export async function verifyToken(state: GovernanceState, presented: string, now
   if (!row || stored.length !== given.length || !timingSafeEqual(stored, given)) throw new GovernanceRefusal("not_permitted", "unknown or wrong API token");
   if (row.revoked_at) throw new GovernanceRefusal("not_permitted", `API token ${id} was revoked at ${row.revoked_at}`);
   if (row.expires_at && Date.parse(row.expires_at) <= now.getTime()) throw new GovernanceRefusal("not_permitted", `API token ${id} expired at ${row.expires_at}`);
+  if (opts.session && row.session_of === undefined) throw new GovernanceRefusal("not_permitted", "the inbox cookie holds no session: sign in again");
+  if (!opts.session && row.session_of !== undefined) throw new GovernanceRefusal("not_permitted", `token ${id} is an inbox session, good only as the inbox's cookie`);
+  if (row.session_of !== undefined) {
+    const parent = (await state.read<TokenRow>(state.db, "api_tokens", row.session_of))?.value;
+    if (!parent || parent.revoked_at || (parent.expires_at && Date.parse(parent.expires_at) <= now.getTime()) || parent.principal !== row.principal) {
+      throw new GovernanceRefusal("not_permitted", `inbox session ${id} ended with API token ${row.session_of}`);
+    }
+  }
   const p = await resolvePrincipal(state, row.principal);
   return { id: p.id, kind: p.kind, roles: p.roles, via: "token", token_id: id };
 }

@@ -401,7 +401,8 @@ describe("hostile input: a bounded, coded refusal, audited, never a crash, hang 
   it("the inbox: a malformed Origin is cross-origin (403), modify parameters that are not JSON a 400 page; nothing decided", async () => {
     const p = await paused("A-9001");
     const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
-    const cookie = `warden_session=${encodeURIComponent(s.tokens.lena!)}`;
+    const signedIn = await fetch(`${s.url}/inbox/login`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: s.tokens.lena! }) });
+    const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
     const send = (body: string, origin?: string) =>
       fetch(`${s.url}/inbox/approvals/${p.approval_id}/decide`, { method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded", ...(origin ? { origin } : {}) }, body });
     const before = await s.audit.count();

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
+import { revokeToken } from "../../src/serve/tokens.ts";
 import { serve, type Served } from "./fixture.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "warden-serve-signin-"));
@@ -45,6 +46,57 @@ describe("inbox sign-in", () => {
     expect(r.headers.get("set-cookie")).toMatch(/^warden_session=wdn_/);
     // Never sent over plain HTTP to another host; browsers keep it on loopback (the browser tests).
     expect(r.headers.get("set-cookie")!.split("; ")).toEqual(expect.arrayContaining(["HttpOnly", "Secure", "SameSite=Strict"]));
+  });
+});
+
+describe("inbox sessions", () => {
+  const cookieOf = (r: Response) => /^warden_session=([^;]+)/.exec(r.headers.get("set-cookie") ?? "")![1]!;
+  const inbox = (s: Served, cookie: string) => fetch(`${s.url}/inbox`, { headers: { cookie: `warden_session=${cookie}` }, redirect: "manual" });
+  const signOut = (s: Served, cookie: string) => fetch(`${s.url}/inbox/logout`, { method: "POST", headers: { cookie: `warden_session=${cookie}` }, redirect: "manual" });
+  const events = async (s: Served) => {
+    const out: string[] = [];
+    for await (const r of s.audit.list({ type: "token" })) out.push(String((r.details as { event?: string }).event));
+    return out;
+  };
+
+  it("the cookie holds a session of its own, never the API token; a session is no bearer token, an API token no cookie", async () => {
+    const s = await serve(`sqlite:${join(dir, "session.db")}`);
+    open.push(s);
+    const r = await signIn(s, s.tokens.lena!);
+    const session = cookieOf(r);
+    expect(decodeURIComponent(session)).not.toBe(s.tokens.lena);
+    expect(r.headers.get("set-cookie")!.split("; ")).toContain("Max-Age=28800");
+    expect((await inbox(s, session)).status).toBe(200);
+    // Stolen from the cookie, the session does not open the API; the API token is no session.
+    const asBearer = await s.call(decodeURIComponent(session), "GET", "/v1/approvals");
+    expect([asBearer.status, asBearer.body.code]).toEqual([401, "unauthenticated"]);
+    expect((await inbox(s, encodeURIComponent(s.tokens.lena!))).status).toBe(302);
+    expect(await events(s)).toContain("session_opened");
+  });
+
+  it("signing out ends the session in the store: the same cookie, sent again, is refused", async () => {
+    const s = await serve(`sqlite:${join(dir, "signout.db")}`);
+    open.push(s);
+    const session = cookieOf(await signIn(s, s.tokens.lena!));
+    expect((await inbox(s, session)).status).toBe(200);
+    const out = await signOut(s, session);
+    expect(out.status).toBe(303);
+    expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
+    expect((await inbox(s, session)).status).toBe(302);
+    expect(await events(s)).toEqual(expect.arrayContaining(["session_opened", "session_closed"]));
+    // The API token itself still works, and signs in again.
+    expect((await s.call("lena", "GET", "/v1/approvals")).status).toBe(200);
+    expect((await inbox(s, cookieOf(await signIn(s, s.tokens.lena!)))).status).toBe(200);
+  });
+
+  it("revoking the API token ends the sessions opened with it", async () => {
+    const s = await serve(`sqlite:${join(dir, "revoked.db")}`);
+    open.push(s);
+    const session = cookieOf(await signIn(s, s.tokens.lena!));
+    expect((await inbox(s, session)).status).toBe(200);
+    const id = /^wdn_([0-9a-f]{16})\./.exec(s.tokens.lena!)![1]!;
+    await revokeToken(s.governor.store, id, "admin");
+    expect((await inbox(s, session)).status).toBe(302);
   });
 });
 
