@@ -387,6 +387,8 @@ export class AuditLog {
       const page = await readPage(this.db, cursor, this.pageSize);
       if (page.rows === 0) break;
       const { meta, text, bytes } = page;
+      // Bodies are hashed through a plain Uint8Array view: its subarray costs a fifth of a Buffer's.
+      const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
       // Backslashes and control characters send a body to the general path; non-ASCII bytes
       // must be valid UTF-8 (then JSON.stringify writes them as they are).
       const special = specialsIn(text);
@@ -405,7 +407,7 @@ export class AuditLog {
         bodyAt = bodyB;
         while (sp < special.length && special[sp]! < bodyA) sp++;
         let fast = sp >= special.length || special[sp]! >= bodyB;
-        if (fast && !ascii) fast = isUtf8(bytes.subarray(bodyA, bodyB));
+        if (fast && !ascii) fast = isUtf8(view.subarray(bodyA, bodyB));
         if (fast) fast = scanCanonical(text, bodyA, bodyB, fields);
         if (fast) {
           const f = fields;
@@ -425,7 +427,7 @@ export class AuditLog {
                 sameRange(m, tableEnd + 1, frame.subjectB, text, f.keyA, f.keyB));
           const id = meta.slice(frame.idA, frame.idB);
           const hash = meta.slice(frame.hashA, frame.hashB);
-          const digest = sha256Bytes(bytes.subarray(bodyA, bodyB));
+          const digest = sha256Bytes(view.subarray(bodyA, bodyB));
           const prevHash = f.prevA < 0 ? "" : text.slice(f.prevA, f.prevB);
           fast = walker.pass(frame.seq, id, hash, digest, f.seq, prevHash, columnsOk);
           if (fast) {
