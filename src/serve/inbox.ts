@@ -107,13 +107,14 @@ export function registerInbox(app: FastifyInstance, deps: InboxDeps): void {
     sameOrigin(req);
     if (!signIns(req.ip)) throw new HttpRefusal(429, "rate_limited", `more than ${deps.signInLimit} sign-in attempts a minute from ${req.ip}`, { retry_after_s: Math.ceil(60 / deps.signInLimit) });
     const token = String((req.body as { token?: unknown } | undefined)?.token ?? "");
-    let session: string;
+    let signedIn: Authenticated;
     try {
-      session = (await openSession(store, await verifyToken(store, token))).token;
+      signedIn = await verifyToken(store, token);
     } catch {
       await governor.auditLog.append({ type: "refusal", details: { operation: "http POST /inbox/login", code: "unauthenticated", message: "sign-in with an unknown or wrong token", ip: req.ip } });
       return html(reply, page("Sign in", `<h1>Sign in</h1><p class="error" role="alert">That token is not valid.</p><form method="post" action="/inbox/login" aria-label="Sign in"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="60"><button type="submit">Sign in</button></form>`), 401);
     }
+    const { token: session } = await openSession(store, signedIn);
     reply.header("set-cookie", `warden_session=${encodeURIComponent(session)}; HttpOnly; Secure; SameSite=Strict; Path=/inbox; Max-Age=${SESSION_HOURS * 3600}`);
     return reply.redirect("/inbox", 303);
   });

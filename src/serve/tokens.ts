@@ -43,6 +43,20 @@ export function sha256(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
+/** A new token's id and secret, and the token as presented (`wdn_<id>.<secret>`). */
+function mint(): { id: string; secret: string; token: string } {
+  const id = randomBytes(8).toString("hex");
+  const secret = randomBytes(32).toString("base64url");
+  return { id, secret, token: `wdn_${id}.${secret}` };
+}
+
+/** Why a token row no longer stands for anyone (revoked, expired), or undefined while it does. */
+function ended(row: TokenRow, now: Date): string | undefined {
+  if (row.revoked_at) return `was revoked at ${row.revoked_at}`;
+  if (row.expires_at && Date.parse(row.expires_at) <= now.getTime()) return `expired at ${row.expires_at}`;
+  return undefined;
+}
+
 /** Issues a token for a principal of the directory, by an admin (audited). Returns the token, shown once. */
 export async function issueToken(
   state: GovernanceState,
@@ -50,8 +64,7 @@ export async function issueToken(
   by: string,
   opts: { label?: string; expiresAt?: Date; now?: Date } = {},
 ): Promise<{ token: string; row: TokenRow }> {
-  const id = randomBytes(8).toString("hex");
-  const secret = randomBytes(32).toString("base64url");
+  const { id, secret, token } = mint();
   const row: TokenRow = {
     id,
     principal,
@@ -68,7 +81,7 @@ export async function issueToken(
       await state.write(tx, "api_tokens", id, row, { type: "token", actor: admin, details: { event: "issued", token_id: id, principal } });
     }),
   );
-  return { token: `wdn_${id}.${secret}`, row };
+  return { token, row };
 }
 
 /** Revokes a token by id (audited); refuses unknown and already revoked ones. */
@@ -96,8 +109,7 @@ export const SESSION_HOURS = 8;
  */
 export async function openSession(state: GovernanceState, signedIn: Authenticated, now = new Date()): Promise<{ token: string; row: TokenRow }> {
   if (signedIn.via !== "token" || !signedIn.token_id) throw new GovernanceRefusal("not_permitted", "an inbox session is opened with a Warden API token");
-  const id = randomBytes(8).toString("hex");
-  const secret = randomBytes(32).toString("base64url");
+  const { id, secret, token } = mint();
   const row: TokenRow = {
     id,
     principal: signedIn.id,
@@ -111,7 +123,7 @@ export async function openSession(state: GovernanceState, signedIn: Authenticate
   await state.transaction((tx) =>
     state.write(tx, "api_tokens", id, row, { type: "token", actor: { id: signedIn.id, kind: signedIn.kind }, details: { event: "session_opened", token_id: id, principal: signedIn.id } }),
   );
-  return { token: `wdn_${id}.${secret}`, row };
+  return { token, row };
 }
 
 /** Signs a session out: revokes its row (audited, by its holder). Quietly does nothing for a token that is no live session. */
@@ -151,13 +163,13 @@ export async function verifyToken(state: GovernanceState, presented: string, now
   const given = Buffer.from(sha256(secret!), "hex");
   const stored = Buffer.from(row?.sha256 ?? "0".repeat(64), "hex");
   if (!row || stored.length !== given.length || !timingSafeEqual(stored, given)) throw new GovernanceRefusal("not_permitted", "unknown or wrong API token");
-  if (row.revoked_at) throw new GovernanceRefusal("not_permitted", `API token ${id} was revoked at ${row.revoked_at}`);
-  if (row.expires_at && Date.parse(row.expires_at) <= now.getTime()) throw new GovernanceRefusal("not_permitted", `API token ${id} expired at ${row.expires_at}`);
+  const over = ended(row, now);
+  if (over) throw new GovernanceRefusal("not_permitted", `API token ${id} ${over}`);
   if (opts.session && row.session_of === undefined) throw new GovernanceRefusal("not_permitted", "the inbox cookie holds no session: sign in again");
   if (!opts.session && row.session_of !== undefined) throw new GovernanceRefusal("not_permitted", `token ${id} is an inbox session, good only as the inbox's cookie`);
   if (row.session_of !== undefined) {
     const parent = (await state.read<TokenRow>(state.db, "api_tokens", row.session_of))?.value;
-    if (!parent || parent.revoked_at || (parent.expires_at && Date.parse(parent.expires_at) <= now.getTime()) || parent.principal !== row.principal) {
+    if (!parent || ended(parent, now) || parent.principal !== row.principal) {
       throw new GovernanceRefusal("not_permitted", `inbox session ${id} ended with API token ${row.session_of}`);
     }
   }

@@ -123,20 +123,11 @@ export function search(data: usize, len: u32, slot: u32, key: usize): i32 {
   let lo: i32 = 0;
   let hi: i32 = <i32>len - 1;
   // Most keys looked up are strings among strings (object fields): compared without dispatch.
-  if (typeOf(key) == TYPE_STRING) {
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = load<u32>(data + <usize>mid * slot);
-      const c = typeOf(at) == TYPE_STRING ? compareStrings(at, key) : compareValues(at, key);
-      if (c == 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -lo - 1;
-  }
+  const stringKey = typeOf(key) == TYPE_STRING;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const c = compareValues(load<u32>(data + <usize>mid * slot), key);
+    const at = load<u32>(data + <usize>mid * slot);
+    const c = stringKey && typeOf(at) == TYPE_STRING ? compareStrings(at, key) : compareValues(at, key);
     if (c == 0) return mid;
     if (c < 0) lo = mid + 1;
     else hi = mid - 1;
