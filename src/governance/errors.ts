@@ -26,6 +26,8 @@ export type RefusalCode =
   | "already_executed"
   /** The action was rolled back already, or is being rolled back (an action is rolled back once). */
   | "already_rolled_back"
+  /** Another action or rollback is changing the resource (or was left without an outcome: recover it). */
+  | "resource_busy"
   /** The kill switch is on. */
   | "kill_switch"
   /** The audit store no longer extends the checkpoint signed last (rewritten, truncated): nothing runs. */

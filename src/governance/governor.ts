@@ -25,7 +25,7 @@ import { GovernanceError, GovernanceRefusal, type RefusalCode } from "./errors.t
 import { setKillSwitch } from "./kill-switch.ts";
 import { notifyItem, reviewNotified } from "./notify.ts";
 import { auditRefusal, audited, claimedActor, refusalEntry } from "./refusals.ts";
-import { GovernanceState, type KillSwitch, type RollbackClaim } from "./state.ts";
+import { GovernanceState, type KillSwitch, type Lease, type RollbackClaim } from "./state.ts";
 
 export { GovernanceError, GovernanceRefusal } from "./errors.ts";
 
@@ -369,9 +369,9 @@ export class Governor {
     if (!record) throw new GovernanceError(`no executed action ${action_id} with a rollback record`);
     const id = randomUUID();
     const resource = record.kind === "state" ? record.resource! : undefined;
-    // The state before is read ahead of the intent and goes on its started mark, in the intent's
-    // transaction, so that recovery sees an interrupted rollback as one that may have applied.
-    const before = resource !== undefined ? await this.opts.state.get(resource) : null;
+    // The started mark goes in the intent's transaction, so that recovery sees an interrupted
+    // rollback as one that may have applied; it holds the resource while the rollback runs.
+    let before: unknown = null;
     await audited(this.opts.audit, ctx, () =>
       transactPatiently(this.opts.audit.db, async (tx) => {
         const held = (await this.store.read<RollbackClaim>(tx, "rollbacks", action_id, { lock: true }))?.value;
@@ -381,7 +381,7 @@ export class Governor {
         }
         const intent: AuditEntry = { type: "intent", action_id: id, actor, rolls_back: action_id, executed: { action: "warden.rollback", parameters: { action_id } }, ...(resource !== undefined ? { resource } : {}) };
         await this.store.write(tx, "rollbacks", action_id, { rollback_id: id, status: "running" } satisfies RollbackClaim, intent);
-        await this.opts.audit.appendIn(tx, [{ type: "started", action_id: id, ...(resource !== undefined ? { resource, before } : {}) }]);
+        before = await this.start(tx, id, resource);
       }),
     );
     const settle = (claim: RollbackClaim | null, outcome: AuditEntry) => transactPatiently(this.opts.audit.db, (tx) => this.store.write(tx, "rollbacks", action_id, claim, outcome));
@@ -577,8 +577,8 @@ export class Governor {
 
   /**
    * The intent (consuming the approval, if any, in the same transaction, and only while the kill
-   * switch is off and the action has not run) with the started mark (the resource's state before,
-   * read just ahead of it), the handler (abortable, state captured), and the outcome as it
+   * switch is off and the action has not run) with the started mark (the resource's lease and its
+   * state before: see start()), the handler (abortable, state captured), and the outcome as it
    * happened; notify actions join the review queue with their outcome record. Two commits: the
    * mark shares the intent's, so recovery counts every intent without an outcome as one that may
    * have run (a separate commit between them would tell "never started" apart, for one fsync more
@@ -593,7 +593,6 @@ export class Governor {
     const state = this.opts.state;
     let before: unknown;
     try {
-      if (opts.resource !== undefined) before = await state.get(opts.resource);
       await this.store.transaction(async (tx) => {
         let approval: Approval | undefined;
         if (r.approval_id) {
@@ -609,22 +608,18 @@ export class Governor {
           if (entries.length) await audit.appendIn(tx, entries.splice(0));
           await this.writeApproval(tx, approval, { actor, details: { events: ["consume"] } });
         }
-        await audit.appendIn(tx, [
-          ...entries,
-          {
-            type: "intent",
-            action_id,
-            actor,
-            initiator: request.initiator,
-            request_hash,
-            executed,
-            ...(opts.resource !== undefined ? { resource: opts.resource } : {}),
-            ...(approval ? { approval } : {}),
-            details: { category },
-          },
-          // The mark that tells recovery the handler may have run.
-          { type: "started", action_id, ...(opts.resource !== undefined ? { resource: opts.resource, before } : {}) },
-        ]);
+        entries.push({
+          type: "intent",
+          action_id,
+          actor,
+          initiator: request.initiator,
+          request_hash,
+          executed,
+          ...(opts.resource !== undefined ? { resource: opts.resource } : {}),
+          ...(approval ? { approval } : {}),
+          details: { category },
+        });
+        before = await this.start(tx, action_id, opts.resource, entries);
       });
     } catch (e) {
       // The transaction rolled back: the decision (if it was to go with the intent) and the refusal.
@@ -683,6 +678,29 @@ export class Governor {
       this.inFlight.delete(controller);
       if (this.inFlight.size === 0) this.stopWatchingKillSwitch();
     }
+  }
+
+  /**
+   * Writes the started mark of an action or rollback (after `preceding`, in the caller's write
+   * transaction), the mark that tells recovery the handler may have run. With a resource, the
+   * mark takes the resource's lease and carries its state before, read once the lease is held:
+   * one action or rollback at a time changes a resource, so what it records as before and after
+   * is its own change, and a rollback cannot interleave with an action on the same state. A lease
+   * is held until its holder's outcome is on the chain; until then the resource is refused
+   * (resource_busy), including after a crash, until recovery resolves the holder.
+   */
+  private async start(tx: Queryable, action_id: string, resource: string | undefined, preceding: AuditEntry[] = []): Promise<unknown> {
+    if (resource === undefined) {
+      await this.opts.audit.appendIn(tx, [...preceding, { type: "started", action_id }]);
+      return undefined;
+    }
+    const held = (await this.store.read<Lease>(tx, "leases", resource, { lock: true }))?.value;
+    if (held && !(await this.opts.audit.has(tx, held.action_id, "outcome"))) {
+      throw new GovernanceRefusal("resource_busy", `resource ${resource} is being changed by action ${held.action_id} (running, or left without an outcome: see warden recover)`);
+    }
+    const before = await this.opts.state.get(resource);
+    await this.store.write(tx, "leases", resource, { action_id } satisfies Lease, { type: "started", action_id, resource, before }, preceding);
+    return before;
   }
 
   private abortAll(): number {

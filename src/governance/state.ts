@@ -68,6 +68,14 @@ const MIGRATIONS: Migration[] = [
      seq ${q.types.int},
      hash TEXT
    );`,
+  // Resource leases: one action or rollback at a time changes a resource (the row names it).
+  (q) => `
+   CREATE TABLE IF NOT EXISTS leases (
+     resource TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     seq ${q.types.int},
+     hash TEXT
+   );`,
 ];
 
 /** The governance tables: those an audit record's `state` may name (schemas/audit-record.schema.json). */
@@ -77,6 +85,15 @@ export type Table = NonNullable<AuditRecord["state"]>["table"];
 export interface RollbackClaim {
   rollback_id: string;
   status: "running" | "done";
+}
+
+/**
+ * The action (or rollback) that last took a resource: it holds the resource until its outcome is
+ * on the chain. The outcome releases it, whoever writes it (the governor, or recovery after a
+ * crash), so a lease is never released by a record of its own.
+ */
+export interface Lease {
+  action_id: string;
 }
 
 export interface KillSwitch {
@@ -138,6 +155,11 @@ const SPECS: { [K in Table]: Spec<unknown> } = {
   rollbacks: {
     key: "action_id",
     columns: (key, c) => ({ action_id: key, body: JSON.stringify(c) }),
+    value: (row) => JSON.parse(row.body as string),
+  },
+  leases: {
+    key: "resource",
+    columns: (key, l) => ({ resource: key, body: JSON.stringify(l) }),
     value: (row) => JSON.parse(row.body as string),
   },
 };
@@ -205,11 +227,11 @@ export class GovernanceState {
 
   /**
    * Sets a row (value null: removes it) with the audit record that says so, inside the caller's
-   * write transaction. Returns the record.
+   * write transaction; `preceding` records go ahead of it in the same append. Returns the record.
    */
-  async write(tx: Queryable, table: Table, key: string, value: unknown, entry: AuditEntry): Promise<AuditRecord> {
+  async write(tx: Queryable, table: Table, key: string, value: unknown, entry: AuditEntry, preceding: AuditEntry[] = []): Promise<AuditRecord> {
     const spec = SPECS[table];
-    const [rec] = await this.audit.appendIn(tx, [{ ...entry, state: { table, key, value } }]);
+    const rec = (await this.audit.appendIn(tx, [...preceding, { ...entry, state: { table, key, value } }])).at(-1);
     if (value === null) {
       await tx.run(`DELETE FROM ${table} WHERE ${spec.key} = $1`, [key]);
       return rec!;

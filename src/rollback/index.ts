@@ -30,7 +30,7 @@ export async function captureAround<T>(
 /**
  * Undoes a state record in `store`: reads the resource, plans, writes the restored state, returns
  * it. Throws the plan's RollbackConflict or CompensationRequired when it cannot. Check and write are
- * not atomic: callers serialise writers to one resource.
+ * not atomic: callers serialise writers to one resource (the governor's resource leases).
  */
 export async function rollback(store: StateStore, record: RollbackRecord): Promise<unknown> {
   const resource = record.resource;

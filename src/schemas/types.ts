@@ -339,7 +339,7 @@ id: string
  */
 time: string
 /**
- * decision: the policy's verdict (denied attempts included); intent: about to execute (written with the approval it consumes); started: the handler is about to be called (an intent without it never ran); outcome: what execution produced; approval: a request, decision, escalation, expiry or use of an approval; notify: the review queue (an entry reviewed); kill_switch and mode: operator settings; principal: a directory change; token: an API token issued or revoked; refusal: a request, decision or command the governor refused (who, what, why).
+ * decision: the policy's verdict (denied attempts included); intent: about to execute (written with the approval it consumes); started: the handler is about to be called (an intent without it never ran; with a resource, it takes the resource's lease until the action's outcome); outcome: what execution produced; approval: a request, decision, escalation, expiry or use of an approval; notify: the review queue (an entry reviewed); kill_switch and mode: operator settings; principal: a directory change; token: an API token issued or revoked; refusal: a request, decision or command the governor refused (who, what, why).
  */
 type: ("decision" | "intent" | "started" | "outcome" | "approval" | "notify" | "kill_switch" | "mode" | "principal" | "refusal" | "token")
 /**
@@ -404,7 +404,7 @@ details?: {
  * The governance state this record sets: the row `key` of `table` holds exactly `value` from this record on (null: the row is removed). Rows are checked against it at use and by audit verify.
  */
 state?: {
-table: ("approvals" | "notify_queue" | "settings" | "principals" | "api_tokens" | "rollbacks")
+table: ("approvals" | "notify_queue" | "settings" | "principals" | "api_tokens" | "rollbacks" | "leases")
 key: string
 /**
  * The row's content, or null when removed.

@@ -93,6 +93,7 @@ const GOVERNANCE_STATUS: Record<string, number> = {
   kill_switch: 403,
   already_executed: 409,
   already_rolled_back: 409,
+  resource_busy: 409,
   tampered_state: 500,
   // ApprovalError reasons
   wrong_approval: 400,

@@ -344,6 +344,90 @@ for (const backend of backends()) {
       await g.gov.dispose();
     });
 
+    it("one action or rollback at a time changes a resource: 20 trials of 8 concurrent actions from 2 processes; every recorded change is its own", async () => {
+      const stateDir = join(dir, `state-leases-${backend.name}`);
+      const g = await open({ state: new FileStateStore(stateDir) });
+      const workers = [new Worker(g.store, plainBundleFile, stateDir), new Worker(g.store, plainBundleFile, stateDir)];
+      let executed = 0;
+      try {
+        await Promise.all(workers.map((w) => w.ready));
+        for (let t = 0; t < 20; t++) {
+          const results = (await Promise.all(workers.map((w) => w.call({ op: "count", resource: "orders/L-1", times: 4 })))).flat();
+          const ran = results.filter((r) => r === "executed").length;
+          expect(ran).toBeGreaterThanOrEqual(1);
+          expect(results.filter((r) => r !== "executed").every((r) => r === "resource_busy")).toBe(true);
+          executed += ran;
+          // No lost update: every run that was let in counted.
+          expect(await g.state.get("orders/L-1")).toEqual({ n: executed });
+        }
+      } finally {
+        await Promise.all(workers.map((w) => w.close()));
+      }
+      // Each execution recorded the state it found: 0, 1, 2, ... once each (two at once would
+      // have found the same count).
+      const befores: number[] = [];
+      for await (const r of g.audit.list({ type: "started" })) if (r.resource === "orders/L-1") befores.push((r.before as { n: number } | null)?.n ?? 0);
+      expect(befores.sort((a, b) => a - b)).toEqual(Array.from({ length: executed }, (_, i) => i));
+      let refused = 0;
+      for await (const r of g.audit.list({ type: "refusal" })) if ((r.details as { code?: string }).code === "resource_busy") refused++;
+      expect(refused).toBe(20 * 8 - executed);
+      expect((await g.audit.verify()).ok).toBe(true);
+      expect((await g.gov.store.check()).mismatches).toEqual([]);
+      await g.gov.dispose();
+    });
+
+    it("a rollback and an action on one resource exclude each other; an action left without an outcome holds it until recovered", async () => {
+      /** A state store whose writes wait while `held` is set. */
+      const inner = new MemoryStateStore();
+      let held: Promise<void> | undefined;
+      const gated = { get: (k: string) => inner.get(k), put: async (k: string, v: unknown) => (await held, inner.put(k, v)) };
+      const g = await open({ state: gated });
+      const update = (address: string, wait?: Promise<void>) =>
+        g.gov.execute(request("order.update_address", { order: "R-1" }), async ({ state }) => {
+          await wait;
+          await state.put("orders/R-1", { address });
+        }, { resource: "orders/R-1" });
+      await inner.put("orders/R-1", { address: "old" });
+      const first = await update("first");
+      expect(first.status).toBe("executed");
+
+      // An action running: a rollback of the earlier one, and a second action, are refused.
+      let release!: () => void;
+      const running = update("second", new Promise<void>((r) => (release = r)));
+      await new Promise((r) => setTimeout(r, 30));
+      await expect(g.gov.rollback(first.action_id, "ops")).rejects.toMatchObject({ code: "resource_busy" });
+      expect(await update("third")).toMatchObject({ status: "refused", code: "resource_busy" });
+      release();
+      const second = await running;
+      expect(second.status).toBe("executed");
+      expect(await inner.get("orders/R-1")).toEqual({ address: "second" });
+
+      // A rollback running (its write held): an action on the resource is refused.
+      let unblock!: () => void;
+      held = new Promise<void>((r) => (unblock = r));
+      const undoing = g.gov.rollback(second.action_id, "ops");
+      await new Promise((r) => setTimeout(r, 30));
+      expect(await update("fourth")).toMatchObject({ status: "refused", code: "resource_busy" });
+      unblock();
+      held = undefined;
+      await undoing;
+      expect(await inner.get("orders/R-1")).toEqual({ address: "first" });
+
+      // An action whose outcome never comes (a crash, or a handler that never returns) holds the
+      // resource until an operator resolves it.
+      void update("hung", new Promise<void>(() => {}));
+      await new Promise((r) => setTimeout(r, 30));
+      const [hung] = await listIncomplete(g.gov.store);
+      expect(hung).toBeDefined();
+      expect(await update("fifth")).toMatchObject({ status: "refused", code: "resource_busy" });
+      await resolveIncomplete(g.gov.store, inner, hung!.action_id, "failed", "ops");
+      expect(await update("sixth")).toMatchObject({ status: "executed" });
+      expect(await inner.get("orders/R-1")).toEqual({ address: "sixth" });
+      expect((await g.audit.verify()).ok).toBe(true);
+      expect((await g.gov.store.check()).mismatches).toEqual([]);
+      g.gov.close();
+    });
+
     it("outcomes as they happened: a handler that ignores the abort completes and can be rolled back", async () => {
       const g = await open();
       await g.state.put("orders/O-1", { address: "old" });
