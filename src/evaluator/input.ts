@@ -62,25 +62,28 @@ export function inputText(input: unknown, limits: InputLimits): string | undefin
 
 /** True if `v` is within the limits for sure: measure() without the path, and without throwing. */
 function fits(v: unknown, depth: number, limits: InputLimits, seen: { keys: number; chars: number }): boolean {
-  if (typeof v === "string") return (seen.chars += v.length) <= limits.maxBytes;
-  if (typeof v === "number") return Number.isFinite(v);
-  if (typeof v !== "object") return typeof v !== "bigint";
-  if (v === null) return true;
-  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return true;
-  if (depth >= limits.maxDepth) return false;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!fits(v[i], depth + 1, limits, seen)) return false;
+  if (typeof v === "object") {
+    if (v === null) return true;
+    if (depth >= limits.maxDepth) return false;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (!fits(v[i], depth + 1, limits, seen)) return false;
+      return true;
+    }
+    if (typeof (v as { toJSON?: unknown }).toJSON === "function") return true;
+    // A plain object: for-in walks its keys without allocating a key array. It can only see more
+    // keys than JSON.stringify writes (enumerable ones inherited from a tampered Object.prototype),
+    // which errs towards the exact walk, as does any other kind of object.
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const key in v) {
+      if (++seen.keys > limits.maxKeys || (seen.chars += key.length) > limits.maxBytes) return false;
+      if (!fits((v as Record<string, unknown>)[key], depth + 1, limits, seen)) return false;
+    }
     return true;
   }
-  // The keys JSON.stringify writes: own, enumerable, strings.
-  const keys = Object.keys(v);
-  if ((seen.keys += keys.length) > limits.maxKeys) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    if ((seen.chars += key.length) > limits.maxBytes) return false;
-    if (!fits((v as Record<string, unknown>)[key], depth + 1, limits, seen)) return false;
-  }
-  return true;
+  if (typeof v === "string") return (seen.chars += v.length) <= limits.maxBytes;
+  if (typeof v === "number") return Number.isFinite(v);
+  return typeof v !== "bigint";
 }
 
 /** Walks the input; `trail` is the path to `v` (built into text only for an error). */

@@ -63,20 +63,25 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
   if (!(p.minorVersion >= 2) || typeof opaEval !== "function" || !(p.mem instanceof WebAssembly.Memory)) return undefined;
   const memory = p.mem;
   // A Buffer over the memory: its indexOf is memchr and its utf8 decoding is the native one
-  // (a Uint8Array's indexOf walks element by element). Renewed when the memory grows.
+  // (a Uint8Array's indexOf walks element by element). Renewed when the memory grows, which
+  // detaches the old buffer: the view's length drops to 0 (reading memory.buffer on every call
+  // cost more than the check).
   let view = Buffer.from(memory.buffer);
   return (entrypoint, input) => {
     const at = p.dataHeapPtr;
     let len = 0;
+    if (view.length === 0) view = Buffer.from(memory.buffer);
     if (input !== undefined) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit; grow first (a RangeError past the maximum).
-      const need = at + input.length * 3 - memory.buffer.byteLength;
-      if (need > 0) memory.grow(Math.ceil(need / PAGE));
-      if (view.buffer !== memory.buffer) view = Buffer.from(memory.buffer);
+      const need = at + input.length * 3 - view.length;
+      if (need > 0) {
+        memory.grow(Math.ceil(need / PAGE));
+        view = Buffer.from(memory.buffer);
+      }
       len = view.write(input, at);
     }
     const ret = opaEval(0, entrypoint, p.dataAddr, at, len, at + len, 0);
-    if (view.buffer !== memory.buffer) view = Buffer.from(memory.buffer);
+    if (view.length === 0) view = Buffer.from(memory.buffer);
     return JSON.parse(view.toString("utf8", ret, view.indexOf(0, ret)));
   };
 }

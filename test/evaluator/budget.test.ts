@@ -111,6 +111,23 @@ describe("input limits", () => {
     expect(ev.evaluate("b/echo", { a: 1, b: [true, null, "x"] }).result).toEqual({ a: 1, b: [true, null, "x"] });
   });
 
+  it("checks objects of every kind as JSON.stringify writes them", () => {
+    // Null prototype, a class instance, inherited enumerable keys (which JSON leaves out), toJSON.
+    const bare = Object.assign(Object.create(null), { a: 1 });
+    class Box {
+      constructor(readonly v: unknown) {}
+    }
+    const child = Object.assign(Object.create({ inherited: Infinity }), { own: 2 });
+    const dated = { at: new Date(0), custom: { toJSON: () => "x" } };
+    expect(ev.evaluate("b/echo", { bare, box: new Box(3), child, dated }).result).toEqual({ bare: { a: 1 }, box: { v: 3 }, child: { own: 2 }, dated: { at: "1970-01-01T00:00:00.000Z", custom: "x" } });
+    // The limits hold inside such objects too.
+    expect(failure(() => ev.evaluate("b/echo", { box: new Box(NaN) })).message).toContain("input.box.v");
+    expect(failure(() => ev.evaluate("b/echo", Object.assign(Object.create(null), { n: -Infinity }))).message).toContain("input.n");
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = new Box(deep);
+    expect(failure(() => ev.evaluate("b/echo", deep)).message).toContain("limits.maxDepth");
+  });
+
   it("honours limits given as options", async () => {
     const strict = await hostileEvaluator(POLICY, { inputLimits: { maxBytes: 100 } });
     expect(failure(() => strict.evaluate("b/echo", { s: "x".repeat(200) })).code).toBe("input_invalid");

@@ -135,3 +135,22 @@ describe("memoised documents in generated modules", () => {
     expect(viaDriver(memo, "m/results", { v: 4 })).toEqual([{ result: [8, 20, 8, 9, 11, 9, "k", "x", "k"] }]);
   }, 600_000);
 });
+
+describe("the thin driver when memory grows", () => {
+  it("reads results after the module grows its memory, and takes inputs larger than the memory", async () => {
+    const text = `package g\n\nimport rego.v1\n\nwide := concat("", [x | some i in numbers.range(1, input.n); x := "abcdefghij"])\n\necho := input\n`;
+    const mod = await compileWasm(planSources([{ file: "g.rego", text }], ["g/wide", "g/echo"]), {});
+    const instance = await instantiateModule(mod.wasm, { builtins: Object.keys(mod.builtins) });
+    const memory = (instance.policy as unknown as { mem: WebAssembly.Memory }).mem;
+    const start = memory.buffer.byteLength;
+    // The module's heap outgrows the memory during the evaluation (the driver's view is detached).
+    expect(viaDriver(instance, "g/wide", { n: 3 })).toEqual([{ result: "abcdefghij".repeat(3) }]);
+    const long = viaDriver(instance, "g/wide", { n: 200_000 }) as { result: string }[];
+    expect(long[0]!.result.length).toBe(2_000_000);
+    expect(memory.buffer.byteLength).toBeGreaterThan(start);
+    // An input larger than the memory now is written after growing it first; multi-byte UTF-8 too.
+    const big = { s: "é€𝄞".repeat(300_000) };
+    expect(viaDriver(instance, "g/echo", big)).toEqual([{ result: big }]);
+    expect(viaDriver(instance, "g/wide", { n: 2 })).toEqual([{ result: "abcdefghij".repeat(2) }]);
+  }, 600_000);
+});
