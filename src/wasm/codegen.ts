@@ -6,8 +6,9 @@
 //   - the runtime's `warden.dispatch` import is replaced by a generated dispatcher;
 //   - built-ins the runtime has natively are direct calls; the others go to the host through
 //     `opa_builtin<N>` with the ids `builtins()` reports;
-//   - static strings (constants, messages, the builtins()/entrypoints() JSON) are one data
-//     segment placed where the runtime's heap started; a start function moves the heap past it;
+//   - static strings (constants, messages, the builtins()/entrypoints() JSON) and the value
+//     headers of string and integer constants are one data segment placed where the runtime's
+//     heap started; a start function moves the heap past it;
 //   - exports are reduced to OPA's ABI.
 //
 // IR to Wasm, statement by statement: an IR block is a Wasm `block`; a failing statement is a
@@ -17,7 +18,7 @@ import binaryen from "binaryen";
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from "../ir/ir.ts";
 import type { Location } from "../syntax/ast.ts";
 import { BUDGET_EXCEEDED, DEFAULT_BUDGET, formatError } from "../errors.ts";
-import { DISPATCH, HOST_CALL_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE, HOST_NAME_PREFIX, RT, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
+import { DISPATCH, HOST_CALL_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE, HOST_NAME_PREFIX, RT, VALUE_HEADER, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
 
 const i32 = binaryen.i32;
 
@@ -110,6 +111,7 @@ class StaticData {
   private readonly chunks: Uint8Array[] = [];
   private size = 0;
   private readonly cstrings = new Map<string, number>();
+  private readonly headers = new Map<string, number>();
   constructor(readonly base: number) {}
 
   /** Adds bytes, returning their address. */
@@ -117,6 +119,19 @@ class StaticData {
     const at = this.base + this.size;
     this.chunks.push(bytes);
     this.size += bytes.length;
+    return at;
+  }
+  /** A 16-byte value header, 8-aligned (deduplicated by `key`). */
+  header(key: string, fill: (h: DataView) => void): number {
+    let at = this.headers.get(key);
+    if (at === undefined) {
+      const pad = align(this.end, 8) - this.end;
+      if (pad > 0) this.add(new Uint8Array(pad));
+      const h = new Uint8Array(VALUE_HEADER.size);
+      fill(new DataView(h.buffer));
+      at = this.add(h);
+      this.headers.set(key, at);
+    }
     return at;
   }
   /** A NUL-terminated UTF-8 string (deduplicated). */
@@ -242,9 +257,26 @@ class Generator {
     return this.m.call(this.rt(f), args, f.result === "none" ? binaryen.none : i32);
   }
 
+  /** The static string value of policy string `index`. */
   stringValue(index: number): binaryen.ExpressionRef {
     const s = this.strings[index]!;
-    return this.call(RT.string, [this.m.i32.const(s.ptr), this.m.i32.const(s.len)]);
+    const at = this.data.header(`s${index}`, (h) => {
+      h.setUint8(0, VALUE_HEADER.string);
+      h.setUint32(4, s.len, true);
+      h.setUint32(8, s.ptr, true);
+    });
+    return this.m.i32.const(at);
+  }
+
+  /** The static number value of integer `value` (within i64, as MakeNumberIntStmt holds). */
+  intValue(value: number | bigint): binaryen.ExpressionRef {
+    const v = BigInt(value);
+    const at = this.data.header(`i${v}`, (h) => {
+      h.setUint8(0, VALUE_HEADER.number);
+      h.setUint8(1, VALUE_HEADER.numberInt);
+      h.setBigInt64(8, v, true);
+    });
+    return this.m.i32.const(at);
   }
 
   stringBytes(index: number): { ptr: number; len: number } {
@@ -615,7 +647,7 @@ class FunctionGen {
       case "makenull":
         return this.set(s.target, this.g.call(RT.null, []));
       case "makenumberint":
-        return this.set(s.target, this.g.call(RT.numberInt, [(m.i64.const as unknown as (v: bigint) => number)(BigInt(s.value))]));
+        return this.set(s.target, this.g.intValue(s.value));
       case "makenumberref": {
         const b = this.g.stringBytes(s.index);
         return this.set(s.target, this.g.call(RT.numberRef, [m.i32.const(b.ptr), m.i32.const(b.len)]));

@@ -20,6 +20,20 @@ const fn = (name: string, params: RuntimeFunction["params"], result: RuntimeFunc
   result,
 });
 
+/**
+ * The 16-byte value headers of src/wasm/runtime/value.ts that generated code lays out in its
+ * static data, so that a string or integer constant is an address rather than an allocation on
+ * every use (values are immutable, and static data lies below the heap the evaluations reset).
+ */
+export const VALUE_HEADER = {
+  size: 16,
+  /** string: tag at 0, byte length (u32) at 4, pointer to the UTF-8 bytes (u32) at 8. */
+  string: 4,
+  /** number: tag at 0, kind at 1 (1: an i64 at 8). */
+  number: 3,
+  numberInt: 1,
+} as const;
+
 /** Runtime functions the generated code calls (all exported by the runtime under these names). */
 export const RT = {
   // values
