@@ -9,6 +9,7 @@ import { DEFAULT_BUDGET, type Budget, type ErrorCode } from "../errors.ts";
 import { validate, validatorFor, type SchemaName } from "../schemas/validate.ts";
 import { DEFAULT_MAX_MEMORY_BYTES, instantiateModule, sdkError, type WardenInstance } from "../wasm/sdk.ts";
 import { DEFAULT_INPUT_LIMITS, InputRefused, inputText, type InputLimits } from "./input.ts";
+import { writeInputJSON } from "./input-bytes.ts";
 import { contextOf, freshRecord, type Recorded } from "./nondeterminism.ts";
 import type { BuiltinContext } from "../builtins/builtin.ts";
 import { BUILTINS } from "../builtins/registry.ts";
@@ -112,6 +113,9 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
     if (recording === undefined) return withBudget(contextOf(freshRecord())); // outside an evaluation
     return (context ??= withBudget(contextOf(recording)));
   };
+  // Where ordinary inputs are written as JSON bytes before the driver copies them into a module
+  // (larger ones take the exact path); free again once an evaluation has started.
+  const scratch = new Uint8Array(64 * 1024);
   // Per entrypoint: its module, and its id there when the module takes the thin driver.
   const modules = new Map<string, { name: string; instance: WardenInstance; id: number | undefined }>();
   for (const w of bundle.wasm) {
@@ -142,15 +146,21 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
       const t0 = performance.now();
       const module = modules.get(entrypoint.includes(".") ? entrypointName(entrypoint) : entrypoint);
       if (!module) throw new EvaluationError(`unknown entrypoint ${entrypoint}: the bundle has ${bundle.entrypoints.join(", ")}`, "unknown_entrypoint");
-      let text: string | undefined;
-      try {
-        text = inputText(input, limits);
-      } catch (e) {
-        if (e instanceof InputRefused) throw new EvaluationError(e.message, "input_invalid");
-        throw e;
+      const { instance, id } = module;
+      // The input's JSON: written as bytes in one walk where the driver takes them and the input
+      // is ordinary, else encoded (and any refusal worded) by the exact path.
+      const written = id !== undefined && input ? writeInputJSON(input, limits, scratch) : -1;
+      let text: string | Uint8Array | undefined;
+      if (written >= 0) text = scratch.subarray(0, written);
+      else {
+        try {
+          text = inputText(input, limits);
+        } catch (e) {
+          if (e instanceof InputRefused) throw new EvaluationError(e.message, "input_invalid");
+          throw e;
+        }
       }
       checkInput(input);
-      const { instance, id } = module;
       const t1 = performance.now();
       const recorded = eo.recorded ?? freshRecord();
       recording = recorded;
@@ -160,7 +170,7 @@ export async function instantiate(bundle: Bundle, signature: VerifiedSignature |
         // The thin driver where the module has ABI 1.2 or later (every Warden module, OPA's of
         // that ABI), else the SDK's own path with the same JSON text.
         if (id !== undefined) results = instance.evaluateJSON!(id, text) as { result?: unknown }[];
-        else results = instance.policy.evaluate(text === undefined ? input : new TextEncoder().encode(text).buffer, module.name) as { result?: unknown }[];
+        else results = instance.policy.evaluate(typeof text === "string" ? new TextEncoder().encode(text).buffer : input, module.name) as { result?: unknown }[];
       } catch (e) {
         throw asEvaluationError(e, instance);
       } finally {

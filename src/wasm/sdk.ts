@@ -32,12 +32,12 @@ export interface WardenInstance {
   /** The step budget the module has now (undefined if none). */
   stepLimit(): number | undefined;
   /**
-   * The thin driver (ABI 1.2 modules, Warden's and OPA's alike): `input` (JSON text, or
-   * undefined for no input) is written straight into the module's memory above its data, one
+   * The thin driver (ABI 1.2 modules, Warden's and OPA's alike): `input` (JSON text or its UTF-8
+   * bytes, or undefined for no input) is written straight into the module's memory above its data, one
    * `opa_eval` call evaluates the entrypoint (by id) against the data the SDK set, and the result
    * set's JSON is decoded in place. Undefined for a module of an older ABI: use `policy.evaluate`.
    */
-  evaluateJSON?: (entrypoint: number, input: string | undefined) => unknown;
+  evaluateJSON?: (entrypoint: number, input: string | Uint8Array | undefined) => unknown;
 }
 
 
@@ -73,12 +73,17 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
     if (view.length === 0) view = Buffer.from(memory.buffer);
     if (input !== undefined) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit; grow first (a RangeError past the maximum).
-      const need = at + input.length * 3 - view.length;
+      const bytes = typeof input === "string" ? input.length * 3 : input.length;
+      const need = at + bytes - view.length;
       if (need > 0) {
         memory.grow(Math.ceil(need / PAGE));
         view = Buffer.from(memory.buffer);
       }
-      len = view.write(input, at);
+      if (typeof input === "string") len = view.write(input, at);
+      else {
+        view.set(input, at);
+        len = input.length;
+      }
     }
     const ret = opaEval(0, entrypoint, p.dataAddr, at, len, at + len, 0);
     if (view.length === 0) view = Buffer.from(memory.buffer);
