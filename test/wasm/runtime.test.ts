@@ -54,6 +54,19 @@ describe("JSON", () => {
     expect(rt.dumpJSON(rt.json(`"a\\ud800b\\udc00"`))).toBe(`"a\ufffdb\ufffd"`);
   });
 
+  it("sorts objects and sets of any size in any key order, the last of a duplicate key winning", () => {
+    // Sizes either side of the small-collection sort (16 members) and the merge sort beyond it.
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + (trial % 40);
+      const members = Array.from({ length: n }, (_, i) => [`k${(i * 7 + trial) % Math.max(1, n - (trial % 3))}`, i] as const);
+      const text = `{${members.map(([k, v]) => `"${k}": ${v}`).join(", ")}}`;
+      expect(rt.dumpJSON(rt.json(text))).toBe(toJSONText(unmarshal(text)));
+      const set = `{${members.map(([k]) => `"${k}"`).join(", ")}}`;
+      const want = `{${[...new Set(members.map(([k]) => `"${k}"`))].sort().join(",")}}`;
+      expect(rt.dumpValue(rt.value(set))).toBe(want);
+    }
+  });
+
   it("reads a 10,000-key object without quadratic work", () => {
     const keys = Array.from({ length: 10000 }, (_, i) => `"k${(i * 7919) % 10000}": ${i}`);
     const start = performance.now();
