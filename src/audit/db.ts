@@ -52,6 +52,14 @@ export interface Db extends Queryable {
    * Queryable fn receives, not the Db, for the statements of the transaction. Not re-entrant.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, mode?: TxMode): Promise<T>;
+  /**
+   * PostgreSQL only: a session lock that shows another process, on any host, that this one is
+   * alive. `holdLock` takes the named lock on a connection of its own and keeps it until the
+   * returned release (or the process's death, which ends the session); `lockHeld` tells whether
+   * some session holds it now. Absent on SQLite.
+   */
+  holdLock?(name: string): Promise<() => Promise<void>>;
+  lockHeld?(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -348,6 +356,9 @@ function pgValue(v: unknown): unknown {
   return v === undefined ? null : v;
 }
 
+/** The first key of session locks (two-key advisory locks, apart from the one-key locks of migrations). */
+const SESSION_LOCKS = 0x5741; // "WA"
+
 function openPostgres(url: string, options: OpenOptions): Db {
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
@@ -425,6 +436,33 @@ function openPostgres(url: string, options: OpenOptions): Db {
         throw e;
       } finally {
         client.release(broken);
+      }
+    },
+    async holdLock(name) {
+      // A client outside the pool: the lock lives as long as its session, and the pool's
+      // connections stay free for transactions.
+      const client = new pg.Client({ connectionString: url, types });
+      client.on("error", () => undefined);
+      await client.connect();
+      try {
+        await client.query(`SELECT pg_advisory_lock(${SESSION_LOCKS}, hashtext($1))`, [name]);
+      } catch (e) {
+        await client.end().catch(() => undefined);
+        throw e;
+      }
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    },
+    async lockHeld(name) {
+      // Taking the lock and letting it go at once, on one connection: taken means nobody held it.
+      const client = await pool.connect();
+      try {
+        const [r] = (await client.query(`SELECT pg_try_advisory_lock(${SESSION_LOCKS}, hashtext($1)) AS free`, [name])).rows as { free: boolean }[];
+        if (r?.free) await client.query(`SELECT pg_advisory_unlock(${SESSION_LOCKS}, hashtext($1))`, [name]);
+        return !r?.free;
+      } finally {
+        client.release();
       }
     },
     async close() {

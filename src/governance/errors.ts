@@ -28,6 +28,8 @@ export type RefusalCode =
   | "already_rolled_back"
   /** Another action or rollback is changing the resource (or was left without an outcome: recover it). */
   | "resource_busy"
+  /** Recovery was asked to resolve an action whose governor may still be running it. */
+  | "governor_alive"
   /** The kill switch is on. */
   | "kill_switch"
   /** The audit store no longer extends the checkpoint signed last (rewritten, truncated): nothing runs. */

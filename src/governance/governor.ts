@@ -26,6 +26,7 @@ import { setKillSwitch } from "./kill-switch.ts";
 import { notifyItem, reviewNotified } from "./notify.ts";
 import { auditRefusal, audited, claimedActor, refusalEntry } from "./refusals.ts";
 import { GovernanceState, type KillSwitch, type Lease, type RollbackClaim } from "./state.ts";
+import { claimOwner, type Owner } from "./liveness.ts";
 
 export { GovernanceError, GovernanceRefusal } from "./errors.ts";
 
@@ -124,13 +125,16 @@ export class Governor {
   private constructor(
     private readonly opts: GovernorOptions,
     readonly store: GovernanceState,
+    /** This governor on its started marks, alive (to recovery) until closed: see liveness.ts. */
+    private readonly owner: { owner: Owner; release: () => Promise<void> },
   ) {
     this.now = opts.now ?? (() => new Date());
     this.entrypoint = opts.entrypoint ?? "governance/decision";
   }
 
   static async open(opts: GovernorOptions): Promise<Governor> {
-    const g = new Governor(opts, await GovernanceState.open(opts.audit));
+    const state = await GovernanceState.open(opts.audit);
+    const g = new Governor(opts, state, await claimOwner(opts.audit.db));
     await g.syncKillSwitch();
     await g.startCheckpoints();
     return g;
@@ -421,15 +425,20 @@ export class Governor {
    */
   async dispose(): Promise<void> {
     this.close();
+    await this.owner.release();
     await this.opts.checkpointer?.checkpoint(false).catch((e: unknown) => this.checkpointFailed(e));
     await this.opts.audit.close();
   }
 
-  /** Stops watching for the kill switch and the checkpoint timer (for a clean process exit). */
+  /**
+   * Stops watching for the kill switch and the checkpoint timer (for a clean process exit), and
+   * lets recovery resolve what this governor left running.
+   */
   close(): void {
     this.stopWatchingKillSwitch();
     this.opts.checkpointer?.stop();
     if (this.opts.checkpointer) this.opts.audit.onAppend = undefined;
+    void this.owner.release();
   }
 
   private stopWatchingKillSwitch(): void {
@@ -691,7 +700,7 @@ export class Governor {
    */
   private async start(tx: Queryable, action_id: string, resource: string | undefined, preceding: AuditEntry[] = []): Promise<unknown> {
     if (resource === undefined) {
-      await this.opts.audit.appendIn(tx, [...preceding, { type: "started", action_id }]);
+      await this.opts.audit.appendIn(tx, [...preceding, { type: "started", action_id, owner: this.owner.owner }]);
       return undefined;
     }
     const held = (await this.store.read<Lease>(tx, "leases", resource, { lock: true }))?.value;
@@ -699,7 +708,7 @@ export class Governor {
       throw new GovernanceRefusal("resource_busy", `resource ${resource} is being changed by action ${held.action_id} (running, or left without an outcome: see warden recover)`);
     }
     const before = await this.opts.state.get(resource);
-    await this.store.write(tx, "leases", resource, { action_id } satisfies Lease, { type: "started", action_id, resource, before }, preceding);
+    await this.store.write(tx, "leases", resource, { action_id } satisfies Lease, { type: "started", action_id, resource, before, owner: this.owner.owner }, preceding);
     return before;
   }
 

@@ -4,6 +4,8 @@
 // the mark joined the intent's transaction) the handler was never called. The governor now writes
 // the mark with the intent of every execution and every rollback, so whatever it left incomplete
 // may have run.
+// The mark also names the governor that runs the handler; while that governor lives (or cannot be
+// known dead) its actions are not resolved without the operator's force (liveness.ts).
 // An operator resolves each, audited, with an outcome record that says so:
 //   completed    it ran: the outcome records the change from the state before to the state now
 //                (so it can be rolled back), and a notify action joins the review queue;
@@ -13,10 +15,11 @@ import { transactPatiently } from "../audit/db.ts";
 import type { AuditRecord } from "../schemas/types.ts";
 import { captureChange, noEffect, type StateStore } from "../rollback/index.ts";
 import { authorize } from "./directory.ts";
-import { GovernanceError } from "./errors.ts";
+import { GovernanceError, GovernanceRefusal } from "./errors.ts";
 import { notifyItem } from "./notify.ts";
 import { audited } from "./refusals.ts";
 import type { GovernanceState, RollbackClaim } from "./state.ts";
+import { ownerLiveness, type Liveness } from "./liveness.ts";
 
 export type Resolution = "completed" | "rolled_back" | "failed";
 
@@ -27,6 +30,11 @@ export interface IncompleteAction {
   started?: AuditRecord;
   /** "never_started" (safe to mark failed) or "may_have_run" (look at the resource first). */
   state: "never_started" | "may_have_run";
+  /**
+   * For one that may have run: whether the governor running it is alive (see liveness.ts). An
+   * action of a live governor is still running, or hung in a live process; recovery leaves it be.
+   */
+  governor?: Liveness;
   resource?: string;
 }
 
@@ -39,7 +47,7 @@ export async function listIncomplete(state: GovernanceState): Promise<Incomplete
     out.push({
       action_id: intent.action_id!,
       intent,
-      ...(started ? { started } : {}),
+      ...(started ? { started, governor: await ownerLiveness(state.db, started.owner) } : {}),
       state: started ? "may_have_run" : "never_started",
       ...(intent.resource !== undefined ? { resource: intent.resource } : {}),
     });
@@ -54,12 +62,22 @@ export async function resolveIncomplete(
   action_id: string,
   resolution: Resolution,
   by: string,
-  opts: { comment?: string; now?: Date } = {},
+  opts: { comment?: string; now?: Date; force?: boolean } = {},
 ): Promise<AuditRecord> {
   return audited(state.audit, { operation: "recover", action_id, actor: { id: by }, details: { resolution } }, async () => {
     const actor = await authorize(state, by, "recover");
     const item = (await listIncomplete(state)).find((i) => i.action_id === action_id);
     if (!item) throw new GovernanceError(`action ${action_id} is not incomplete (it has an outcome, or no intent)`);
+    // Resolving a running action would free its resource while it still changes it, and leave it
+    // with two outcomes when it ends. Only the operator's force overrides (a handler hung for good).
+    if (item.governor !== undefined && item.governor !== "gone" && !opts.force) {
+      const o = item.started?.owner;
+      const who = o ? `governor ${o.instance} (process ${o.pid} on ${o.host})` : "a governor that recorded no identity (an older version)";
+      throw new GovernanceRefusal(
+        "governor_alive",
+        `action ${action_id} was started by ${who}, which is ${item.governor === "alive" ? "still alive" : "not known to have stopped"}: it may still be running. Resolve only what a crash left; force it only for a handler hung for good`,
+      );
+    }
     const resource = item.resource;
     const before = item.started?.before ?? null;
     if (resolution === "rolled_back" && resource !== undefined) {
@@ -76,7 +94,12 @@ export async function resolveIncomplete(
       ...(item.intent.executed ? { executed: item.intent.executed } : {}),
       rollback,
       ...(resolution !== "completed" ? { error: `resolved by ${by} after the action was left without an outcome: ${resolution === "rolled_back" ? "its effect was undone" : "it did not take effect"}` } : {}),
-      details: { recovered: resolution, handler_started: item.started !== undefined, ...(opts.comment ? { comment: opts.comment } : {}) },
+      details: {
+        recovered: resolution,
+        handler_started: item.started !== undefined,
+        ...(item.governor !== undefined && item.governor !== "gone" ? { forced: true, governor: item.governor } : {}),
+        ...(opts.comment ? { comment: opts.comment } : {}),
+      },
     };
     const now = opts.now ?? new Date();
     return transactPatiently(state.db, async (tx) => {

@@ -420,6 +420,14 @@ resource?: string
  */
 before?: unknown
 /**
+ * For started records: the governor that runs the handler (recovery refuses to resolve an action whose governor is still alive).
+ */
+owner?: {
+instance: string
+host: string
+pid: number
+}
+/**
  * This interface was referenced by `Common`'s JSON-Schema
  * via the `definition` "Sha256".
  */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuditLog } from "../../src/audit/index.ts";
 import { sha256 } from "../../src/audit/chain.ts";
 import { canonicalJSON } from "../../src/canonical-json.ts";
@@ -376,6 +376,41 @@ for (const backend of backends()) {
       await g.gov.dispose();
     });
 
+    it("recovery refuses an action whose governor is alive in another process, and resolves it once that process is dead", async () => {
+      const g = await open();
+      const stateDir = join(dir, `state-alive-${backend.name}`);
+      const worker = new Worker(g.store, plainBundleFile, stateDir);
+      let killed = false;
+      try {
+        await worker.ready;
+        expect(await worker.call({ op: "hang", resource: "orders/H-1" })).toEqual(["started"]);
+        const [hung] = await listIncomplete(g.gov.store);
+        expect(hung).toMatchObject({ state: "may_have_run", resource: "orders/H-1", governor: "alive", started: { owner: { pid: worker.pid } } });
+        const documents = new FileStateStore(stateDir);
+        for (const as of ["failed", "completed", "rolled_back"] as const) {
+          await expect(resolveIncomplete(g.gov.store, documents, hung!.action_id, as, "ops")).rejects.toMatchObject({ code: "governor_alive" });
+        }
+        // The refusals are on the chain, and the action is still incomplete and holds its resource.
+        const refusals = [];
+        for await (const r of g.audit.list({ action_id: hung!.action_id, type: "refusal" })) refusals.push(r);
+        expect(refusals).toHaveLength(3);
+        expect(await g.gov.execute(request("order.update_address", { order: "H-1" }), async () => ({}), { resource: "orders/H-1" })).toMatchObject({ status: "refused", code: "resource_busy" });
+        await worker.kill();
+        killed = true;
+        // Dead: its process is gone (SQLite, this host) and its session with it (PostgreSQL).
+        await vi.waitFor(async () => expect((await listIncomplete(g.gov.store))[0]?.governor).toBe("gone"), { timeout: 10_000 });
+        const rec = await resolveIncomplete(g.gov.store, documents, hung!.action_id, "failed", "ops");
+        expect(rec.details).not.toHaveProperty("forced");
+        expect(await listIncomplete(g.gov.store)).toEqual([]);
+        expect(await g.gov.execute(request("order.update_address", { order: "H-1" }), async () => ({}), { resource: "orders/H-1" })).toMatchObject({ status: "executed" });
+      } finally {
+        if (!killed) await worker.kill();
+      }
+      expect((await g.audit.verify()).ok).toBe(true);
+      expect((await g.gov.store.check()).mismatches).toEqual([]);
+      await g.gov.dispose();
+    });
+
     it("a rollback and an action on one resource exclude each other; an action left without an outcome holds it until recovered", async () => {
       /** A state store whose writes wait while `held` is set. */
       const inner = new MemoryStateStore();
@@ -420,7 +455,11 @@ for (const backend of backends()) {
       const [hung] = await listIncomplete(g.gov.store);
       expect(hung).toBeDefined();
       expect(await update("fifth")).toMatchObject({ status: "refused", code: "resource_busy" });
-      await resolveIncomplete(g.gov.store, inner, hung!.action_id, "failed", "ops");
+      // Its governor is alive (this process, open): recovery leaves it be unless forced.
+      expect(hung!.governor).toBe("alive");
+      await expect(resolveIncomplete(g.gov.store, inner, hung!.action_id, "failed", "ops")).rejects.toMatchObject({ code: "governor_alive" });
+      const forced = await resolveIncomplete(g.gov.store, inner, hung!.action_id, "failed", "ops", { force: true });
+      expect(forced.details).toMatchObject({ forced: true, governor: "alive" });
       expect(await update("sixth")).toMatchObject({ status: "executed" });
       expect(await inner.get("orders/R-1")).toEqual({ address: "sixth" });
       expect((await g.audit.verify()).ok).toBe(true);

@@ -155,7 +155,10 @@ describe("governor", () => {
     const state = gov.store;
     const [cut] = await listIncomplete(state);
     expect(cut).toMatchObject({ state: "may_have_run", resource: "orders/A-1", intent: { rolls_back: done.action_id }, started: { before: { total: 120, discounts: [20] } } });
-    const resolved = await resolveIncomplete(state, documents, cut!.action_id, "rolled_back", "ops");
+    // The rollback is still stalled in this live governor: recovery refuses it unless forced.
+    expect(cut!.governor).toBe("alive");
+    await expect(resolveIncomplete(state, documents, cut!.action_id, "rolled_back", "ops")).rejects.toMatchObject({ code: "governor_alive" });
+    const resolved = await resolveIncomplete(state, documents, cut!.action_id, "rolled_back", "ops", { force: true });
     expect(resolved).toMatchObject({ status: "failed", details: { recovered: "rolled_back", handler_started: true } });
     expect(await documents.get("orders/A-1")).toEqual({ total: 120, discounts: [20] });
     expect(await listIncomplete(state)).toEqual([]);
@@ -179,7 +182,7 @@ describe("governor", () => {
     documents.armed = false;
     await expect(gov.rollback(done.action_id, "ops")).rejects.toMatchObject({ code: "already_rolled_back", message: expect.stringContaining("is being rolled back") });
     const [cut] = await listIncomplete(gov.store);
-    await resolveIncomplete(gov.store, documents, cut!.action_id, "completed", "ops");
+    await resolveIncomplete(gov.store, documents, cut!.action_id, "completed", "ops", { force: true });
     await expect(gov.rollback(done.action_id, "ops")).rejects.toMatchObject({ code: "already_rolled_back", message: expect.stringContaining("was rolled back") });
     expect((await gov.store.check()).mismatches).toEqual([]);
   });
