@@ -31,6 +31,7 @@ export { GovernanceState } from "./governance/state.ts";
 export type { KillSwitch, NotifyItem, StateCheck, StateMismatch, Table as StateTable, Bound } from "./governance/state.ts";
 export { listIncomplete, resolveIncomplete } from "./governance/recover.ts";
 export type { IncompleteAction, Resolution } from "./governance/recover.ts";
+export type { Liveness, Owner } from "./governance/liveness.ts";
 export { governanceReview, renderReview } from "./governance/review.ts";
 export type { ReviewOptions, ReviewReport } from "./governance/review.ts";
 export { renderReviewHtml } from "./report/review-html.ts";
