@@ -28,7 +28,7 @@ import { generatePolicy } from "./bench/generate.ts";
 import { allowByHand, authzData, authzRequests } from "./bench/authz.ts";
 import { cedarRequests } from "./bench/cedar.ts";
 import { benchEvaluator } from "./bench/evaluator.ts";
-import { benchDecision } from "./bench/governance-decision.ts";
+import { benchDecision, formatRow, type RoundedMeasurement } from "./bench/governance-decision.ts";
 import { benchCompile } from "./bench/compile.ts";
 import { benchGovernance } from "./bench/governance.ts";
 import { benchAudit } from "./bench/audit.ts";
@@ -146,8 +146,7 @@ for (const r of [ev.raw_sdk, ev.evaluator, ev.evaluator_validated]) {
 // 10,000-line policy to a signed bundle with the optimiser bounded.
 const decision = await benchDecision(Number(process.env.ROUNDS ?? 7));
 log("\ngovernance/decision, interleaved rounds (ratio against today's module through the stock SDK):");
-const decisionRow = (r: { name: string; per_cpu_sec: number; p50_us: number; ratio: number }) =>
-  log(`${r.name.padEnd(40)} ${r.per_cpu_sec.toFixed(0).padStart(9)}/CPU-s  p50 ${r.p50_us.toFixed(2).padStart(7)} µs  ${r.ratio.toFixed(2).padStart(6)}x`);
+const decisionRow = (r: RoundedMeasurement) => log(formatRow(r));
 decision.governance.forEach(decisionRow);
 log("small policies (each driver line against the stock SDK line above it, same module):");
 decision.small.forEach(decisionRow);

@@ -29,6 +29,9 @@ export interface RoundedMeasurement {
   p50_us: number;
   /** Median over the rounds of this variant's rate / the first variant's. */
   ratio: number;
+  /** The lowest and highest of those per-round ratios (how much a shared machine moved them). */
+  ratio_low: number;
+  ratio_high: number;
 }
 
 const median = (xs: number[]) => {
@@ -60,12 +63,17 @@ export function interleaved(variants: Variant[], rounds = 7, ms = 250): RoundedM
       for (const s of samples) lat[i]!.push(s);
     });
   }
-  return variants.map((v, i) => ({
-    name: v.name,
-    per_cpu_sec: median(rates[i]!),
-    p50_us: median(lat[i]!) * 1000,
-    ratio: median(rates[i]!.map((x, r) => x / rates[0]![r]!)),
-  }));
+  return variants.map((v, i) => {
+    const ratios = rates[i]!.map((x, r) => x / rates[0]![r]!);
+    return {
+      name: v.name,
+      per_cpu_sec: median(rates[i]!),
+      p50_us: median(lat[i]!) * 1000,
+      ratio: median(ratios),
+      ratio_low: Math.min(...ratios),
+      ratio_high: Math.max(...ratios),
+    };
+  });
 }
 
 const requests = ["order.lookup", "discount.apply", "refund.issue", "account.delete", "permissions.change"].map((action, i) => ({
@@ -134,10 +142,14 @@ export async function benchDecision(rounds = 7) {
   return { governance, small };
 }
 
+/** One line of the table: rate, p50, and the median ratio with its range over the rounds. */
+export function formatRow(r: RoundedMeasurement): string {
+  const range = `${r.ratio_low.toFixed(2)}-${r.ratio_high.toFixed(2)}`;
+  return `${r.name.padEnd(40)} ${r.per_cpu_sec.toFixed(0).padStart(9)}/CPU-s  p50 ${r.p50_us.toFixed(2).padStart(7)} µs  ${r.ratio.toFixed(2).padStart(6)}x (rounds ${range})`;
+}
+
 function print(rows: RoundedMeasurement[]): void {
-  for (const r of rows) {
-    console.log(`${r.name.padEnd(40)} ${r.per_cpu_sec.toFixed(0).padStart(9)}/CPU-s  p50 ${r.p50_us.toFixed(2).padStart(7)} µs  ${r.ratio.toFixed(2).padStart(6)}x`);
-  }
+  for (const r of rows) console.log(formatRow(r));
 }
 
 // Run alone: node --import ./src/wasm/load-binaryen-natively.mjs --import tsx scripts/bench/governance-decision.ts
