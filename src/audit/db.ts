@@ -55,8 +55,8 @@ export interface Db extends Queryable {
   /**
    * PostgreSQL only: a session lock that shows another process, on any host, that this one is
    * alive. `holdLock` takes the named lock on a connection of its own and keeps it until the
-   * returned release (or the process's death, which ends the session); `lockHeld` tells whether
-   * some session holds it now. Absent on SQLite.
+   * returned release (or the process's death, which ends the session), taking it again if the
+   * session is lost meanwhile; `lockHeld` tells whether some session holds it now. Absent on SQLite.
    */
   holdLock?(name: string): Promise<() => Promise<void>>;
   lockHeld?(name: string): Promise<boolean>;
@@ -440,18 +440,40 @@ function openPostgres(url: string, options: OpenOptions): Db {
     },
     async holdLock(name) {
       // A client outside the pool: the lock lives as long as its session, and the pool's
-      // connections stay free for transactions.
-      const client = new pg.Client({ connectionString: url, types });
-      client.on("error", () => undefined);
-      await client.connect();
-      try {
-        await client.query(`SELECT pg_advisory_lock(${SESSION_LOCKS}, hashtext($1))`, [name]);
-      } catch (e) {
-        await client.end().catch(() => undefined);
-        throw e;
-      }
+      // connections stay free for transactions. A session lost while the process lives (a
+      // server restart, a terminated backend) is opened again and the lock taken again.
+      let client: pg.Client | undefined;
+      let released = false;
+      const take = async () => {
+        const c = new pg.Client({ connectionString: url, types });
+        c.on("error", () => undefined);
+        try {
+          await c.connect();
+          await c.query(`SELECT pg_advisory_lock(${SESSION_LOCKS}, hashtext($1))`, [name]);
+        } catch (e) {
+          await c.end().catch(() => undefined);
+          throw e;
+        }
+        if (released) return void (await c.end().catch(() => undefined));
+        client = c;
+        c.once("end", () => {
+          client = undefined;
+          if (!released) void retake();
+        });
+      };
+      const retake = async () => {
+        for (let pause = 50; !released; pause = Math.min(pause * 2, 5_000)) {
+          try {
+            return await take();
+          } catch {
+            await new Promise((r) => setTimeout(r, pause).unref());
+          }
+        }
+      };
+      await take();
       return async () => {
-        await client.end().catch(() => undefined);
+        released = true;
+        await client?.end().catch(() => undefined);
       };
     },
     async lockHeld(name) {

@@ -411,6 +411,27 @@ for (const backend of backends()) {
       await g.gov.dispose();
     });
 
+    it.runIf(backend.name === "postgres")("a governor whose lock session is terminated takes its lock again (it stays alive to recovery on other hosts)", async () => {
+      const g = await open();
+      const done = await g.gov.execute(request("order.lookup", { order: "P-1" }), async () => ({}));
+      let owner: { instance: string } | undefined;
+      for await (const r of g.audit.list({ action_id: done.action_id, type: "started" })) owner = r.owner;
+      const name = `warden:governor:${owner!.instance}`;
+      const db = g.audit.db;
+      expect(await db.lockHeld!(name)).toBe(true);
+      const sessions = async () =>
+        db.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [0x5741]);
+      const [first] = await sessions();
+      await db.query("SELECT pg_terminate_backend($1)", [first!.pid]);
+      await vi.waitFor(async () => {
+        const now = await sessions();
+        expect(now).toHaveLength(1);
+        expect(now[0]!.pid).not.toBe(first!.pid);
+      }, { timeout: 10_000 });
+      expect(await db.lockHeld!(name)).toBe(true);
+      await g.gov.dispose();
+    });
+
     it("a rollback and an action on one resource exclude each other; an action left without an outcome holds it until recovered", async () => {
       /** A state store whose writes wait while `held` is set. */
       const inner = new MemoryStateStore();
