@@ -135,8 +135,13 @@ export class Governor {
   static async open(opts: GovernorOptions): Promise<Governor> {
     const state = await GovernanceState.open(opts.audit);
     const g = new Governor(opts, state, await claimOwner(opts.audit.db));
-    await g.syncKillSwitch();
-    await g.startCheckpoints();
+    try {
+      await g.syncKillSwitch();
+      await g.startCheckpoints();
+    } catch (e) {
+      g.close(); // its liveness lock, on PostgreSQL a connection, must not outlive a failed open
+      throw e;
+    }
     return g;
   }
 
