@@ -11,6 +11,10 @@
 // cost on a governance decision (the limits walk before it another tenth).
 import type { InputLimits } from "./input.ts";
 
+// One write at a time: a getter in an input may evaluate another input before this one is
+// written, and that nested write declines (its input takes the exact path) rather than reuse
+// this state.
+let busy = false;
 let out: Uint8Array = new Uint8Array(0);
 let pos = 0;
 let end = 0;
@@ -26,15 +30,20 @@ let maxDepth = 0;
 export function writeInputJSON(input: unknown, limits: InputLimits, buffer: Uint8Array): number {
   // for-in would also list enumerable keys inherited from Object.prototype, which JSON leaves out.
   for (const _ in Object.prototype) return -1;
+  if (busy) return -1;
+  busy = true;
   out = buffer;
   pos = 0;
   end = Math.min(buffer.length, limits.maxBytes);
   keys = 0;
   maxKeys = limits.maxKeys;
   maxDepth = limits.maxDepth;
-  const ok = value(input, 0);
-  out = EMPTY;
-  return ok ? pos : -1;
+  try {
+    return value(input, 0) ? pos : -1;
+  } finally {
+    out = EMPTY;
+    busy = false;
+  }
 }
 
 const EMPTY = new Uint8Array(0);

@@ -269,7 +269,7 @@ class Generator {
   }
 
   /** The static number value of integer `value` (within i64, as MakeNumberIntStmt holds). */
-  intValue(value: number | bigint): binaryen.ExpressionRef {
+  intValue(value: number): binaryen.ExpressionRef {
     const v = BigInt(value);
     const at = this.data.header(`i${v}`, (h) => {
       h.setUint8(0, VALUE_HEADER.number);

@@ -128,6 +128,20 @@ describe("input limits", () => {
     expect(failure(() => ev.evaluate("b/echo", deep)).message).toContain("limits.maxDepth");
   });
 
+  it("evaluates an input whose getter evaluates another input meanwhile, each as written", () => {
+    let inner: unknown;
+    const outer = {
+      a: 1,
+      get b() {
+        inner = ev.evaluate("b/echo", { x: "inner", n: [3, 4] }).result;
+        return "outer";
+      },
+      c: [1, 2],
+    };
+    expect(ev.evaluate("b/echo", outer).result).toEqual({ a: 1, b: "outer", c: [1, 2] });
+    expect(inner).toEqual({ x: "inner", n: [3, 4] });
+  });
+
   it("honours limits given as options", async () => {
     const strict = await hostileEvaluator(POLICY, { inputLimits: { maxBytes: 100 } });
     expect(failure(() => strict.evaluate("b/echo", { s: "x".repeat(200) })).code).toBe("input_invalid");
