@@ -42,8 +42,12 @@ block_reasons contains sprintf("unknown action %s", [input.action]) if not actio
 block_reasons contains sprintf("%s is on the hard block list", [input.action]) if input.action in data.governance.blocked
 
 # Without a role the reason below would be undefined (its text names the role) and the request
-# would pass: a request that names no agent role is blocked on its own.
-block_reasons contains "the request names no agent role" if not is_string(input.agent.role)
+# would pass: a request that names no agent role is blocked on its own. The test is a rule of its
+# own because Rego evaluates a call's arguments before its `not`: `not is_string(input.agent.role)`
+# is undefined, not true, when the request has no role at all.
+block_reasons contains "the request names no agent role" if not names_agent_role
+
+names_agent_role if is_string(input.agent.role)
 
 block_reasons contains sprintf("role %s has no %s access to %s", [input.agent.role, action.access, action.system]) if {
 	not action.access in role_grants

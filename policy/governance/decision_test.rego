@@ -151,6 +151,8 @@ test_every_decision_fits_the_schema_shape if {
 
 test_no_agent_role_is_blocked if {
 	governance.decision.category == "block" with input as object.remove(req("order.lookup", {}), ["agent"])
+	no_role := governance.decision with input as json.remove(req("order.lookup", {}), ["agent/role"])
+	no_role.reasons == ["the request names no agent role"]
 	d := governance.decision with input as json.patch(req("order.lookup", {}), [{"op": "replace", "path": "/agent/role", "value": 7}])
 	d.category == "block"
 	"the request names no agent role" in d.reasons
