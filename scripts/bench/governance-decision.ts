@@ -14,7 +14,9 @@ import { BUILTINS } from "../../src/builtins/registry.ts";
 import { buildBundleBytes } from "../../src/bundle/index.ts";
 import { Evaluator } from "../../src/evaluator/evaluator.ts";
 import type { Policy } from "../../src/ir/ir.ts";
+import { canonicalJSON } from "../../src/canonical-json.ts";
 import { authzData, authzRequests } from "./authz.ts";
+import { decisionByHand, type DecisionInput, type GovernanceData } from "./decision-by-hand.ts";
 
 export interface Variant {
   name: string;
@@ -125,11 +127,28 @@ export async function benchDecision(rounds = 7) {
     if (a !== b) throw new Error(`memoised and plain modules disagree: ${b} vs ${a}`);
   }
   const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true });
+  const governanceData = (data as { governance: GovernanceData }).governance;
+  for (const [i, r] of requests.entries()) {
+    const want = canonicalJSON((memo.policy.evaluate(r, "governance/decision") as Array<{ result: unknown }>)[0]?.result);
+    const got = canonicalJSON(decisionByHand(governanceData, r as DecisionInput));
+    if (got !== want) throw new Error(`the hand-written decision disagrees with the policy on request ${i}: ${got} vs ${want}`);
+  }
   let e = 0;
+  let h = 0;
   const governance = interleaved(
-    [plainSdk!, memoSdk!, plainDriver!, memoDriver!, { name: "Evaluator.evaluate (memoised, driver)", op: () => evaluator.evaluate("governance/decision", requests[e++ % requests.length]) }],
+    [
+      plainSdk!,
+      memoSdk!,
+      plainDriver!,
+      memoDriver!,
+      { name: "Evaluator.evaluate (memoised, driver)", op: () => evaluator.evaluate("governance/decision", requests[e++ % requests.length]) },
+      { name: "hand-written TypeScript", op: () => decisionByHand(governanceData, requests[h++ % requests.length] as DecisionInput) },
+    ],
     rounds,
   );
+  // The issue's bound: the governed decision at most 15x slower than the same matrix by hand.
+  const byName = (n: string) => governance.find((r) => r.name === n)!;
+  const evaluator_vs_hand_written = byName("hand-written TypeScript").per_cpu_sec / byName("Evaluator.evaluate (memoised, driver)").per_cpu_sec;
 
   const trivial = await load(planSources([{ file: "t.rego", text: "package t\n\nallow if input.x == 1\n" }], ["t/allow"]), {}, true);
   const authzText = readFileSync(new URL("./authz.rego", import.meta.url), "utf8");
@@ -139,7 +158,12 @@ export async function benchDecision(rounds = 7) {
     ...interleaved(sdkAndDriver("trivial", trivial, "t/allow", [{ x: 1 }, { x: 2 }]), rounds),
     ...interleaved(sdkAndDriver("RBAC (200 users)", rbac, "authz/allow", authzRequests()), rounds),
   ];
-  return { governance, small };
+  return { governance, evaluator_vs_hand_written, small };
+}
+
+/** The summary line under the governance rows. */
+export function formatHandWritten(slower: number): string {
+  return `Evaluator.evaluate against the hand-written decision: ${slower.toFixed(1)}x slower (target: at most 15x)`;
 }
 
 /** One line of the table: rate, p50, and the median ratio with its range over the rounds. */
@@ -159,6 +183,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else {
     console.log("governance/decision (ratios against the first line, today's module through the stock SDK):");
     print(out.governance);
+    console.log(formatHandWritten(out.evaluator_vs_hand_written));
     console.log("\nsmall policies (each driver line against the stock SDK line above it):");
     print(out.small);
   }
