@@ -1,4 +1,5 @@
-// A loop of governed auto actions on a durable SQLite store, for `node --cpu-prof`.
+// A loop of governed auto actions on a durable SQLite store, for `node --cpu-prof`. PROF_DIR=/dev/shm
+// puts the store in memory, to see the CPU without the disk.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ const request = {
   context: { channel: "chat", attributes: { identity_verified: true } },
 };
 const n = Number(process.argv[2] ?? 3000);
-const dir = mkdtempSync(join(tmpdir(), "warden-prof-gov-"));
+const dir = mkdtempSync(join(process.env.PROF_DIR ?? tmpdir(), "warden-prof-gov-"));
 const audit = await AuditLog.open(join(dir, "warden.db"));
 const evaluator = await Evaluator.load({ bytes: (await buildBundleBytes({ paths: ["policy"] })).bytes }, { allowUnsigned: true });
 const gov = await Governor.open({ evaluator, audit, state: new MemoryStateStore() });
