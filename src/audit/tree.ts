@@ -159,6 +159,9 @@ export interface Frontier {
  * Returns the frontier at the new size.
  */
 export async function extendTreeIn(tx: Queryable, rows: readonly TreeRow[], known?: Frontier): Promise<Frontier> {
+  // The caller's frontier is from its own append at this head, which left the tree at the head's
+  // size with on_append set: the next leaf follows it, and the size need not be read.
+  if (known && rows.length && rows[0]!.seq === known.size + 1) return appendLeaves(tx, known.size, rows, known.nodes);
   // One query for the size and the on_append mark (the hot path: every audit append).
   const [r] = await tx.query<{ n: number | null; on_append: number | null }>(
     "SELECT MAX(pos) AS n, (SELECT on_append FROM audit_tree_meta WHERE one = 1) AS on_append FROM audit_tree",
