@@ -162,7 +162,7 @@ const gov = await benchGovernance();
 log(
   `\ngoverned actions end to end (SQLite, every audit append durable): ${gov.actions_per_sec.toFixed(0)} actions/s ` +
     `(p50 ${gov.action_p50_ms.toFixed(2)} ms, p99 ${gov.action_p99_ms.toFixed(2)} ms, ${gov.cpu_us_per_action.toFixed(0)} µs CPU; 2 commits each: decision with intent and started mark, outcome); ` +
-    `${gov.concurrent_actions_per_sec.toFixed(0)} actions/s with 32 in flight (group commit); decisions alone ${gov.proposals_per_sec.toFixed(0)}/s`,
+    `${gov.concurrent_actions_per_sec.toFixed(0)} actions/s with 32 in flight (group commit, ${gov.concurrent_cpu_us_per_action.toFixed(0)} µs CPU each); decisions alone ${gov.proposals_per_sec.toFixed(0)}/s`,
 );
 // The same on PostgreSQL, on a throwaway server (test/pg.ts) where the binaries are installed.
 const { postgresUnavailable, startTestPostgres } = await import("../test/pg.ts");

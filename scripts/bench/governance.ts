@@ -20,6 +20,8 @@ export interface GovernanceBench {
   actions: number;
   /** With 32 actions in flight at once (their commits grouped). */
   concurrent_actions_per_sec: number;
+  /** Process CPU time per governed action with 32 in flight (µs). */
+  concurrent_cpu_us_per_action: number;
   /** Process CPU time per governed action, one caller (µs). */
   cpu_us_per_action: number;
 }
@@ -59,6 +61,7 @@ export async function benchGovernance(seconds = 2, store?: string): Promise<Gove
     let concurrent = 0;
     const cEnd = performance.now() + seconds * 1000;
     const cStart = performance.now();
+    const cCpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: 32 }, async () => {
         while (performance.now() < cEnd) {
@@ -69,6 +72,8 @@ export async function benchGovernance(seconds = 2, store?: string): Promise<Gove
       }),
     );
     const concurrent_actions_per_sec = concurrent / ((performance.now() - cStart) / 1000);
+    const cCpu = process.cpuUsage(cCpu0);
+    const concurrent_cpu_us_per_action = (cCpu.user + cCpu.system) / concurrent;
     let proposals = 0;
     const pEnd = performance.now() + seconds * 1000;
     const pStart = performance.now();
@@ -81,7 +86,7 @@ export async function benchGovernance(seconds = 2, store?: string): Promise<Gove
     const total = samples.reduce((a, b) => a + b, 0);
     samples.sort((a, b) => a - b);
     const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))]!;
-    return { actions_per_sec: samples.length / (total / 1000), action_p50_ms: pct(0.5), action_p99_ms: pct(0.99), proposals_per_sec, actions: samples.length, concurrent_actions_per_sec, cpu_us_per_action };
+    return { actions_per_sec: samples.length / (total / 1000), action_p50_ms: pct(0.5), action_p99_ms: pct(0.99), proposals_per_sec, actions: samples.length, concurrent_actions_per_sec, concurrent_cpu_us_per_action, cpu_us_per_action };
   } finally {
     await audit.close();
     rmSync(dir, { recursive: true, force: true });

@@ -301,7 +301,8 @@ function openSQLite(path: string, options: OpenOptions): Db {
     serial(async () => {
       inTx = true;
       try {
-        await runJobs(async (sql) => void (sql === "ROLLBACK" && !db.inTransaction ? undefined : db.exec(sql)), direct, "BEGIN IMMEDIATE", jobs);
+        // The group's few control statements from the statement cache (exec parses them each time).
+        await runJobs(async (sql) => void (sql === "ROLLBACK" && !db.inTransaction ? undefined : prepared(sql).stmt.run()), direct, "BEGIN IMMEDIATE", jobs);
       } finally {
         inTx = false;
       }
