@@ -18,7 +18,7 @@ import binaryen from "binaryen";
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from "../ir/ir.ts";
 import type { Location } from "../syntax/ast.ts";
 import { BUDGET_EXCEEDED, DEFAULT_BUDGET, formatError } from "../errors.ts";
-import { DISPATCH, HOST_CALL_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE, HOST_NAME_PREFIX, RT, VALUE_HEADER, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
+import { DISPATCH, EVAL_VALUE_EXPORT, HOST_CALL_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE, HOST_NAME_PREFIX, RT, VALUE_HEADER, nativeBuiltinExport, type RuntimeFunction } from "./runtime-api.ts";
 
 const i32 = binaryen.i32;
 
@@ -485,7 +485,7 @@ class Generator {
   }
 
   private exports(): void {
-    const keep = new Set([...ABI_EXPORTS, "builtins", "entrypoints", "memory", STEP_LIMIT_EXPORT]);
+    const keep = new Set([...ABI_EXPORTS, "builtins", "entrypoints", "memory", STEP_LIMIT_EXPORT, EVAL_VALUE_EXPORT]);
     if (this.hostImports.size > 0) keep.add(HOST_CALL_EXPORT);
     const names: string[] = [];
     for (let i = 0; i < this.m.getNumExports(); i++) names.push(binaryen.getExportInfo(this.m.getExportByIndex(i)).name);

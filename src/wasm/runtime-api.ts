@@ -122,5 +122,11 @@ export const ABI_MINOR_VERSION = 3;
  */
 export const STEP_LIMIT_EXPORT = "warden_step_limit";
 
+/**
+ * The export that evaluates as opa_eval does but returns the result set's value pointer instead
+ * of its JSON (entrypoint, data, input pointer, input length, heap pointer -> value).
+ */
+export const EVAL_VALUE_EXPORT = "warden_eval_value";
+
 /** The abort message (after the code) when the step budget is spent. */
 export const STEPS_EXCEEDED_MESSAGE = "step limit reached";

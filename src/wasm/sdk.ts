@@ -9,7 +9,8 @@ import { RegoError, budgetExceeded, isBudgetExceeded } from "../errors.ts";
 import { parseAbort } from "./abort.ts";
 import { WardenHost, type HostOptions } from "./host.ts";
 import { importedMemoryPages } from "./memory-import.ts";
-import { STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE } from "./runtime-api.ts";
+import { EVAL_VALUE_EXPORT, STEP_LIMIT_EXPORT, STEPS_EXCEEDED_MESSAGE } from "./runtime-api.ts";
+import { DECLINED, ResultReader } from "./result-reader.ts";
 
 /** Default largest linear memory of one instance: 256 MiB. */
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
@@ -47,14 +48,18 @@ interface PolicyInternals {
   mem: WebAssembly.Memory;
   dataAddr: number;
   dataHeapPtr: number;
+  /** The heap's start once loaded: setData and every evaluation allocate above it. */
+  baseHeapPtr: number;
 }
 
+type EvalValue = (entrypoint: number, data: number, input: number, inputLen: number, heapPtr: number) => number;
 type OpaEval = (reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heapPtr: number, format: number) => number;
 
 /**
  * The fast path of evaluate(): what the SDK's ABI 1.2 path does, without its copies (the input
  * encoded once into a fresh buffer then copied in; a new TextDecoder and a byte-by-byte scan for
- * the result's end on every call). Data stays where setData put it; the heap restarts above the
+ * the result's end on every call), and with Warden's modules, without the result's JSON: the
+ * result set is read from memory. Data stays where setData put it; the heap restarts above the
  * input on every evaluation, as the SDK has it.
  */
 function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInstance["evaluateJSON"] {
@@ -62,22 +67,36 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
   const opaEval = exports.opa_eval as OpaEval | undefined;
   if (!(p.minorVersion >= 2) || typeof opaEval !== "function" || !(p.mem instanceof WebAssembly.Memory)) return undefined;
   const memory = p.mem;
+  // Warden's modules hand over the result set itself, read from memory (result-reader.ts); the
+  // JSON dump is for OPA's modules and for what the reader declines.
+  const evalValue = exports[EVAL_VALUE_EXPORT] as EvalValue | undefined;
+  const dump = exports.opa_json_dump as ((v: number) => number) | undefined;
+  const reader = new ResultReader();
   // A Buffer over the memory: its indexOf is memchr and its utf8 decoding is the native one
   // (a Uint8Array's indexOf walks element by element). Renewed when the memory grows, which
   // detaches the old buffer: the view's length drops to 0 (reading memory.buffer on every call
   // cost more than the check).
   let view = Buffer.from(memory.buffer);
+  let dv = new DataView(memory.buffer);
+  const renew = () => {
+    view = Buffer.from(memory.buffer);
+    dv = new DataView(memory.buffer);
+  };
+  const parseAt = (ret: number) => {
+    if (view.length === 0) renew();
+    return JSON.parse(view.toString("utf8", ret, view.indexOf(0, ret)));
+  };
   return (entrypoint, input) => {
     const at = p.dataHeapPtr;
     let len = 0;
-    if (view.length === 0) view = Buffer.from(memory.buffer);
+    if (view.length === 0) renew();
     if (input !== undefined) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit; grow first (a RangeError past the maximum).
       const bytes = typeof input === "string" ? input.length * 3 : input.length;
       const need = at + bytes - view.length;
       if (need > 0) {
         memory.grow(Math.ceil(need / PAGE));
-        view = Buffer.from(memory.buffer);
+        renew();
       }
       if (typeof input === "string") len = view.write(input, at);
       else {
@@ -85,9 +104,12 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
         len = input.length;
       }
     }
-    const ret = opaEval(0, entrypoint, p.dataAddr, at, len, at + len, 0);
-    if (view.length === 0) view = Buffer.from(memory.buffer);
-    return JSON.parse(view.toString("utf8", ret, view.indexOf(0, ret)));
+    if (!evalValue || !dump) return parseAt(opaEval(0, entrypoint, p.dataAddr, at, len, at + len, 0));
+    const rs = evalValue(entrypoint, p.dataAddr, at, len, at + len);
+    if (view.length === 0) renew();
+    // Below the heap's start (setData and every evaluation allocate above it) nothing changes.
+    const read = reader.read(view, dv, rs, p.baseHeapPtr);
+    return read !== DECLINED ? read : parseAt(dump(rs));
   };
 }
 

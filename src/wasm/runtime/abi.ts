@@ -64,14 +64,23 @@ const BAD_INPUT = memory.data<u8>([
 export function opa_eval(
   reserved: i32, entrypoint: i32, data: usize, inputPtr: usize, inputLen: u32, heapPtr: usize, format: i32,
 ): usize {
+  const rs = warden_eval_value(entrypoint, data, inputPtr, inputLen, heapPtr);
+  return format == 1 ? opa_value_dump(rs) : opa_json_dump(rs);
+}
+
+/**
+ * opa_eval without the dump: the result set itself (a pointer to its value), for a host that
+ * reads values from memory (the Evaluator's driver, src/wasm/result-reader.ts) and calls
+ * opa_json_dump on it only for what it does not read itself.
+ */
+export function warden_eval_value(entrypoint: i32, data: usize, inputPtr: usize, inputLen: u32, heapPtr: usize): usize {
   opa_heap_ptr_set(heapPtr);
   let input: usize = 0;
   if (inputLen) {
     input = opa_json_parse(inputPtr, inputLen);
     if (!input) opa_abort(BAD_INPUT);
   }
-  const rs = resultSet(entrypoint, input, data);
-  return format == 1 ? opa_value_dump(rs) : opa_json_dump(rs);
+  return resultSet(entrypoint, input, data);
 }
 
 export function warden_abort(msg: usize): void {

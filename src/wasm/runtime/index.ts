@@ -16,7 +16,7 @@ export { opa_json_dump, opa_value_dump } from "./dump";
 export {
   opa_wasm_abi_version, opa_wasm_abi_minor_version, opa_eval_ctx_new, opa_eval_ctx_set_input,
   opa_eval_ctx_set_data, opa_eval_ctx_set_entrypoint, opa_eval_ctx_get_result, eval, opa_eval,
-  warden_abort, opa_value_add_path, opa_value_remove_path,
+  warden_eval_value, warden_abort, opa_value_add_path, opa_value_remove_path,
 } from "./abi";
 export { warden_host_call, warden_host_call_begin, warden_host_call_end } from "./hostcall";
 export * from "./builtins/index";
