@@ -29,6 +29,7 @@ import { allowByHand, authzData, authzRequests } from "./bench/authz.ts";
 import { cedarRequests } from "./bench/cedar.ts";
 import { benchEvaluator } from "./bench/evaluator.ts";
 import { benchDecision, formatHandWritten, formatRow, type RoundedMeasurement } from "./bench/governance-decision.ts";
+import { benchReference } from "./bench/reference.ts";
 import { benchCompile } from "./bench/compile.ts";
 import { benchGovernance } from "./bench/governance.ts";
 import { benchAudit } from "./bench/audit.ts";
@@ -151,6 +152,12 @@ decision.governance.forEach(decisionRow);
 log(formatHandWritten(decision.evaluator_vs_hand_written));
 log("small policies (each driver line against the stock SDK line above it, same module):");
 decision.small.forEach(decisionRow);
+const reference = await benchReference(Number(process.env.ROUNDS ?? 7));
+for (const r of reference.results) {
+  log(`OPA-built module ${r.name}, from ${r.source} (ABI 1.${r.abi_minor}${r.abi_minor < 2 ? ": no opa_eval, so Warden runs it through the SDK's path" : ""}), against it through the stock SDK:`);
+  r.rows.forEach(decisionRow);
+}
+if (reference.missing.length) log(`OPA-built reference modules not measured (absent from scripts/bench/reference/): ${reference.missing.join("; ")}`);
 const bigBuild = await benchCompile({ rounds: Number(process.env.ROUNDS ?? 7) });
 log(
   `${bigBuild.lines} generated lines (${bigBuild.statements} IR statements) to a signed bundle in ${bigBuild.signed_bundle_ms.toFixed(0)} ms ` +
@@ -225,6 +232,7 @@ if (json) {
       input_check: inputCheck,
       evaluator: { verify_ms: ev.verify_ms, raw_sdk: ev.raw_sdk, evaluator: ev.evaluator, evaluator_validated: ev.evaluator_validated },
       decision,
+      reference,
       big_build: bigBuild,
       governed: gov,
       ...(govPostgres ? { governed_postgres: govPostgres } : {}),

@@ -98,7 +98,7 @@ function entrypointId(instance: WardenInstance, name: string): number {
 }
 
 /** SDK and driver variants of one instance; checks they agree on every input first. */
-function sdkAndDriver(label: string, instance: WardenInstance, entrypoint: string, inputs: unknown[]): Variant[] {
+export function sdkAndDriver(label: string, instance: WardenInstance, entrypoint: string, inputs: unknown[]): Variant[] {
   const id = entrypointId(instance, entrypoint);
   const texts = inputs.map((x) => JSON.stringify(x));
   for (const [i, x] of inputs.entries()) {
