@@ -7,6 +7,7 @@
 // that is not a string or is "__proto__" (JSON.parse makes that an own property), nesting deeper
 // than MAX_DEPTH.
 
+// The tags of src/wasm/runtime/value.ts.
 const TYPE_NULL = 1;
 const TYPE_BOOLEAN = 2;
 const TYPE_NUMBER = 3;
@@ -41,7 +42,7 @@ export class ResultReader {
     }
   }
 
-  private value(m: Buffer, dv: DataView, v: number, staticEnd: number, depth: number): unknown {
+  private value(m: Buffer, dv: DataView, v: number, stableEnd: number, depth: number): unknown {
     if (depth > MAX_DEPTH) throw DECLINED;
     switch (m[v]) {
       case TYPE_NULL:
@@ -61,13 +62,13 @@ export class ResultReader {
         throw DECLINED;
       }
       case TYPE_STRING:
-        return this.string(m, dv, v, staticEnd);
+        return this.string(m, dv, v, stableEnd);
       case TYPE_ARRAY:
       case TYPE_SET: {
         const n = dv.getUint32(v + 4, true);
         const at = dv.getUint32(v + 12, true);
         const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) out[i] = this.value(m, dv, dv.getUint32(at + 4 * i, true), staticEnd, depth + 1);
+        for (let i = 0; i < n; i++) out[i] = this.value(m, dv, dv.getUint32(at + 4 * i, true), stableEnd, depth + 1);
         return out;
       }
       case TYPE_OBJECT: {
@@ -77,9 +78,9 @@ export class ResultReader {
         for (let i = 0; i < n; i++) {
           const k = dv.getUint32(at + 8 * i, true);
           if (m[k] !== TYPE_STRING) throw DECLINED;
-          const key = this.string(m, dv, k, staticEnd);
+          const key = this.string(m, dv, k, stableEnd);
           if (key === "__proto__") throw DECLINED;
-          out[key] = this.value(m, dv, dv.getUint32(at + 8 * i + 4, true), staticEnd, depth + 1);
+          out[key] = this.value(m, dv, dv.getUint32(at + 8 * i + 4, true), stableEnd, depth + 1);
         }
         return out;
       }
@@ -88,8 +89,8 @@ export class ResultReader {
     }
   }
 
-  private string(m: Buffer, dv: DataView, v: number, staticEnd: number): string {
-    if (v < staticEnd) {
+  private string(m: Buffer, dv: DataView, v: number, stableEnd: number): string {
+    if (v < stableEnd) {
       const known = this.constants.get(v);
       if (known !== undefined) return known;
     }
@@ -97,10 +98,10 @@ export class ResultReader {
     const s = m.toString("utf8", at, at + dv.getUint32(v + 4, true));
     // The decoder's replacement character: bad UTF-8 (or a U+FFFD the string holds, left to the dump).
     if (s.includes("\uFFFD")) throw DECLINED;
-    if (v < staticEnd && this.constants.size < MAX_CONSTANTS) this.constants.set(v, s);
+    if (v < stableEnd && this.constants.size < MAX_CONSTANTS) this.constants.set(v, s);
     return s;
   }
 }
 
-/** Strings remembered per module and data (beyond, the rest are decoded each time). */
+/** Strings remembered per module (its constants are as many as its string literals; past this, decoded each time). */
 const MAX_CONSTANTS = 4096;
