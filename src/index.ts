@@ -78,7 +78,7 @@ export type { FileInfo } from "./bundle/sign.ts";
 export { AuditLog, AuditStoreError, verifyJSONL, DEFAULT_STORE, storeURL } from "./audit/index.ts";
 export type { AuditEntry, AuditLogOptions, AuditType, ListOptions, VerifyOptions as AuditVerifyOptions, VerifyResult } from "./audit/index.ts";
 export type { BadRecord, BadReason, Head as AuditHead, StoredRow } from "./audit/chain.ts";
-export type { Db, Queryable } from "./audit/db.ts";
+export type { Db, HeldLock, Queryable } from "./audit/db.ts";
 export { Checkpointer } from "./audit/checkpointer.ts";
 export type { CheckpointerOptions, Written as CheckpointWritten } from "./audit/checkpointer.ts";
 export type { Hash } from "./audit/merkle.ts";

@@ -54,11 +54,12 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, mode?: TxMode): Promise<T>;
   /**
    * PostgreSQL only: a session lock that shows another process, on any host, that this one is
-   * alive. `holdLock` takes the named lock on a connection of its own and keeps it until the
-   * returned release (or the process's death, which ends the session), taking it again if the
-   * session is lost meanwhile; `lockHeld` tells whether some session holds it now. Absent on SQLite.
+   * alive. `holdLock` takes the named lock on a connection of its own and keeps it until
+   * `release` (or the process's death, which ends the session), taking it again if the session
+   * is lost meanwhile (`held` is false from the loss until then); `lockHeld` tells whether some
+   * session holds it now. Absent on SQLite.
    */
-  holdLock?(name: string): Promise<() => Promise<void>>;
+  holdLock?(name: string): Promise<HeldLock>;
   lockHeld?(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -88,6 +89,13 @@ export async function transactPatiently<T>(db: Db, fn: (tx: Queryable) => Promis
       await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random())));
     }
   }
+}
+
+/** A session lock this process holds (Db.holdLock). */
+export interface HeldLock {
+  /** Whether the lock's session is up now (false after it was lost, until it is taken again). */
+  held(): boolean;
+  release(): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -472,9 +480,12 @@ function openPostgres(url: string, options: OpenOptions): Db {
         }
       };
       await take();
-      return async () => {
-        released = true;
-        await client?.end().catch(() => undefined);
+      return {
+        held: () => client !== undefined,
+        release: async () => {
+          released = true;
+          await client?.end().catch(() => undefined);
+        },
       };
     },
     async lockHeld(name) {

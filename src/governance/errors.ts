@@ -30,6 +30,8 @@ export type RefusalCode =
   | "resource_busy"
   /** Recovery was asked to resolve an action whose governor may still be running it. */
   | "governor_alive"
+  /** This governor cannot show other processes it is alive (its PostgreSQL lock session is lost): nothing starts. */
+  | "liveness_lost"
   /** The kill switch is on. */
   | "kill_switch"
   /** The audit store no longer extends the checkpoint signed last (rewritten, truncated): nothing runs. */

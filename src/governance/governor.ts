@@ -26,7 +26,7 @@ import { setKillSwitch } from "./kill-switch.ts";
 import { notifyItem, reviewNotified } from "./notify.ts";
 import { auditRefusal, audited, claimedActor, refusalEntry } from "./refusals.ts";
 import { GovernanceState, type KillSwitch, type Lease, type RollbackClaim } from "./state.ts";
-import { claimOwner, type Owner } from "./liveness.ts";
+import { claimOwner, type Claim } from "./liveness.ts";
 
 export { GovernanceError, GovernanceRefusal } from "./errors.ts";
 
@@ -126,7 +126,7 @@ export class Governor {
     private readonly opts: GovernorOptions,
     readonly store: GovernanceState,
     /** This governor on its started marks, alive (to recovery) until closed: see liveness.ts. */
-    private readonly owner: { owner: Owner; release: () => Promise<void> },
+    private readonly owner: Claim,
   ) {
     this.now = opts.now ?? (() => new Date());
     this.entrypoint = opts.entrypoint ?? "governance/decision";
@@ -704,6 +704,8 @@ export class Governor {
    * (resource_busy), including after a crash, until recovery resolves the holder.
    */
   private async start(tx: Queryable, action_id: string, resource: string | undefined, preceding: AuditEntry[] = []): Promise<unknown> {
+    // Recovery on other hosts would see this governor gone and could resolve what it starts.
+    if (!this.owner.visible()) throw new GovernanceRefusal("liveness_lost", "this governor's liveness lock on the store is lost and not yet taken again: nothing starts until it is (retry shortly)");
     if (resource === undefined) {
       await this.opts.audit.appendIn(tx, [...preceding, { type: "started", action_id, owner: this.owner.owner }]);
       return undefined;

@@ -23,17 +23,30 @@ const open = new Set<string>();
 
 const lockName = (instance: string) => `warden:governor:${instance}`;
 
+/** A governor's identity and the proof of its life that other processes see. */
+export interface Claim {
+  owner: Owner;
+  /**
+   * Whether others can see this governor alive now. On PostgreSQL, false while its lock's
+   * session is lost and not yet taken again: then recovery elsewhere would see it gone, so it
+   * starts nothing (fail closed).
+   */
+  visible(): boolean;
+  release(): Promise<void>;
+}
+
 /** A new governor's identity, alive until `release`. */
-export async function claimOwner(db: Db): Promise<{ owner: Owner; release: () => Promise<void> }> {
+export async function claimOwner(db: Db): Promise<Claim> {
   const owner: Owner = { instance: randomUUID(), host: hostname(), pid: process.pid };
-  const unlock = db.holdLock ? await db.holdLock(lockName(owner.instance)) : async () => {};
+  const lock = db.holdLock ? await db.holdLock(lockName(owner.instance)) : undefined;
   open.add(owner.instance);
   let released: Promise<void> | undefined;
   return {
     owner,
+    visible: () => open.has(owner.instance) && (lock?.held() ?? true),
     release: () => {
       open.delete(owner.instance);
-      return (released ??= unlock());
+      return (released ??= lock?.release() ?? Promise.resolve());
     },
   };
 }

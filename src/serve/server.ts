@@ -94,6 +94,7 @@ const GOVERNANCE_STATUS: Record<string, number> = {
   already_executed: 409,
   already_rolled_back: 409,
   resource_busy: 409,
+  liveness_lost: 503,
   tampered_state: 500,
   // ApprovalError reasons
   wrong_approval: 400,

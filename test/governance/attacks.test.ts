@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuditLog } from "../../src/audit/index.ts";
 import { sha256 } from "../../src/audit/chain.ts";
@@ -429,6 +430,44 @@ for (const backend of backends()) {
         expect(now[0]!.pid).not.toBe(first!.pid);
       }, { timeout: 10_000 });
       expect(await db.lockHeld!(name)).toBe(true);
+      await g.gov.dispose();
+    });
+
+    it.runIf(backend.name === "postgres")("a governor starts nothing while its lock session is lost and not yet taken again (recovery elsewhere would see it gone)", async () => {
+      const g = await open();
+      const db = g.audit.db;
+      expect((await g.gov.execute(request("order.lookup", { order: "P-2" }), async () => ({}))).status).toBe("executed");
+      const sessions = async () =>
+        db.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [0x5741]);
+      const [lock] = await sessions();
+      // No new session may connect (the pool keeps its open ones), so the lock cannot be taken
+      // again; set from the server's maintenance database (not the database itself).
+      const [{ name }] = await db.query<{ name: string }>("SELECT current_database() AS name");
+      const admin = new URL(g.store);
+      admin.pathname = "/postgres";
+      const server = new pg.Client({ connectionString: admin.toString() });
+      await server.connect();
+      await server.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+      try {
+        await db.query("SELECT pg_terminate_backend($1)", [lock!.pid]);
+        let ran = false;
+        await vi.waitFor(async () => {
+          const out = await g.gov.execute(request("order.lookup", { order: "P-3" }), async () => void (ran = true));
+          expect(out).toMatchObject({ status: "refused", code: "liveness_lost" });
+        }, { timeout: 10_000 });
+        expect(ran).toBe(false);
+      } finally {
+        await server.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+        await server.end();
+      }
+      // The lock is taken again, and actions start again.
+      await vi.waitFor(async () => expect(await sessions()).toHaveLength(1), { timeout: 15_000 });
+      await vi.waitFor(async () => expect((await g.gov.execute(request("order.lookup", { order: "P-4" }), async () => ({}))).status).toBe("executed"), { timeout: 5_000 });
+      // The refusal is on the chain, and the chain holds.
+      const refusals: unknown[] = [];
+      for await (const r of g.audit.list({ type: "refusal" })) refusals.push(r);
+      expect(JSON.stringify(refusals)).toContain("liveness_lost");
+      expect((await g.audit.verify()).ok).toBe(true);
       await g.gov.dispose();
     });
 
