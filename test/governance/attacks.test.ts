@@ -450,12 +450,18 @@ for (const backend of backends()) {
       await server.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
       try {
         await db.query("SELECT pg_terminate_backend($1)", [lock!.pid]);
-        let ran = false;
+        // Once the governor has seen its session end (its client's end event, within moments):
         await vi.waitFor(async () => {
-          const out = await g.gov.execute(request("order.lookup", { order: "P-3" }), async () => void (ran = true));
+          const out = await g.gov.execute(request("order.lookup", { order: "P-3" }), async () => ({}));
           expect(out).toMatchObject({ status: "refused", code: "liveness_lost" });
         }, { timeout: 10_000 });
-        expect(ran).toBe(false);
+        // ... every action is refused, and no handler runs, while the lock cannot come back.
+        let ran = 0;
+        for (let i = 0; i < 5; i++) {
+          const out = await g.gov.execute(request("order.lookup", { order: `P-3${i}` }), async () => void ran++);
+          expect(out).toMatchObject({ status: "refused", code: "liveness_lost" });
+        }
+        expect(ran).toBe(0);
       } finally {
         await server.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
         await server.end();
