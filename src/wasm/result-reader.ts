@@ -6,19 +6,12 @@
 // a string that is not valid UTF-8 (the dump writes U+FFFD for each bad byte), an object key
 // that is not a string or is "__proto__" (JSON.parse makes that an own property), nesting deeper
 // than MAX_DEPTH.
-
-// The tags of src/wasm/runtime/value.ts.
-const TYPE_NULL = 1;
-const TYPE_BOOLEAN = 2;
-const TYPE_NUMBER = 3;
-const TYPE_STRING = 4;
-const TYPE_ARRAY = 5;
-const TYPE_OBJECT = 6;
-const TYPE_SET = 7;
-const NUM_INT = 1;
-const NUM_FLOAT = 2;
+import { VALUE_HEADER as V } from "./runtime-api.ts";
 
 const MAX_DEPTH = 256;
+
+/** Strings remembered per module (its constants are as many as its string literals; past this, decoded each time). */
+const MAX_CONSTANTS = 4096;
 
 /** What read returns when the caller must take the JSON path. */
 export const DECLINED: unique symbol = Symbol("declined");
@@ -31,56 +24,64 @@ export const DECLINED: unique symbol = Symbol("declined");
  */
 export class ResultReader {
   private readonly constants = new Map<number, string>();
+  // The memory being read: a Buffer over it, and a DataView made again only when it grew.
+  private m: Buffer = Buffer.alloc(0);
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private stableEnd = 0;
 
-  /** The value at `v` (`memory` and `dv` view the module's whole memory). */
-  read(memory: Buffer, dv: DataView, v: number, stableEnd: number): unknown {
+  /** The value at `v`; `memory` views the module's whole memory. */
+  read(memory: Buffer, v: number, stableEnd: number): unknown {
+    if (memory.buffer !== this.dv.buffer) this.dv = new DataView(memory.buffer, memory.byteOffset, memory.length);
+    this.m = memory;
+    this.stableEnd = stableEnd;
     try {
-      return this.value(memory, dv, v, stableEnd, 0);
+      return this.value(v, 0);
     } catch (e) {
       if (e === DECLINED) return DECLINED;
       throw e;
     }
   }
 
-  private value(m: Buffer, dv: DataView, v: number, stableEnd: number, depth: number): unknown {
+  private value(v: number, depth: number): unknown {
     if (depth > MAX_DEPTH) throw DECLINED;
+    const { m, dv } = this;
     switch (m[v]) {
-      case TYPE_NULL:
+      case V.null:
         return null;
-      case TYPE_BOOLEAN:
+      case V.boolean:
         return m[v + 1] !== 0;
-      case TYPE_NUMBER: {
+      case V.number: {
         const kind = m[v + 1];
         // hi * 2^32 is exact and the addition rounds once: the double nearest the i64, as
         // JSON.parse of its digits gives.
-        if (kind === NUM_INT) return dv.getInt32(v + 12, true) * 4294967296 + dv.getUint32(v + 8, true);
-        if (kind === NUM_FLOAT) {
+        if (kind === V.numberInt) return dv.getInt32(v + 12, true) * 4294967296 + dv.getUint32(v + 8, true);
+        if (kind === V.numberFloat) {
           const f = dv.getFloat64(v + 8, true);
           if (!Number.isFinite(f)) throw DECLINED;
           return f === 0 ? 0 : f; // the dump writes -0 as 0
         }
         throw DECLINED;
       }
-      case TYPE_STRING:
-        return this.string(m, dv, v, stableEnd);
-      case TYPE_ARRAY:
-      case TYPE_SET: {
+      case V.string:
+        return this.string(v);
+      case V.array:
+      case V.set: {
         const n = dv.getUint32(v + 4, true);
         const at = dv.getUint32(v + 12, true);
         const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) out[i] = this.value(m, dv, dv.getUint32(at + 4 * i, true), stableEnd, depth + 1);
+        for (let i = 0; i < n; i++) out[i] = this.value(dv.getUint32(at + 4 * i, true), depth + 1);
         return out;
       }
-      case TYPE_OBJECT: {
+      case V.object: {
         const n = dv.getUint32(v + 4, true);
         const at = dv.getUint32(v + 12, true);
         const out: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
           const k = dv.getUint32(at + 8 * i, true);
-          if (m[k] !== TYPE_STRING) throw DECLINED;
-          const key = this.string(m, dv, k, stableEnd);
+          if (m[k] !== V.string) throw DECLINED;
+          const key = this.string(k);
           if (key === "__proto__") throw DECLINED;
-          out[key] = this.value(m, dv, dv.getUint32(at + 8 * i + 4, true), stableEnd, depth + 1);
+          out[key] = this.value(dv.getUint32(at + 8 * i + 4, true), depth + 1);
         }
         return out;
       }
@@ -89,19 +90,17 @@ export class ResultReader {
     }
   }
 
-  private string(m: Buffer, dv: DataView, v: number, stableEnd: number): string {
-    if (v < stableEnd) {
+  private string(v: number): string {
+    const stable = v < this.stableEnd;
+    if (stable) {
       const known = this.constants.get(v);
       if (known !== undefined) return known;
     }
-    const at = dv.getUint32(v + 8, true);
-    const s = m.toString("utf8", at, at + dv.getUint32(v + 4, true));
+    const at = this.dv.getUint32(v + 8, true);
+    const s = this.m.toString("utf8", at, at + this.dv.getUint32(v + 4, true));
     // The decoder's replacement character: bad UTF-8 (or a U+FFFD the string holds, left to the dump).
     if (s.includes("\uFFFD")) throw DECLINED;
-    if (v < stableEnd && this.constants.size < MAX_CONSTANTS) this.constants.set(v, s);
+    if (stable && this.constants.size < MAX_CONSTANTS) this.constants.set(v, s);
     return s;
   }
 }
-
-/** Strings remembered per module (its constants are as many as its string literals; past this, decoded each time). */
-const MAX_CONSTANTS = 4096;

@@ -21,17 +21,27 @@ const fn = (name: string, params: RuntimeFunction["params"], result: RuntimeFunc
 });
 
 /**
- * The 16-byte value headers of src/wasm/runtime/value.ts that generated code lays out in its
- * static data, so that a string or integer constant is an address rather than an allocation on
- * every use (values are immutable, and static data lies below the heap the evaluations reset).
+ * The 16-byte value headers of src/wasm/runtime/value.ts, as the host side knows them: generated
+ * code lays out string and integer constants in its static data (an address rather than an
+ * allocation on every use: values are immutable, and static data lies below the heap the
+ * evaluations reset), and the driver reads results (result-reader.ts).
  */
 export const VALUE_HEADER = {
   size: 16,
-  /** string: tag at 0, byte length (u32) at 4, pointer to the UTF-8 bytes (u32) at 8. */
-  string: 4,
-  /** number: tag at 0, kind at 1 (1: an i64 at 8). */
+  null: 1,
+  /** boolean: tag at 0, 0 or 1 at 1. */
+  boolean: 2,
+  /** number: tag at 0, kind at 1 (1: an i64 at 8; 2: an f64 at 8; 3: decimal text). */
   number: 3,
   numberInt: 1,
+  numberFloat: 2,
+  /** string: tag at 0, byte length (u32) at 4, pointer to the UTF-8 bytes (u32) at 8. */
+  string: 4,
+  /** array, object, set: tag at 0, length (u32) at 4, pointer to the slots (u32) at 12. */
+  array: 5,
+  /** object slots: (key, value) pointer pairs, sorted by key. */
+  object: 6,
+  set: 7,
 } as const;
 
 /** Runtime functions the generated code calls (all exported by the runtime under these names). */

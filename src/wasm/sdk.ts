@@ -77,11 +77,7 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
   // detaches the old buffer: the view's length drops to 0 (reading memory.buffer on every call
   // cost more than the check).
   let view = Buffer.from(memory.buffer);
-  let dv = new DataView(memory.buffer);
-  const renew = () => {
-    view = Buffer.from(memory.buffer);
-    dv = new DataView(memory.buffer);
-  };
+  const renew = () => void (view = Buffer.from(memory.buffer));
   const parseAt = (ret: number) => {
     if (view.length === 0) renew();
     return JSON.parse(view.toString("utf8", ret, view.indexOf(0, ret)));
@@ -108,7 +104,7 @@ function driver(policy: LoadedPolicy, exports: WebAssembly.Exports): WardenInsta
     const rs = evalValue(entrypoint, p.dataAddr, at, len, at + len);
     if (view.length === 0) renew();
     // Below the heap's start (setData and every evaluation allocate above it) nothing changes.
-    const read = reader.read(view, dv, rs, p.baseHeapPtr);
+    const read = reader.read(view, rs, p.baseHeapPtr);
     return read !== DECLINED ? read : parseAt(dump(rs));
   };
 }
